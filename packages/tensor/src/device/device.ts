@@ -1,0 +1,431 @@
+import {
+  DeviceLostError,
+  GpuError,
+  GpuOutOfMemoryError,
+  GpuValidationError,
+  NoAdapterError,
+  noAdapterHelp,
+} from './errors.js';
+import { type DeviceOptions, dawnFlags, validateOptions } from './options.js';
+import { loadWebGpu, lostError } from './webgpu-module.js';
+
+/** Typed arrays the device can upload and read back. */
+export type GpuTypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
+type TypedArrayCtor<T extends GpuTypedArray> = {
+  new (buffer: ArrayBuffer): T;
+  BYTES_PER_ELEMENT: number;
+};
+
+/** What the adapter says about itself. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters such as Mesa's lavapipe. */
+  isFallbackAdapter: boolean;
+}
+
+/** A buffer bound to a kernel: the whole buffer, or a byte range of it. */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+/** Limits a compute workload cares about; all taken at the adapter's maximum. */
+const COMPUTE_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxUniformBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxBindGroups',
+  'maxBindingsPerBindGroup',
+] as const;
+export type ComputeLimits = Record<(typeof COMPUTE_LIMITS)[number], number>;
+
+/**
+ * One WebGPU device, opened through Dawn.
+ *
+ * Execution model: `dispatch()` and `copy()` only *encode* work into a pending command
+ * encoder; the work reaches the GPU when `submit()` is called, or implicitly when a value is
+ * read back with `read()`. WebGPU validation and out-of-memory errors are collected with
+ * error scopes around each batch and thrown from the next `submit()`/`read()`/`sync()`, so an
+ * error is never just a console line.
+ */
+export class Device {
+  private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private scopeOpen = false;
+  private readonly pendingChecks: Promise<GpuError | undefined>[] = [];
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private lost: DeviceLostError | undefined;
+  private uncaptured: GpuError | undefined;
+  // Held only to keep dawn.node's instance alive while the device is in use.
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: lifetime anchor, see above
+  private gpuRef: GPU | undefined;
+
+  private constructor(
+    /** The underlying WebGPU device, for code that needs the raw API. Keep error scopes balanced. */
+    readonly gpu: GPUDevice,
+    readonly adapterInfo: AdapterInfo,
+    /** The limits granted to this device (the adapter's maxima). */
+    readonly limits: Readonly<ComputeLimits>,
+    /** Optional features enabled on this device. */
+    readonly features: ReadonlySet<string>,
+    gpuRef: GPU,
+  ) {
+    this.gpuRef = gpuRef;
+    gpu.lost.then((info) => {
+      this.lost = lostError(info);
+    });
+    gpu.addEventListener?.('uncapturederror', (event: Event) => {
+      this.uncaptured ??= toGpuError((event as GPUUncapturedErrorEvent).error, 'uncaptured');
+    });
+  }
+
+  /**
+   * Opens a device. Throws {@link NoAdapterError} with the fix for this platform when no
+   * adapter is available.
+   */
+  static async open(options: DeviceOptions = {}): Promise<Device> {
+    validateOptions(options);
+    const { create } = await loadWebGpu();
+    let gpu: GPU;
+    try {
+      gpu = create(dawnFlags(options));
+    } catch (cause) {
+      throw new NoAdapterError(
+        `Dawn could not start with ${JSON.stringify(options)}: ${(cause as Error).message.trim()}`,
+        { cause },
+      );
+    }
+    const adapter = await gpu.requestAdapter(
+      options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+    );
+    if (!adapter) {
+      const wanted = options.backend ? ` for the "${options.backend}" backend` : '';
+      throw new NoAdapterError(`No WebGPU adapter was found${wanted}.\n${noAdapterHelp()}`);
+    }
+    const requiredLimits: Record<string, number> = {};
+    for (const key of COMPUTE_LIMITS) {
+      const value = (adapter.limits as unknown as Record<string, number | undefined>)[key];
+      if (typeof value === 'number') requiredLimits[key] = value;
+    }
+    const requiredFeatures: GPUFeatureName[] = [];
+    if (options.optionalFeatures !== false) {
+      for (const f of ['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]) {
+        if (adapter.features.has(f)) requiredFeatures.push(f);
+      }
+    }
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'trm' });
+    } catch (cause) {
+      throw new GpuError(`The adapter refused to open a device: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    const info = adapter.info;
+    const limits = Object.fromEntries(
+      COMPUTE_LIMITS.map((k) => [k, (device.limits as unknown as Record<string, number>)[k] ?? 0]),
+    ) as ComputeLimits;
+    return new Device(
+      device,
+      {
+        vendor: info.vendor,
+        architecture: info.architecture,
+        device: info.device,
+        description: info.description,
+        isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+      },
+      Object.freeze(limits),
+      new Set([...device.features].map(String)),
+      gpu,
+    );
+  }
+
+  /** True once the device has been lost or destroyed. */
+  get isLost(): boolean {
+    return this.lost !== undefined;
+  }
+
+  /** Creates an uninitialised storage buffer of `byteLength` bytes (rounded up to 4). */
+  createBuffer(byteLength: number, label = 'buffer', extraUsage = 0): GPUBuffer {
+    this.checkSize(byteLength, label);
+    this.openScope();
+    return this.gpu.createBuffer({
+      label,
+      size: align4(Math.max(byteLength, 4)),
+      usage:
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+    });
+  }
+
+  /** Creates a storage buffer holding a copy of `data`. */
+  upload(data: GpuTypedArray, label = 'upload'): GPUBuffer {
+    this.checkSize(data.byteLength, label);
+    this.openScope();
+    const buffer = this.gpu.createBuffer({
+      label,
+      size: align4(Math.max(data.byteLength, 4)),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: true,
+    });
+    new Uint8Array(buffer.getMappedRange()).set(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
+    buffer.unmap();
+    return buffer;
+  }
+
+  /**
+   * Overwrites part of a buffer. Pending work is submitted first, because queue writes run
+   * before any command buffer submitted after them and would otherwise overtake it.
+   */
+  write(buffer: GPUBuffer, data: GpuTypedArray, byteOffset = 0): void {
+    this.submit();
+    this.openScope();
+    this.gpu.queue.writeBuffer(
+      buffer,
+      byteOffset,
+      data.buffer,
+      data.byteOffset,
+      align4(data.byteLength),
+    );
+  }
+
+  /**
+   * Compiles a WGSL compute shader (once per distinct source and entry point; later calls hit
+   * the cache). Compilation errors are thrown by the next `submit()`/`read()`/`sync()`; use
+   * {@link compile} to get them immediately.
+   */
+  pipeline(code: string, entryPoint = 'main', label = 'kernel'): GPUComputePipeline {
+    const key = `${entryPoint}\u0000${code}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      this.openScope();
+      const module = this.gpu.createShaderModule({ code, label });
+      pipeline = this.gpu.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint },
+        label,
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Like {@link pipeline}, but reports WGSL errors at once, with line numbers. */
+  async compile(code: string, entryPoint = 'main', label = 'kernel'): Promise<GPUComputePipeline> {
+    const key = `${entryPoint}\u0000${code}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    this.throwIfLost();
+    const module = this.gpu.createShaderModule({ code, label });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const lines = errors.map((m) => `  line ${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new GpuValidationError(`WGSL kernel "${label}" does not compile:\n${lines.join('\n')}`);
+    }
+    try {
+      const pipeline = await this.gpu.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module, entryPoint },
+        label,
+      });
+      this.pipelines.set(key, pipeline);
+      return pipeline;
+    } catch (cause) {
+      throw new GpuValidationError(
+        `Kernel "${label}" could not be built: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  /** Number of distinct compiled kernels held in the cache. */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /**
+   * Encodes one dispatch of `pipeline` with `bindings` at @group(0) @binding(0..n-1) in order.
+   * The work runs at the next `submit()`.
+   */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    bindings: readonly Binding[],
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    this.openScope();
+    const bindGroup = this.gpu.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((b, binding) =>
+        'buffer' in b && !(b instanceof GPUBuffer)
+          ? { binding, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } }
+          : { binding, resource: { buffer: b as GPUBuffer } },
+      ),
+    });
+    this.pass ??= this.commandEncoder().beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  }
+
+  /** Encodes a buffer-to-buffer copy (sizes and offsets in bytes, multiples of 4). */
+  copy(src: GPUBuffer, dst: GPUBuffer, byteLength: number, srcOffset = 0, dstOffset = 0): void {
+    this.openScope();
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, align4(byteLength));
+  }
+
+  /** Sends all encoded work to the GPU. Errors of the batch surface at the next `sync()`/`read()`. */
+  submit(): void {
+    this.throwIfLost();
+    if (this.encoder) {
+      this.endPass();
+      const commands = this.encoder.finish();
+      this.encoder = undefined;
+      this.gpu.queue.submit([commands]);
+    }
+    this.closeScope();
+  }
+
+  /** Submits pending work, waits for the GPU to finish it, and throws any error it raised. */
+  async sync(): Promise<void> {
+    this.submit();
+    await this.gpu.queue.onSubmittedWorkDone();
+    await this.throwPendingErrors();
+  }
+
+  /**
+   * Reads `length` elements (default: the whole buffer) of a buffer back to the host, after all
+   * work encoded so far.
+   */
+  async read<T extends GpuTypedArray>(
+    buffer: GPUBuffer,
+    ctor: TypedArrayCtor<T>,
+    length?: number,
+    elementOffset = 0,
+  ): Promise<T> {
+    const bytes = ctor.BYTES_PER_ELEMENT;
+    const byteLength = (length ?? Math.floor(buffer.size / bytes) - elementOffset) * bytes;
+    if (byteLength < 0 || elementOffset * bytes + byteLength > buffer.size) {
+      throw new RangeError(
+        `read of ${byteLength} bytes at element ${elementOffset} is outside buffer "${buffer.label}" (${buffer.size} bytes)`,
+      );
+    }
+    const staging = this.gpu.createBuffer({
+      label: 'readback',
+      size: align4(Math.max(byteLength, 4)),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      this.copy(buffer, staging, byteLength, elementOffset * bytes, 0);
+      this.submit();
+      await this.throwPendingErrors();
+      await staging.mapAsync(GPUMapMode.READ).catch((cause: Error) => {
+        this.throwIfLost();
+        throw new GpuError(`Reading buffer "${buffer.label}" back failed: ${cause.message}`, {
+          cause,
+        });
+      });
+      const out = new ctor(
+        staging.getMappedRange(0, align4(Math.max(byteLength, 4))).slice(0, byteLength),
+      );
+      staging.unmap();
+      return out;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Destroys the device and frees every GPU resource; the object is unusable afterwards. */
+  destroy(): void {
+    this.encoder = undefined;
+    this.pass = undefined;
+    this.pipelines.clear();
+    this.gpu.destroy();
+    this.lost ??= new DeviceLostError('The WebGPU device was destroyed.', 'destroyed');
+    // dawn.node keeps the process alive while the GPU object is referenced.
+    this.gpuRef = undefined;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.gpu.createCommandEncoder({ label: 'trm-batch' });
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = undefined;
+    }
+  }
+
+  private checkSize(byteLength: number, label: string): void {
+    this.throwIfLost();
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
+      throw new RangeError(
+        `Buffer "${label}" needs a non-negative integer size, got ${byteLength}.`,
+      );
+    }
+    if (byteLength > this.limits.maxBufferSize) {
+      throw new GpuOutOfMemoryError(
+        `Buffer "${label}" of ${byteLength} bytes exceeds this device's maxBufferSize (${this.limits.maxBufferSize} bytes).`,
+      );
+    }
+  }
+
+  private openScope(): void {
+    this.throwIfLost();
+    if (this.scopeOpen) return;
+    this.gpu.pushErrorScope('out-of-memory');
+    this.gpu.pushErrorScope('validation');
+    this.scopeOpen = true;
+  }
+
+  private closeScope(): void {
+    if (!this.scopeOpen) return;
+    this.scopeOpen = false;
+    const validation = this.gpu.popErrorScope();
+    const oom = this.gpu.popErrorScope();
+    this.pendingChecks.push(
+      Promise.all([validation, oom]).then(
+        ([v, o]) => (v ? toGpuError(v, 'validation') : o ? toGpuError(o, 'oom') : undefined),
+        () => this.lost ?? new DeviceLostError('The WebGPU device was lost.', 'unknown'),
+      ),
+    );
+  }
+
+  private async throwPendingErrors(): Promise<void> {
+    this.closeScope();
+    const results = await Promise.all(this.pendingChecks.splice(0));
+    const first = results.find((e) => e !== undefined) ?? this.uncaptured;
+    this.uncaptured = undefined;
+    if (first) throw first;
+    this.throwIfLost();
+  }
+
+  private throwIfLost(): void {
+    if (this.lost) throw this.lost;
+  }
+}
+
+function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'): GpuError {
+  const message = error.message.trim();
+  if (kind === 'oom' || error.constructor?.name === 'GPUOutOfMemoryError') {
+    return new GpuOutOfMemoryError(`The GPU ran out of memory: ${message}`);
+  }
+  return new GpuValidationError(`WebGPU rejected an operation: ${message}`);
+}
+
+function align4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}

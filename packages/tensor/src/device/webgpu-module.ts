@@ -1,0 +1,42 @@
+import { DeviceLostError, GpuError } from './errors.js';
+
+/** What dawn.node's `webgpu` package exports. */
+interface WebGpuModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+let loaded: Promise<WebGpuModule> | undefined;
+
+/**
+ * Loads dawn.node lazily, so importing `@trm/tensor` costs nothing until a device is opened,
+ * and installs the WebGPU globals (`GPUBufferUsage`, …) that WebGPU code expects to find.
+ */
+export function loadWebGpu(): Promise<WebGpuModule> {
+  loaded ??= import('webgpu').then(
+    (imported) => {
+      const mod = imported as unknown as WebGpuModule;
+      for (const [key, value] of Object.entries(mod.globals)) {
+        if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
+      }
+      return mod;
+    },
+    (cause: unknown) => {
+      loaded = undefined;
+      throw new GpuError(
+        `Could not load dawn.node from the "webgpu" package (${(cause as Error).message}). ` +
+          `Reinstall dependencies with build scripts allowed for webgpu (pnpm: allowBuilds.webgpu=true), ` +
+          `and check that ${process.platform}-${process.arch} is a supported platform.`,
+        { cause },
+      );
+    },
+  );
+  return loaded;
+}
+
+/** Turns the info of a `GPUDeviceLostInfo` into our error. */
+export function lostError(info: GPUDeviceLostInfo): DeviceLostError {
+  const why = info.reason === 'destroyed' ? 'it was destroyed' : 'the driver or GPU failed';
+  const detail = info.message ? `: ${info.message.trim()}` : '';
+  return new DeviceLostError(`The WebGPU device was lost because ${why}${detail}`, info.reason);
+}
