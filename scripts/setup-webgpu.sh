@@ -27,12 +27,14 @@ probe_node() {
 }
 
 have_vulkan_driver() {
-  ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' || return 1
-  local icds
+  # Capture first: `ldconfig -p | grep -q` can die of SIGPIPE under pipefail.
+  local libs icds
+  libs=$(ldconfig -p 2>/dev/null || true)
+  [[ "$libs" == *libvulkan.so.1* ]] || return 1
   icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/share/vulkan/icd.d/*.json 2>/dev/null || true)
   [ -n "$icds" ] || return 1
-  # A vendor driver (NVIDIA, AMD, Intel) is fine; lavapipe must be recent enough.
-  if echo "$icds" | grep -qv 'lvp_icd'; then return 0; fi
+  # A proprietary vendor driver is fine; Mesa's drivers (lavapipe among them) must be recent.
+  if grep -qiE 'nvidia|amdvlk|amd_icd' <<<"$icds"; then return 0; fi
   if command -v dpkg-query >/dev/null; then
     local v
     v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
