@@ -1,12 +1,22 @@
 /**
  * `@trm/tensor`: the WebGPU tensor core of trm.
  *
- * This first layer talks to the GPU: it opens a Dawn device, moves typed arrays to and from
- * GPU buffers, compiles and caches WGSL compute kernels, and turns every WebGPU failure into
- * a thrown error.
+ * - Device layer: opens a Dawn device, moves typed arrays to and from GPU buffers, compiles
+ *   and caches WGSL kernels, and turns every WebGPU failure into a thrown error.
+ * - Tensors: dense f32/i32/bool arrays in pooled GPU buffers, NumPy-broadcasting ops whose
+ *   work is encoded into batched command buffers, async read-back, tape-based autograd,
+ *   deterministic memory release with `dispose()`/`tidy()`, and seedable random tensors.
+ *
+ * See the README for the execution and memory models.
  *
  * @packageDocumentation
  */
+
+// Autograd
+export { zeroGrad } from './autograd/engine.js';
+export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';
+// Tensors
+export { getDefaultDevice, setDefaultDevice } from './context.js';
 export {
   type AdapterInfo,
   type Binding,
@@ -23,5 +33,99 @@ export {
   noAdapterHelp,
 } from './device/errors.js';
 export type { Backend, DeviceOptions } from './device/options.js';
+export { BYTES_PER_ELEMENT, type DType, type TensorData } from './dtype.js';
+export {
+  AutogradError,
+  DeviceMismatchError,
+  DisposedTensorError,
+  DTypeError,
+  ShapeError,
+  TensorError,
+} from './errors.js';
 export { mapF32, mapKernelSource } from './kernels/elementwise.js';
 export { gridFor, LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './kernels/grid.js';
+export { launch, params, words } from './kernels/launch.js';
+export { encodeMatmulNaive, type MatmulArgs } from './kernels/matmul-naive.js';
+// Memory
+export { BufferPool, type MemoryStats } from './memory/pool.js';
+export { keep, tidy } from './memory/scope.js';
+export { dispose, memoryStats, releasePooledMemory } from './memory/stats.js';
+// Operations
+export {
+  add,
+  atan2,
+  div,
+  eq,
+  ge,
+  gt,
+  le,
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  pow,
+  sub,
+  where,
+} from './ops/binary.js';
+export { cast } from './ops/cast.js';
+// Creation and random
+export {
+  arange,
+  type CreateOptions,
+  full,
+  fullLike,
+  ones,
+  onesLike,
+  scalar,
+  type TensorInput,
+  tensor,
+  zeros,
+  zerosLike,
+} from './ops/creation.js';
+export { gather, scatterAddRows } from './ops/indexing.js';
+export { type MatmulOptions, matmul } from './ops/matmul.js';
+export { bernoulli, type RandomOptions, rand, randint, randn, truncNormal } from './ops/random.js';
+export { argmax, argmin, max, mean, min, sum } from './ops/reduce.js';
+export {
+  broadcastTo,
+  chunk,
+  clone,
+  concat,
+  narrow,
+  pad,
+  permute,
+  reshape,
+  type SliceRange,
+  slice,
+  split,
+  squeeze,
+  stack,
+  transpose,
+  unsqueeze,
+} from './ops/shape.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export {
+  abs,
+  cos,
+  exp,
+  log,
+  logicalNot,
+  neg,
+  powScalar,
+  reciprocal,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  silu,
+  sin,
+  sqrt,
+  square,
+  tanh,
+} from './ops/unary.js';
+export { erf, erfinv, Generator, type GeneratorState } from './random/generator.js';
+export { type NestedArray, Tensor } from './tensor.js';

@@ -62,6 +62,10 @@ export class Device {
   private readonly pendingChecks: Promise<GpuError | undefined>[] = [];
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private lost: DeviceLostError | undefined;
+  /** Kernel-parameter arenas of the current batch: mapped while encoding, unmapped at submit. */
+  private arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | undefined;
+  private readonly arenas: GPUBuffer[] = [];
+  private encodedCommands = 0;
   private uncaptured: GpuError | undefined;
   // Held only to keep dawn.node's instance alive while the device is in use.
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: lifetime anchor, see above
@@ -276,6 +280,40 @@ export class Device {
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.encodedCommands++;
+  }
+
+  /**
+   * A small read-only storage binding holding `data` (kernel parameters: sizes, strides,
+   * scalars). Parameters of one batch share one mapped arena buffer, unmapped at `submit()` and
+   * destroyed once the batch is submitted, so they cost no allocation per dispatch. Valid for
+   * bindings encoded before the next `submit()` only.
+   */
+  params(data: GpuTypedArray): { buffer: GPUBuffer; offset: number; size: number } {
+    this.throwIfLost();
+    const size = align4(Math.max(data.byteLength, 16));
+    if (!this.arena || this.arena.used + size > this.arena.bytes.byteLength) {
+      this.openScope();
+      const capacity = Math.max(PARAMS_ARENA_BYTES, align256(size));
+      const buffer = this.gpu.createBuffer({
+        label: 'params',
+        size: capacity,
+        usage: GPUBufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
+      this.arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
+      this.arenas.push(buffer);
+    }
+    const arena = this.arena;
+    const offset = arena.used;
+    arena.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    arena.used = align256(offset + size);
+    return { buffer: arena.buffer, offset, size };
+  }
+
+  /** Dispatches and copies encoded since the last `submit()`. */
+  get pendingCommands(): number {
+    return this.encodedCommands;
   }
 
   /** Encodes a buffer-to-buffer copy (sizes and offsets in bytes, multiples of 4). */
@@ -283,17 +321,23 @@ export class Device {
     this.openScope();
     this.endPass();
     this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, align4(byteLength));
+    this.encodedCommands++;
   }
 
   /** Sends all encoded work to the GPU. Errors of the batch surface at the next `sync()`/`read()`. */
   submit(): void {
     this.throwIfLost();
+    for (const buffer of this.arenas) buffer.unmap();
+    this.arena = undefined;
     if (this.encoder) {
       this.endPass();
       const commands = this.encoder.finish();
       this.encoder = undefined;
       this.gpu.queue.submit([commands]);
     }
+    // Destroying after submit is safe: WebGPU frees them once the submitted work is done.
+    for (const buffer of this.arenas.splice(0)) buffer.destroy();
+    this.encodedCommands = 0;
     this.closeScope();
   }
 
@@ -350,6 +394,8 @@ export class Device {
   destroy(): void {
     this.encoder = undefined;
     this.pass = undefined;
+    this.arena = undefined;
+    this.arenas.length = 0;
     this.pipelines.clear();
     this.gpu.destroy();
     this.lost ??= new DeviceLostError('The WebGPU device was destroyed.', 'destroyed');
@@ -424,6 +470,12 @@ function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'):
     return new GpuOutOfMemoryError(`The GPU ran out of memory: ${message}`);
   }
   return new GpuValidationError(`WebGPU rejected an operation: ${message}`);
+}
+
+const PARAMS_ARENA_BYTES = 64 * 1024;
+
+function align256(n: number): number {
+  return Math.ceil(n / 256) * 256;
 }
 
 function align4(n: number): number {

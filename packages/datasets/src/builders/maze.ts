@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { dihedralIndex } from '../augment/dihedral.js';
+import { buildIntoDirectory, type OutputOptions } from '../format/fs.js';
+import { BLANK_IDENTIFIER, writeIdentifiers } from '../format/identifiers.js';
+import { type SplitInfo, SplitWriter } from '../format/writer.js';
+import type { HubOptions } from '../hub/download.js';
+import { Rng } from '../rng.js';
+import type { BuildProgress, BuildResult } from './common.js';
+import { type GridCsvCodec, type GridCsvData, loadGridCsv } from './grid-csv.js';
+import { type CsvSource, resolveCsvSource } from './source.js';
+
+/** Maze characters in token order: `#` wall 1, space 2, `S` start 3, `G` goal 4, `o` path 5. */
+export const MAZE_CHARSET = '# SGo';
+
+/** Default hub dataset of the Maze builder. */
+export const MAZE_HUB_REPO = 'sapientinc/maze-30x30-hard-1k';
+
+/** Options of {@link buildMazeDataset}. */
+export interface MazeBuildOptions extends OutputOptions {
+  /** CSV directory, `{train, test}` paths, or hub id. Default `sapientinc/maze-30x30-hard-1k`. */
+  source?: CsvSource;
+  outputDir: string;
+  /** Random subset of this many training mazes. */
+  subsampleSize?: number;
+  /** Keep only rows with `rating >= minDifficulty` (the generators write the path length). */
+  minDifficulty?: number;
+  /** Add the 8 dihedral images of each training maze as 8 puzzles of one group. Default false. */
+  aug?: boolean;
+  /** Seed of the deterministic RNG (only used by subsampling). Default 42. */
+  seed?: number;
+  hub?: HubOptions;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+const TOKEN_OF = new Int16Array(256).fill(-1);
+for (let i = 0; i < MAZE_CHARSET.length; i++) TOKEN_OF[MAZE_CHARSET.charCodeAt(i)] = i + 1;
+
+/** CSV codec for mazes: square grids of {@link MAZE_CHARSET}. */
+export const mazeCodec: GridCsvCodec = {
+  kind: 'Maze',
+  cellsFor(len) {
+    const n = Math.round(Math.sqrt(len));
+    return n * n === len && n > 0 ? len : `question has ${len} characters, not a square number`;
+  },
+  questionToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
+  answerToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
+};
+
+/**
+ * Builds the Maze dataset in the reference layout: one puzzle of one example per maze (or,
+ * with `aug`, its 8 dihedral images as 8 puzzles of one group in train), identifiers all 0,
+ * vocabulary 6, `total_puzzles` = groups and `mean_puzzle_examples` = 1 like the reference.
+ */
+export async function buildMazeDataset(options: MazeBuildOptions): Promise<BuildResult> {
+  const paths = await resolveCsvSource(options.source ?? MAZE_HUB_REPO, options.hub);
+  const rng = new Rng(options.seed ?? 42);
+  return buildIntoDirectory(options.outputDir, options, (tmp) => {
+    const trainData = loadGridCsv(paths.train, mazeCodec, {
+      minDifficulty: options.minDifficulty,
+      subsampleSize: options.subsampleSize,
+      rng,
+    });
+    const testData = loadGridCsv(paths.test, mazeCodec, {
+      minDifficulty: options.minDifficulty,
+      cells: trainData.count > 0 ? trainData.cells : undefined,
+      rng,
+    });
+    if (testData.count > 0 && trainData.count > 0 && testData.cells !== trainData.cells) {
+      throw new RangeError(
+        `${paths.test}: mazes have ${testData.cells} cells but ${paths.train} has ${trainData.cells}`,
+      );
+    }
+    const cells = trainData.count > 0 ? trainData.cells : testData.cells;
+    const info: SplitInfo = {
+      seqLen: cells,
+      vocabSize: MAZE_CHARSET.length + 1,
+      padId: 0,
+      ignoreLabelId: 0,
+      blankIdentifierId: 0,
+      numPuzzleIdentifiers: 1,
+      countMode: 'groups',
+    };
+    const train = writeMazeSplit(
+      tmp,
+      'train',
+      trainData,
+      options.aug ? 8 : 1,
+      info,
+      options.onProgress,
+    );
+    const test = writeMazeSplit(tmp, 'test', testData, 1, info, options.onProgress);
+    writeIdentifiers(join(tmp, 'identifiers.json'), [BLANK_IDENTIFIER]);
+    return { outputDir: options.outputDir, train, test };
+  });
+}
+
+function writeMazeSplit(
+  dir: string,
+  split: 'train' | 'test',
+  data: GridCsvData,
+  variants: number,
+  info: SplitInfo,
+  onProgress: ((p: BuildProgress) => void) | undefined,
+) {
+  const n = Math.round(Math.sqrt(info.seqLen));
+  const gathers = Array.from({ length: variants }, (_, t) => dihedralIndex(t, n, n));
+  const total = data.count * variants;
+  const w = new SplitWriter(dir, split, info, total);
+  try {
+    for (let p = 0; p < data.count; p++) {
+      const src = p * info.seqLen;
+      for (const g of gathers) {
+        const off = w.reserveExample();
+        for (let k = 0; k < g.length; k++) {
+          w.inputChunk[off + k] = data.inputs[src + g[k]!]!;
+          w.labelChunk[off + k] = data.labels[src + g[k]!]!;
+        }
+        w.endPuzzle(0);
+      }
+      w.endGroup();
+      onProgress?.({ split, done: (p + 1) * variants, total });
+    }
+    return w.finish();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}

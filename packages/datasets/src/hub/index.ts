@@ -1,0 +1,8 @@
+export {
+  type DownloadProgress,
+  defaultHubCacheDir,
+  downloadHubFile,
+  type HubOptions,
+  hubFileUrl,
+  isHubRepoId,
+} from './download.js';

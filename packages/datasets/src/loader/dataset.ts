@@ -1,0 +1,300 @@
+import { join } from 'node:path';
+import { DatasetError } from '../errors.js';
+import type { DatasetMetadata } from '../format/metadata.js';
+import type { NpyArray } from '../npy/read.js';
+import { readNpy } from '../npy/read.js';
+import { Rng } from '../rng.js';
+import { mergeMetadata } from './metadata.js';
+
+/** Label value the loss ignores (PyTorch's default `ignore_index`). */
+export const IGNORE_LABEL_ID = -100;
+
+/** Options of {@link PuzzleDataset}; names follow the reference's `PuzzleDatasetConfig`. */
+export interface PuzzleDatasetOptions {
+  /** Dataset directories; several are merged (their set names get suffixes 1, 2, …). */
+  datasetPaths: readonly string[];
+  /** Directory split to read: `train` or `test`. */
+  split: 'train' | 'test';
+  /** Examples per step across all ranks. */
+  globalBatchSize: number;
+  /** Iterate sequentially with padding (evaluation) instead of sampling. Default: split === 'test'. */
+  testSetMode?: boolean;
+  /** Base seed; epoch-iteration `i` (1-based) uses seed + i. Default 0. */
+  seed?: number;
+  /** Epochs per call of the iterator (the trainer passes eval_interval). Default 1. */
+  epochsPerIter?: number;
+  /** This process's rank and the number of ranks. Defaults 0 and 1. */
+  rank?: number;
+  numReplicas?: number;
+}
+
+/** One local batch. Arrays are row-major: `inputs[i * seqLen + j]`. */
+export interface PuzzleBatch {
+  inputs: Int32Array;
+  /** Labels with `ignore_label_id` replaced by {@link IGNORE_LABEL_ID}. */
+  labels: Int32Array;
+  puzzleIdentifiers: Int32Array;
+}
+
+/** What the iterators yield. */
+export interface BatchItem {
+  setName: string;
+  batch: PuzzleBatch;
+  /** Real (unpadded) examples in the *global* batch. */
+  effectiveBatchSize: number;
+}
+
+type IntArray = Exclude<NpyArray['data'], BigInt64Array | Float32Array | Float64Array>;
+
+interface LoadedSet {
+  inputs: IntArray;
+  labels: IntArray;
+  numExamples: number;
+  puzzleIdentifiers: Int32Array;
+  puzzleIndices: Int32Array;
+  groupIndices: Int32Array;
+}
+
+/**
+ * The training and evaluation data pipeline of §10, yielding typed arrays:
+ * - train: per iteration, shuffle groups with an RNG seeded from `seed + iteration`; for each
+ *   group take one random puzzle and a random subset (without replacement) of its examples
+ *   until the global batch is full; drop the last incomplete batch;
+ * - test: walk examples in order; the last batch is padded (inputs pad_id, labels -100,
+ *   identifiers blank).
+ * Each rank receives its contiguous slice of every global batch. Deterministic for a seed
+ * (not bit-identical to NumPy's Philox streams; see the README).
+ */
+export class PuzzleDataset implements Iterable<BatchItem> {
+  readonly metadata: DatasetMetadata;
+  readonly localBatchSize: number;
+  private readonly rank: number;
+  private readonly testSetMode: boolean;
+  private data: Map<string, LoadedSet> | undefined;
+  private iters = 0;
+
+  constructor(readonly options: PuzzleDatasetOptions) {
+    this.metadata = mergeMetadata(options.datasetPaths, options.split);
+    const replicas = options.numReplicas ?? 1;
+    this.rank = options.rank ?? 0;
+    if (!Number.isInteger(options.globalBatchSize) || options.globalBatchSize <= 0) {
+      throw new RangeError(
+        `globalBatchSize must be a positive integer, got ${options.globalBatchSize}`,
+      );
+    }
+    if (options.globalBatchSize % replicas !== 0) {
+      throw new RangeError(
+        `global batch size ${options.globalBatchSize} must be a multiple of numReplicas ${replicas}`,
+      );
+    }
+    if (!(this.rank >= 0 && this.rank < replicas))
+      throw new RangeError(`rank ${this.rank} outside 0..${replicas - 1}`);
+    this.localBatchSize = options.globalBatchSize / replicas;
+    this.testSetMode = options.testSetMode ?? options.split === 'test';
+  }
+
+  /** Reads every set's arrays now rather than on the first iteration. */
+  preload(): void {
+    this.load();
+  }
+
+  private load(): Map<string, LoadedSet> {
+    if (this.data) return this.data;
+    const data = new Map<string, LoadedSet>();
+    for (const set of this.metadata.sets) {
+      this.options.datasetPaths.forEach((path, i) => {
+        const name = i > 0 ? `${set}${i}` : set;
+        data.set(name, loadSet(join(path, this.options.split), set, this.metadata.seq_len));
+      });
+    }
+    this.data = data;
+    return data;
+  }
+
+  [Symbol.iterator](): Iterator<BatchItem> {
+    return this.testSetMode ? this.iterTest() : this.iterTrain();
+  }
+
+  /** One training iteration (`epochsPerIter` epochs) over every set. */
+  *iterTrain(): Generator<BatchItem> {
+    const gbs = this.options.globalBatchSize;
+    const local = this.localBatchSize;
+    const seqLen = this.metadata.seq_len;
+    for (const [setName, set] of this.load()) {
+      this.iters++;
+      const rng = new Rng((this.options.seed ?? 0) + this.iters);
+      const nGroups = set.groupIndices.length - 1;
+      const epochs = this.options.epochsPerIter ?? 1;
+      const order = new Int32Array(nGroups * epochs);
+      for (let e = 0; e < epochs; e++) order.set(rng.permutation(nGroups), e * nGroups);
+      const exampleIdx = new Int32Array(gbs);
+      const puzzleIdx = new Int32Array(gbs);
+      let scratch = new Int32Array(16);
+      let start = 0;
+      while (start < order.length) {
+        let size = 0;
+        while (start < order.length && size < gbs) {
+          const g = order[start++]!;
+          const lo = set.groupIndices[g]!;
+          const puzzle = lo + rng.int(set.groupIndices[g + 1]! - lo);
+          const pStart = set.puzzleIndices[puzzle]!;
+          const pSize = set.puzzleIndices[puzzle + 1]! - pStart;
+          const take = Math.min(pSize, gbs - size);
+          if (scratch.length < pSize) scratch = new Int32Array(pSize * 2);
+          for (let i = 0; i < pSize; i++) scratch[i] = i;
+          for (let i = 0; i < take; i++) {
+            const j = i + rng.int(pSize - i);
+            const t = scratch[i]!;
+            scratch[i] = scratch[j]!;
+            scratch[j] = t;
+            exampleIdx[size] = pStart + scratch[i]!;
+            puzzleIdx[size] = puzzle;
+            size++;
+          }
+        }
+        if (size < gbs) break;
+        const off = this.rank * local;
+        yield {
+          setName,
+          batch: this.collate(
+            set,
+            exampleIdx.subarray(off, off + local),
+            puzzleIdx.subarray(off, off + local),
+            seqLen,
+          ),
+          effectiveBatchSize: size,
+        };
+      }
+    }
+  }
+
+  /** Sequential evaluation batches over every set, the last one padded. */
+  *iterTest(): Generator<BatchItem> {
+    const gbs = this.options.globalBatchSize;
+    const local = this.localBatchSize;
+    const seqLen = this.metadata.seq_len;
+    for (const [setName, set] of this.load()) {
+      const total = set.numExamples;
+      const exampleIdx = new Int32Array(local);
+      const puzzleIdx = new Int32Array(local);
+      for (let start = 0; start < total; start += gbs) {
+        const end = Math.min(total, start + gbs);
+        const localStart = start + this.rank * local;
+        const localEnd = Math.min(start + (this.rank + 1) * local, end);
+        const n = Math.max(0, localEnd - localStart);
+        let p = upperBound(set.puzzleIndices, localStart) - 1;
+        for (let i = 0; i < n; i++) {
+          const e = localStart + i;
+          while (p + 1 < set.puzzleIndices.length && e >= set.puzzleIndices[p + 1]!) p++;
+          exampleIdx[i] = e;
+          puzzleIdx[i] = p;
+        }
+        yield {
+          setName,
+          batch: this.collate(set, exampleIdx.subarray(0, n), puzzleIdx.subarray(0, n), seqLen),
+          effectiveBatchSize: end - start,
+        };
+      }
+    }
+  }
+
+  /** Gathers rows into a local batch, maps ignored labels to -100 and pads to the local size. */
+  private collate(
+    set: LoadedSet,
+    examples: Int32Array,
+    puzzles: Int32Array,
+    seqLen: number,
+  ): PuzzleBatch {
+    const rows = this.localBatchSize;
+    const m = this.metadata;
+    const inputs = new Int32Array(rows * seqLen).fill(m.pad_id);
+    const labels = new Int32Array(rows * seqLen).fill(IGNORE_LABEL_ID);
+    const puzzleIdentifiers = new Int32Array(rows).fill(m.blank_identifier_id);
+    const ignore = m.ignore_label_id;
+    for (let i = 0; i < examples.length; i++) {
+      const src = examples[i]! * seqLen;
+      const dst = i * seqLen;
+      for (let j = 0; j < seqLen; j++) {
+        inputs[dst + j] = set.inputs[src + j]!;
+        const l = set.labels[src + j]!;
+        labels[dst + j] = l === ignore ? IGNORE_LABEL_ID : l;
+      }
+      puzzleIdentifiers[i] = set.puzzleIdentifiers[puzzles[i]!]!;
+    }
+    return { inputs, labels, puzzleIdentifiers };
+  }
+}
+
+/** Index of the first element greater than `x` (NumPy `searchsorted(..., side='right')`). */
+function upperBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function toInt32(arr: NpyArray, file: string): Int32Array {
+  if (arr.data instanceof Int32Array) return arr.data;
+  if (arr.dtype === 'f4' || arr.dtype === 'f8')
+    throw new DatasetError(`${file}: expected integers, got ${arr.dtype}`, { file });
+  const out = new Int32Array(arr.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(arr.data[i]);
+  return out;
+}
+
+function tokens(arr: NpyArray, file: string, seqLen: number): { data: IntArray; rows: number } {
+  if (arr.shape.length !== 2 || arr.shape[1] !== seqLen) {
+    throw new DatasetError(
+      `${file}: shape (${arr.shape.join(', ')}) does not match [N, seq_len=${seqLen}]`,
+      { file },
+    );
+  }
+  const data =
+    arr.data instanceof BigInt64Array ||
+    arr.data instanceof Float32Array ||
+    arr.data instanceof Float64Array
+      ? toInt32(arr, file)
+      : arr.data;
+  return { data, rows: arr.shape[0]! };
+}
+
+function loadSet(dir: string, set: string, seqLen: number): LoadedSet {
+  const file = (f: string) => join(dir, `${set}__${f}.npy`);
+  const inputs = tokens(readNpy(file('inputs')), file('inputs'), seqLen);
+  const labels = tokens(readNpy(file('labels')), file('labels'), seqLen);
+  if (labels.rows !== inputs.rows) {
+    throw new DatasetError(`${file('labels')}: ${labels.rows} rows but inputs has ${inputs.rows}`, {
+      file: file('labels'),
+    });
+  }
+  const loaded: LoadedSet = {
+    inputs: inputs.data,
+    labels: labels.data,
+    numExamples: inputs.rows,
+    puzzleIdentifiers: toInt32(readNpy(file('puzzle_identifiers')), file('puzzle_identifiers')),
+    puzzleIndices: toInt32(readNpy(file('puzzle_indices')), file('puzzle_indices')),
+    groupIndices: toInt32(readNpy(file('group_indices')), file('group_indices')),
+  };
+  const last = loaded.puzzleIndices[loaded.puzzleIndices.length - 1];
+  if (last !== inputs.rows || loaded.puzzleIndices.length !== loaded.puzzleIdentifiers.length + 1) {
+    throw new DatasetError(
+      `${file('puzzle_indices')}: inconsistent with ${inputs.rows} examples / ${loaded.puzzleIdentifiers.length} puzzles`,
+      {
+        file: file('puzzle_indices'),
+      },
+    );
+  }
+  if (loaded.groupIndices[loaded.groupIndices.length - 1] !== loaded.puzzleIdentifiers.length) {
+    throw new DatasetError(
+      `${file('group_indices')}: last offset does not equal the ${loaded.puzzleIdentifiers.length} puzzles`,
+      {
+        file: file('group_indices'),
+      },
+    );
+  }
+  return loaded;
+}

@@ -1,0 +1,8 @@
+export {
+  type BatchItem,
+  IGNORE_LABEL_ID,
+  type PuzzleBatch,
+  PuzzleDataset,
+  type PuzzleDatasetOptions,
+} from './dataset.js';
+export { mergeMetadata, totalTrainSteps } from './metadata.js';

@@ -1,0 +1,99 @@
+import { checkBatch } from './batch.js';
+import type {
+  EvalBatch,
+  EvalOutputs,
+  Evaluator,
+  EvaluatorContext,
+  EvaluatorMetrics,
+  EvaluatorOptions,
+} from './interface.js';
+import { OptionReader } from './options.js';
+import { rowIsScored, squareSide } from './rows.js';
+
+/** Sudoku token of digit `d` is `d + 1`; the blank (digit 0) is token 1, padding token 0. */
+export const SUDOKU_DIGIT_OFFSET = 1;
+
+/**
+ * Whether `pred` is a valid complete Sudoku solution consistent with the puzzle `input`.
+ * Both are one row of tokens (digit + 1; token 1 = blank, 0 = padding) of an n×n grid
+ * with n = box², e.g. 81 tokens for 9×9. Valid means: every cell holds a digit 1..n, every
+ * row, column and box holds each digit once, and every given (non-blank input cell) is kept.
+ *
+ * @throws RangeError when the lengths differ or are not a box-able square
+ */
+export function isValidSudokuSolution(input: ArrayLike<number>, pred: ArrayLike<number>): boolean {
+  if (input.length !== pred.length) {
+    throw new RangeError(
+      `isValidSudokuSolution: input (${input.length}) and pred (${pred.length}) differ in length`,
+    );
+  }
+  const n = squareSide('isValidSudokuSolution', input.length);
+  const box = Math.round(Math.sqrt(n));
+  if (box * box !== n)
+    throw new RangeError(`isValidSudokuSolution: a ${n}×${n} grid has no square boxes`);
+  const rows = new Uint8Array(n * (n + 1));
+  const cols = new Uint8Array(n * (n + 1));
+  const boxes = new Uint8Array(n * (n + 1));
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const k = r * n + c;
+      const d = pred[k]! - SUDOKU_DIGIT_OFFSET;
+      if (!Number.isInteger(d) || d < 1 || d > n) return false;
+      const given = input[k]! - SUDOKU_DIGIT_OFFSET;
+      if (given >= 1 && given !== d) return false;
+      const b = Math.floor(r / box) * box + Math.floor(c / box);
+      if (rows[r * (n + 1) + d] || cols[c * (n + 1) + d] || boxes[b * (n + 1) + d]) return false;
+      rows[r * (n + 1) + d] = 1;
+      cols[c * (n + 1) + d] = 1;
+      boxes[b * (n + 1) + d] = 1;
+    }
+  }
+  return true;
+}
+
+/**
+ * Sudoku evaluator (beyond the reference): the fraction of evaluated rows whose prediction
+ * is a valid complete solution consistent with the givens ({@link isValidSudokuSolution}).
+ * Padding rows (every label ignored) are skipped; identifiers are not used (Sudoku's are all
+ * blank). Reports `sudoku/valid_solution_rate` and `sudoku/N` (rows evaluated).
+ */
+export class SudokuEvaluator implements Evaluator {
+  readonly name = 'sudoku';
+  readonly requiredOutputs: readonly string[] = ['inputs', 'labels', 'preds'];
+  #valid = 0;
+  #total = 0;
+
+  constructor(context: EvaluatorContext, options?: EvaluatorOptions) {
+    new OptionReader('Sudoku evaluator', options).done();
+    const n = squareSide('Sudoku evaluator', context.metadata.seq_len);
+    const box = Math.round(Math.sqrt(n));
+    if (box * box !== n)
+      throw new RangeError(`Sudoku evaluator: a ${n}×${n} grid has no square boxes`);
+  }
+
+  begin(): void {
+    this.#valid = 0;
+    this.#total = 0;
+  }
+
+  update(batch: EvalBatch, outputs: EvalOutputs): void {
+    const [b, l] = checkBatch('Sudoku evaluator', batch, outputs);
+    for (let row = 0; row < b; row++) {
+      if (!rowIsScored(batch.labels, row, l)) continue;
+      this.#total++;
+      const s = row * l;
+      if (
+        isValidSudokuSolution(batch.inputs.subarray(s, s + l), outputs.preds.subarray(s, s + l))
+      ) {
+        this.#valid++;
+      }
+    }
+  }
+
+  result(): EvaluatorMetrics {
+    return {
+      'sudoku/valid_solution_rate': this.#total > 0 ? this.#valid / this.#total : 0,
+      'sudoku/N': this.#total,
+    };
+  }
+}

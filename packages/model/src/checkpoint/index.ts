@@ -1,0 +1,47 @@
+/**
+ * Host-side checkpoint I/O: safetensors read/write, `torch.save` zip reading with a safe
+ * unpickler, and the state-dict normalisation rules of the reference loader.
+ */
+
+export {
+  bf16ToF32,
+  DTYPE_SIZE,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  f32ToHalfBits,
+  halfBitsToF32,
+} from './dtype.js';
+export {
+  CheckpointError,
+  CheckpointFormatError,
+  CheckpointSecurityError,
+} from './errors.js';
+export { type CheckpointFormat, loadCheckpoint, sniffCheckpointFormat } from './load.js';
+export {
+  encodeSafetensors,
+  parseSafetensorsHeader,
+  readSafetensors,
+  type SafetensorsContents,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  saveSafetensors,
+  serializeSafetensors,
+  type TensorInput,
+} from './safetensors.js';
+export {
+  normalizeStateDict,
+  PUZZLE_EMB_KEY,
+  resizePuzzleEmbedding,
+  STATE_DICT_PREFIXES,
+  stripStateDictPrefix,
+} from './state-dict.js';
+export { readTorchCheckpoint, TORCH_ALLOWED_GLOBALS, TORCH_STORAGE_DTYPES } from './torch.js';
+export type {
+  Checkpoint,
+  DType,
+  HostTensor,
+  ReadOptions,
+  TensorData,
+  TensorMap,
+} from './types.js';

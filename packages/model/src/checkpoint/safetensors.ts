@@ -1,0 +1,417 @@
+import { writeFileAtomic } from './atomic.js';
+import {
+  applyReadOptions,
+  DTYPE_SIZE,
+  dataMatchesDType,
+  f32ToHalfBits,
+  isDType,
+  numelOf,
+  viewAs,
+} from './dtype.js';
+import { CheckpointError, CheckpointFormatError } from './errors.js';
+import { type ByteSource, memorySource, openFileSource } from './source.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_HEADER_BYTES,
+  type DType,
+  type HostTensor,
+  type ReadOptions,
+  type TensorData,
+  type TensorMap,
+} from './types.js';
+
+/** One entry of a safetensors header. */
+export interface SafetensorsEntry {
+  dtype: DType;
+  shape: number[];
+  /** `[begin, end)` byte offsets into the data section. */
+  dataOffsets: [number, number];
+}
+
+/** A parsed and validated safetensors header. */
+export interface SafetensorsHeader {
+  /** Entries in data order (by offset). */
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+  /** File offset of the data section: 8 + header length. */
+  dataStart: number;
+}
+
+/** Tensors and metadata of a safetensors file. */
+export interface SafetensorsContents {
+  tensors: TensorMap;
+  metadata: Record<string, string>;
+}
+
+/**
+ * A tensor to write. Besides a {@link HostTensor} whose data matches its dtype, an `F16`/`BF16`
+ * tensor may carry `Float32Array` data: it is rounded to nearest even on write.
+ */
+export type TensorInput =
+  | HostTensor
+  | { dtype: 'F16' | 'BF16'; shape: number[]; data: Float32Array };
+
+const METADATA_KEY = '__metadata__';
+
+/**
+ * The order of the reference library's `Dtype` enum: it writes tensors by descending rank, then
+ * by name, which keeps every tensor aligned to its element size.
+ */
+const DTYPE_RANK: Readonly<Record<DType, number>> = {
+  BOOL: 0,
+  U8: 1,
+  I8: 2,
+  F8_E5M2: 3,
+  F8_E4M3: 4,
+  I16: 5,
+  U16: 6,
+  F16: 7,
+  BF16: 8,
+  I32: 9,
+  U32: 10,
+  F32: 11,
+  F64: 12,
+  I64: 13,
+  U64: 14,
+};
+
+/** Reads the 8-byte length and JSON header of a safetensors source, validating everything. */
+export async function readSafetensorsHeader(
+  src: ByteSource,
+  maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+): Promise<SafetensorsHeader> {
+  const file = src.name;
+  if (src.size < 8) {
+    throw new CheckpointFormatError(
+      file,
+      `truncated: ${src.size} bytes, too short for the 8-byte safetensors header length`,
+    );
+  }
+  const lenBytes = await src.read(0, 8);
+  const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
+  if (n > BigInt(maxHeaderBytes)) {
+    throw new CheckpointFormatError(
+      file,
+      `safetensors header length ${n} is over the limit of ${maxHeaderBytes} bytes (corrupt file, or raise maxHeaderBytes)`,
+    );
+  }
+  const headerLen = Number(n);
+  if (8 + headerLen > src.size) {
+    throw new CheckpointFormatError(
+      file,
+      `safetensors header length ${headerLen} overflows the file (${src.size} bytes): truncated or not a safetensors file`,
+    );
+  }
+  const headerBytes = await src.read(8, headerLen);
+  return parseSafetensorsHeader(file, headerBytes, src.size);
+}
+
+/**
+ * Validates a safetensors JSON header (the bytes after the length prefix) against the file size:
+ * known dtypes, integer shapes, byte sizes matching `prod(shape) · dtype size`, offsets in
+ * bounds, non-overlapping and covering the data section exactly.
+ */
+export function parseSafetensorsHeader(
+  file: string,
+  headerBytes: Uint8Array,
+  fileSize: number,
+): SafetensorsHeader {
+  const dataStart = 8 + headerBytes.byteLength;
+  const dataLength = fileSize - dataStart;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch {
+    throw new CheckpointFormatError(file, 'safetensors header is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CheckpointFormatError(
+      file,
+      `safetensors header is not valid JSON (${(err as Error).message})`,
+    );
+  }
+  if (!isPlainObject(json)) {
+    throw new CheckpointFormatError(file, 'safetensors header is not a JSON object');
+  }
+  const metadata: Record<string, string> = {};
+  const list: Array<[string, SafetensorsEntry]> = [];
+  for (const [name, value] of Object.entries(json)) {
+    if (name === METADATA_KEY) {
+      if (!isPlainObject(value)) {
+        throw new CheckpointFormatError(file, '__metadata__ is not a JSON object');
+      }
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== 'string') {
+          throw new CheckpointFormatError(file, `__metadata__ value "${k}" is not a string`);
+        }
+        metadata[k] = v;
+      }
+      continue;
+    }
+    list.push([name, parseEntry(file, name, value, dataLength)]);
+  }
+  list.sort(
+    (a, b) =>
+      a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1],
+  );
+  let expected = 0;
+  let previous: string | undefined;
+  for (const [name, entry] of list) {
+    const [begin, end] = entry.dataOffsets;
+    if (begin < expected) {
+      throw new CheckpointFormatError(
+        file,
+        `data_offsets [${begin}, ${end}] overlap tensor "${previous}" (which ends at ${expected})`,
+        name,
+      );
+    }
+    if (begin > expected) {
+      throw new CheckpointFormatError(
+        file,
+        `data_offsets [${begin}, ${end}] leave a gap: the previous tensor ends at ${expected}`,
+        name,
+      );
+    }
+    expected = end;
+    previous = name;
+  }
+  if (expected !== dataLength) {
+    throw new CheckpointFormatError(
+      file,
+      `the tensors cover ${expected} bytes but the data section has ${dataLength} bytes`,
+    );
+  }
+  return { entries: new Map(list), metadata, dataStart };
+}
+
+function parseEntry(
+  file: string,
+  name: string,
+  value: unknown,
+  dataLength: number,
+): SafetensorsEntry {
+  const fail = (msg: string): never => {
+    throw new CheckpointFormatError(file, msg, name);
+  };
+  if (!isPlainObject(value)) return fail('header entry is not a JSON object');
+  const { dtype, shape, data_offsets: offsets } = value;
+  if (!isDType(dtype)) return fail(`unknown dtype ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
+    return fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every(isNonNegativeInt) ||
+    (offsets[0] as number) > (offsets[1] as number)
+  ) {
+    return fail(`data_offsets ${JSON.stringify(offsets)} is not [begin, end] with begin <= end`);
+  }
+  const begin = offsets[0] as number;
+  const end = offsets[1] as number;
+  if (end > dataLength) {
+    return fail(
+      `data_offsets [${begin}, ${end}] out of range: the data section has ${dataLength} bytes (truncated file?)`,
+    );
+  }
+  const numel = numelOf(shape as number[]);
+  const bytes = numel * DTYPE_SIZE[dtype];
+  if (!Number.isSafeInteger(bytes) || bytes !== end - begin) {
+    return fail(
+      `data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`,
+    );
+  }
+  return { dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] };
+}
+
+/**
+ * Reads a safetensors file (a path) or buffer. Every header field is validated first; errors
+ * name the file and tensor. See {@link ReadOptions} for the dtype conversions.
+ */
+export async function readSafetensors(
+  input: string | Uint8Array,
+  options: ReadOptions = {},
+): Promise<SafetensorsContents> {
+  const src =
+    typeof input === 'string'
+      ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
+      : memorySource(input);
+  try {
+    return await readSafetensorsSource(src, options);
+  } finally {
+    await src.close();
+  }
+}
+
+/** Reads a safetensors file from an open {@link ByteSource}. */
+export async function readSafetensorsSource(
+  src: ByteSource,
+  options: ReadOptions = {},
+): Promise<SafetensorsContents> {
+  if (src.size > (options.maxBytes ?? DEFAULT_MAX_BYTES)) {
+    throw new CheckpointFormatError(src.name, `${src.size} bytes is over the maxBytes limit`);
+  }
+  const header = await readSafetensorsHeader(src, options.maxHeaderBytes);
+  const tensors: TensorMap = new Map();
+  for (const [name, entry] of header.entries) {
+    const [begin, end] = entry.dataOffsets;
+    const bytes = await src.read(header.dataStart + begin, end - begin);
+    const raw: HostTensor = {
+      dtype: entry.dtype,
+      shape: entry.shape,
+      data: viewAs(entry.dtype, bytes),
+    };
+    try {
+      tensors.set(name, applyReadOptions(raw, options));
+    } catch (err) {
+      throw new CheckpointFormatError(src.name, (err as Error).message, name);
+    }
+  }
+  return { tensors, metadata: header.metadata };
+}
+
+/**
+ * Serialises tensors to the safetensors format, as chunks (header, then each tensor's bytes).
+ * Like the reference Python/Rust library, tensors are laid out by dtype (in the library's order,
+ * widest first: U64, I64, F64, F32, …, BOOL) and then by name, so every tensor is aligned to its
+ * element size; the JSON header lists `__metadata__` first, then the tensors in data order, and
+ * is padded with spaces to a multiple of 8 bytes.
+ */
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  metadata: Readonly<Record<string, string>> = {},
+  file = '<memory>',
+): Uint8Array[] {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const prepared: Array<{
+    name: string;
+    key: Buffer;
+    dtype: DType;
+    shape: number[];
+    bytes: Uint8Array;
+  }> = [];
+  const seen = new Set<string>();
+  for (const [name, tensor] of entries) {
+    if (name === METADATA_KEY)
+      throw new CheckpointError(file, `"${METADATA_KEY}" is reserved`, name);
+    if (seen.has(name)) throw new CheckpointError(file, 'duplicate tensor name', name);
+    seen.add(name);
+    const data = checkTensor(file, name, tensor);
+    prepared.push({
+      name,
+      key: Buffer.from(name, 'utf8'),
+      dtype: tensor.dtype,
+      shape: [...tensor.shape],
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
+  }
+  prepared.sort(
+    (a, b) => DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || Buffer.compare(a.key, b.key),
+  );
+  const parts: string[] = [];
+  const metaEntries = Object.entries(metadata);
+  if (metaEntries.length > 0) {
+    for (const [k, v] of metaEntries) {
+      if (typeof v !== 'string') {
+        throw new CheckpointError(file, `metadata value "${k}" must be a string (got ${typeof v})`);
+      }
+    }
+    parts.push(
+      `${JSON.stringify(METADATA_KEY)}:{${metaEntries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+    );
+  }
+  let offset = 0;
+  for (const t of prepared) {
+    const end = offset + t.bytes.byteLength;
+    parts.push(
+      `${JSON.stringify(t.name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] })}`,
+    );
+    offset = end;
+  }
+  const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  const header = Buffer.alloc(8 + padded, 0x20);
+  header.writeBigUInt64LE(BigInt(padded), 0);
+  json.copy(header, 8);
+  return [
+    new Uint8Array(header.buffer, header.byteOffset, header.byteLength),
+    ...prepared.map((t) => t.bytes),
+  ];
+}
+
+/** {@link encodeSafetensors} into one buffer. */
+export function serializeSafetensors(
+  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const chunks = encodeSafetensors(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Writes tensors and a `__metadata__` string map to a safetensors file, atomically (temporary
+ * file in the same directory, fsync, rename). Readable by Python's `safetensors` and PyTorch.
+ */
+export async function saveSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata, path));
+}
+
+function checkTensor(file: string, name: string, tensor: TensorInput): TensorData {
+  const { dtype, shape } = tensor;
+  let data: TensorData = tensor.data;
+  if (!isDType(dtype))
+    throw new CheckpointError(file, `unknown dtype ${JSON.stringify(dtype)}`, name);
+  if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
+    throw new CheckpointError(
+      file,
+      `shape ${JSON.stringify(shape)} is not a list of non-negative integers`,
+      name,
+    );
+  }
+  if ((dtype === 'F16' || dtype === 'BF16') && data instanceof Float32Array) {
+    data = f32ToHalfBits(dtype, data);
+  }
+  if (!dataMatchesDType(dtype, data)) {
+    throw new CheckpointError(
+      file,
+      `${dtype} data must be a ${dtypeArrayName(dtype)}, got ${data?.constructor?.name ?? typeof data}`,
+      name,
+    );
+  }
+  const numel = numelOf(shape);
+  if (data.length !== numel) {
+    throw new CheckpointError(
+      file,
+      `shape [${shape.join(', ')}] has ${numel} elements but the data has ${data.length}`,
+      name,
+    );
+  }
+  return data;
+}
+
+function dtypeArrayName(dtype: DType): string {
+  return dtype === 'F16' || dtype === 'BF16'
+    ? 'Uint16Array of raw bits (or a Float32Array to convert)'
+    : viewAs(dtype, new Uint8Array(0)).constructor.name;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * `@trm/model`: the Tiny Recursive Model and its checkpoint I/O.
+ *
+ * @packageDocumentation
+ */
+
+// --- Checkpoints (src/checkpoint) ------------------------------------------------------------
+// safetensors read/write, torch.save (zip) reading with a safe unpickler, state-dict rules.
+export {
+  bf16ToF32,
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointFormat,
+  CheckpointFormatError,
+  CheckpointSecurityError,
+  DTYPE_SIZE,
+  type DType,
+  encodeSafetensors,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  f32ToHalfBits,
+  type HostTensor,
+  halfBitsToF32,
+  loadCheckpoint,
+  normalizeStateDict,
+  PUZZLE_EMB_KEY,
+  parseSafetensorsHeader,
+  type ReadOptions,
+  readSafetensors,
+  readTorchCheckpoint,
+  resizePuzzleEmbedding,
+  type SafetensorsContents,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  STATE_DICT_PREFIXES,
+  saveSafetensors,
+  serializeSafetensors,
+  sniffCheckpointFormat,
+  stripStateDictPrefix,
+  type TensorData,
+  type TensorInput,
+  type TensorMap,
+  TORCH_ALLOWED_GLOBALS,
+  TORCH_STORAGE_DTYPES,
+} from './checkpoint/index.js';
+// --- end Checkpoints -------------------------------------------------------------------------
+
+// --- Model (src/config.ts, src/model) --------------------------------------------------------
+export {
+  ConfigError,
+  puzzlePositions,
+  resolveTrmConfig,
+  TRM_DEFAULTS,
+  type TrmConfig,
+} from './config.js';
+export {
+  type ActCarry,
+  ActModel,
+  type ExplorationDraws,
+  type HostBatch,
+  type StepOptions,
+  type StepResult,
+  TinyRecursiveModel,
+} from './model/act.js';
+export { ModuleList, ReasoningModule, TrmBlock } from './model/block.js';
+export { type DeviceBatch, type InnerCarry, type InnerOutput, TrmInner } from './model/inner.js';
+export {
+  bceWithLogitsSum,
+  IGNORE_LABEL,
+  oneHot,
+  type StepMetrics,
+  softmaxCrossEntropy,
+  stablemaxCrossEntropy,
+  stepMetrics,
+} from './model/loss.js';
+// --- end Model -------------------------------------------------------------------------------
+export {
+  type CheckpointMeta,
+  type LoadedModelCheckpoint,
+  loadWeightsInto,
+  readModelCheckpoint,
+  saveModelCheckpoint,
+} from './model-checkpoint.js';

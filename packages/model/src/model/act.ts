@@ -1,0 +1,274 @@
+import { Module } from '@trm/nn';
+import { type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
+import type { TrmConfig } from '../config.js';
+import { type InnerCarry, TrmInner } from './inner.js';
+import {
+  bceWithLogitsSum,
+  IGNORE_LABEL,
+  oneHot,
+  type StepMetrics,
+  softmaxCrossEntropy,
+  stablemaxCrossEntropy,
+  stepMetrics,
+} from './loss.js';
+
+/** One batch on the host, row-major `[B, seq_len]` (identifiers `[B]`). */
+export interface HostBatch {
+  inputs: Int32Array;
+  labels: Int32Array;
+  puzzleIdentifiers: Int32Array;
+}
+
+/**
+ * The ACT carry (spec §5): latent state on the device; step counts, halting flags and each
+ * row's current example on the host, where the halting logic runs.
+ */
+export interface ActCarry {
+  inner: InnerCarry;
+  steps: Int32Array;
+  halted: Uint8Array;
+  data: HostBatch;
+}
+
+/** Exploration draws for one step: per row, whether it explores and its minimum halt step. */
+export interface ExplorationDraws {
+  explore: Uint8Array;
+  minHalt: Int32Array;
+}
+
+export interface StepOptions {
+  /** Back-propagate `loss · lossScale` (training; e.g. `1 / global_batch_size`). */
+  backward?: boolean;
+  lossScale?: number;
+  /** Fixed exploration draws (tests); otherwise drawn from `random`. */
+  exploration?: ExplorationDraws;
+  /** Uniform [0, 1) source for exploration draws (a seeded generator in training). */
+  random?: () => number;
+  /** Keep the logits tensor in the result (the caller disposes it). */
+  keepLogits?: boolean;
+}
+
+export interface StepResult {
+  carry: ActCarry;
+  /** `loss = lm_loss + 0.5·(q_halt_loss + q_continue_loss)`, summed over rows. */
+  loss: number;
+  metrics: StepMetrics;
+  preds: Int32Array;
+  qHalt: Float32Array;
+  qContinue: Float32Array;
+  targetQContinue: Float32Array | null;
+  logits: Tensor | null;
+  /** True when every row has halted (evaluation loops until then). */
+  allHalted: boolean;
+}
+
+/**
+ * The Tiny Recursive Model with its ACT wrapper and loss head. Parameter names follow the
+ * reference's state dict (`model.inner.…`, spec §9), so checkpoints move between the two.
+ */
+export class TinyRecursiveModel extends Module {
+  readonly model: ActModel;
+
+  constructor(
+    readonly config: TrmConfig,
+    generator: Generator,
+  ) {
+    super();
+    this.model = this.registerModule('model', new ActModel(config, generator));
+  }
+
+  get inner(): TrmInner {
+    return this.model.inner;
+  }
+
+  /** A carry whose rows are all halted, so the first step loads the batch (spec §5). */
+  initialCarry(batchSize: number): ActCarry {
+    const shape = [batchSize, this.inner.totalLen, this.config.hidden_size];
+    const n = batchSize * this.config.seq_len;
+    return {
+      inner: { zH: zeros(shape).keep(), zL: zeros(shape).keep() },
+      steps: new Int32Array(batchSize),
+      halted: new Uint8Array(batchSize).fill(1),
+      data: {
+        inputs: new Int32Array(n),
+        labels: new Int32Array(n).fill(IGNORE_LABEL),
+        puzzleIdentifiers: new Int32Array(batchSize),
+      },
+    };
+  }
+
+  /** Frees the device part of a carry. */
+  static disposeCarry(carry: ActCarry): void {
+    carry.inner.zH.dispose();
+    carry.inner.zL.dispose();
+  }
+
+  /**
+   * One ACT step (spec §5–6): halted rows restart on the new batch, the inner model runs,
+   * the loss is computed (and back-propagated when `backward`), then halting is decided on
+   * the host. The old carry's device tensors are released; use the returned one.
+   */
+  async step(carry: ActCarry, batch: HostBatch, options: StepOptions = {}): Promise<StepResult> {
+    const cfg = this.config;
+    const B = carry.halted.length;
+    const S = cfg.seq_len;
+    if (
+      batch.inputs.length !== B * S ||
+      batch.labels.length !== B * S ||
+      batch.puzzleIdentifiers.length !== B
+    ) {
+      throw new RangeError(`batch does not match the carry: expected ${B} rows of ${S} tokens`);
+    }
+    // 1. Halted rows take the new batch's row and restart.
+    const data: HostBatch = {
+      inputs: carry.data.inputs.slice(),
+      labels: carry.data.labels.slice(),
+      puzzleIdentifiers: carry.data.puzzleIdentifiers.slice(),
+    };
+    const steps = new Int32Array(B);
+    for (let r = 0; r < B; r++) {
+      if (carry.halted[r]) {
+        data.inputs.set(batch.inputs.subarray(r * S, (r + 1) * S), r * S);
+        data.labels.set(batch.labels.subarray(r * S, (r + 1) * S), r * S);
+        data.puzzleIdentifiers[r] = batch.puzzleIdentifiers[r]!;
+      } else {
+        steps[r] = carry.steps[r]!;
+      }
+    }
+    const counts = new Float32Array(B);
+    const valid = new Float32Array(B * S);
+    const safeLabels = new Int32Array(B * S);
+    for (let i = 0; i < B * S; i++) {
+      const ignored = data.labels[i] === IGNORE_LABEL;
+      valid[i] = ignored ? 0 : 1;
+      safeLabels[i] = ignored ? -1 : data.labels[i]!;
+      if (!ignored) counts[Math.floor(i / S)]! += 1;
+    }
+    const isLast = Uint8Array.from(steps, (s) => (s + 1 >= cfg.halt_max_steps ? 1 : 0));
+    const withContinue = this.training && !cfg.no_ACT_continue && cfg.halt_max_steps > 1;
+
+    const out = tidy(() => {
+      const device = carry.inner.zH.device;
+      const deviceBatch = {
+        inputs: tensor(data.inputs, { shape: [B, S], dtype: 'i32', device }),
+        puzzleIdentifiers: tensor(data.puzzleIdentifiers, { shape: [B], dtype: 'i32', device }),
+        hostPuzzleIdentifiers: data.puzzleIdentifiers,
+      };
+      const restart = tensor(carry.halted, { shape: [B, 1, 1], dtype: 'bool', device });
+      const inner = this.inner.forward(
+        {
+          zH: restart.where(this.inner.hInit, carry.inner.zH),
+          zL: restart.where(this.inner.lInit, carry.inner.zL),
+        },
+        deviceBatch,
+      );
+      // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
+      const labels = tensor(safeLabels, { shape: [B, S], dtype: 'i32', device });
+      const targets = oneHot(labels, cfg.vocab_size);
+      const ce =
+        cfg.loss_type === 'stablemax_cross_entropy'
+          ? stablemaxCrossEntropy(inner.logits, targets)
+          : softmaxCrossEntropy(inner.logits, targets);
+      const div = tensor(
+        Float32Array.from(counts, (n) => Math.max(n, 1)),
+        { shape: [B], device },
+      );
+      const lmLoss = ce.sum(-1).div(div).sum();
+      const preds = inner.logits.argmax(-1);
+      const validT = tensor(valid, { shape: [B, S], device });
+      const nCorrect = preds.eq(labels).cast('f32').mul(validT).sum(-1);
+      const seqCorrect = nCorrect.eq(tensor(counts, { shape: [B], device })).cast('f32');
+      const qHaltLoss = bceWithLogitsSum(inner.qHalt, seqCorrect);
+      let total = lmLoss.add(qHaltLoss.mul(0.5));
+      let target: Tensor | null = null;
+      let qContinueLoss: Tensor | null = null;
+      if (withContinue) {
+        target = noGrad(() => {
+          const next = this.inner.forward(inner.carry, deviceBatch);
+          const last = tensor(isLast, { shape: [B], dtype: 'bool', device });
+          return last.where(next.qHalt, next.qHalt.maximum(next.qContinue)).sigmoid();
+        });
+        qContinueLoss = bceWithLogitsSum(inner.qContinue, target);
+        total = total.add(qContinueLoss.mul(0.5));
+      }
+      if (options.backward) total.mul(options.lossScale ?? 1).backward();
+      const keepLogits = options.keepLogits ? inner.logits.detach() : null;
+      return {
+        zH: inner.carry.zH,
+        zL: inner.carry.zL,
+        preds,
+        qHalt: inner.qHalt.detach(),
+        qContinue: inner.qContinue.detach(),
+        target,
+        scalars: [total, lmLoss, qHaltLoss, ...(qContinueLoss ? [qContinueLoss] : [])].map((t) =>
+          t.detach(),
+        ),
+        logits: keepLogits,
+      };
+    });
+    TinyRecursiveModel.disposeCarry(carry);
+    out.zH.keep();
+    out.zL.keep();
+    out.logits?.keep();
+
+    const [preds, qHalt, qContinue, target, scalars] = await Promise.all([
+      out.preds.data() as Promise<Int32Array>,
+      out.qHalt.data() as Promise<Float32Array>,
+      out.qContinue.data() as Promise<Float32Array>,
+      out.target ? (out.target.data() as Promise<Float32Array>) : Promise.resolve(null),
+      Promise.all(out.scalars.map((t) => t.item())),
+    ]);
+    for (const t of [out.preds, out.qHalt, out.qContinue, out.target, ...out.scalars]) t?.dispose();
+
+    // 3–4. Halting, on the host (spec §5).
+    const halted = new Uint8Array(B);
+    for (let r = 0; r < B; r++) {
+      steps[r]! += 1;
+      let h = steps[r]! >= cfg.halt_max_steps;
+      if (this.training && cfg.halt_max_steps > 1) {
+        h ||= cfg.no_ACT_continue ? qHalt[r]! > 0 : qHalt[r]! > qContinue[r]!;
+        const explores = options.exploration
+          ? options.exploration.explore[r] === 1
+          : (options.random ?? Math.random)() < cfg.halt_exploration_prob;
+        const minHalt = explores
+          ? (options.exploration?.minHalt[r] ??
+            2 + Math.floor((options.random ?? Math.random)() * (cfg.halt_max_steps - 1)))
+          : 0;
+        h &&= steps[r]! >= minHalt;
+      }
+      halted[r] = h ? 1 : 0;
+    }
+    const [loss, lmLoss, qHaltLoss, qContinueLoss] = scalars as [
+      number,
+      number,
+      number,
+      number | undefined,
+    ];
+    const metrics: StepMetrics = {
+      ...stepMetrics({ preds, labels: data.labels, halted, steps, qHalt, seqLen: S }),
+      lm_loss: lmLoss,
+      q_halt_loss: qHaltLoss,
+      ...(qContinueLoss !== undefined ? { q_continue_loss: qContinueLoss } : {}),
+    };
+    return {
+      carry: { inner: { zH: out.zH, zL: out.zL }, steps, halted, data },
+      loss,
+      metrics,
+      preds,
+      qHalt,
+      qContinue,
+      targetQContinue: target,
+      logits: out.logits,
+      allHalted: halted.every((h) => h === 1),
+    };
+  }
+}
+
+/** The ACT wrapper module; it only holds the inner model (the logic lives in the loss head). */
+export class ActModel extends Module {
+  readonly inner: TrmInner;
+  constructor(config: TrmConfig, generator: Generator) {
+    super();
+    this.inner = this.registerModule('inner', new TrmInner(config, generator));
+  }
+}

@@ -1,0 +1,73 @@
+import { Attention, Module, type RotaryEmbedding, rmsNorm, SwiGLU } from '@trm/nn';
+import type { Generator, Tensor } from '@trm/tensor';
+import type { TrmConfig } from '../config.js';
+
+/**
+ * One post-norm block (spec §3). Attention variant: `x = rms(x + attn(x))`; MLP-T variant: a
+ * SwiGLU across the sequence axis on the transposed activations, normalised over that axis.
+ * Both then apply `x = rms(x + mlp(x))`.
+ */
+export class TrmBlock extends Module {
+  readonly selfAttn: Attention | null = null;
+  readonly mlpT: SwiGLU | null = null;
+  readonly mlp: SwiGLU;
+
+  constructor(
+    private readonly config: TrmConfig,
+    totalLen: number,
+    generator: Generator,
+  ) {
+    super();
+    if (config.mlp_t)
+      this.mlpT = this.registerModule('mlp_t', new SwiGLU(totalLen, config.expansion, generator));
+    else
+      this.selfAttn = this.registerModule(
+        'self_attn',
+        new Attention(config.hidden_size, config.num_heads, generator),
+      );
+    this.mlp = this.registerModule(
+      'mlp',
+      new SwiGLU(config.hidden_size, config.expansion, generator),
+    );
+  }
+
+  forward(x: Tensor, rotary: RotaryEmbedding | null): Tensor {
+    const eps = this.config.rms_norm_eps;
+    if (this.mlpT) {
+      const xt = x.transpose(1, 2);
+      x = rmsNorm(xt.add(this.mlpT.forward(xt)), eps).transpose(1, 2);
+    } else {
+      x = rmsNorm(x.add(this.selfAttn!.forward(x, rotary)), eps);
+    }
+    return rmsNorm(x.add(this.mlp.forward(x)), eps);
+  }
+}
+
+/** Holds sub-modules under the names `0`, `1`, … like PyTorch's `nn.ModuleList`. */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items;
+    for (const [i, m] of items.entries()) this.registerModule(String(i), m);
+  }
+}
+
+/** The reasoning module `L_level`: `f(x, injection) = blocks(x + injection)`. */
+export class ReasoningModule extends Module {
+  readonly layers: ModuleList<TrmBlock>;
+  constructor(config: TrmConfig, totalLen: number, generator: Generator) {
+    super();
+    const blocks = Array.from(
+      { length: config.L_layers },
+      () => new TrmBlock(config, totalLen, generator),
+    );
+    this.layers = this.registerModule('layers', new ModuleList(blocks));
+  }
+
+  forward(x: Tensor, injection: Tensor, rotary: RotaryEmbedding | null): Tensor {
+    let h = x.add(injection);
+    for (const layer of this.layers.items) h = layer.forward(h, rotary);
+    return h;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * `@trm/optim`: the optimisers of TRM training on WebGPU — fused AdamATan2 (and AdamW), the
+ * sparse sign-SGD of the puzzle embeddings, learning-rate schedules and the parameter EMA.
+ *
+ * @packageDocumentation
+ */
+export { AdamATan2, type AdamOptions, type AdamState, AdamW } from './adam.js';
+export { Ema } from './ema.js';
+export {
+  type CosineScheduleOptions,
+  constantLr,
+  cosineWithWarmup,
+  createSchedule,
+  type LrSchedule,
+  registerSchedule,
+} from './schedule.js';
+export { groupRowsById, type SignSgdOptions, SparseSignSGD } from './sign-sgd.js';
+export type { ParamSlot } from './slots.js';

@@ -1,0 +1,44 @@
+import { Device } from '@trm/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupRowsById, SparseSignSGD } from '../src/index.js';
+import { fixtures, flat, maxRelError } from './fixtures.js';
+
+let device: Device;
+beforeAll(async () => {
+  device = await Device.open();
+});
+afterAll(() => device?.destroy());
+
+describe('SparseSignSGD', () => {
+  const f = fixtures.sign_sgd;
+  const numRows = f.table0.length;
+  const dim = f.table0[0]!.length;
+
+  it('matches five PyTorch steps with duplicate ids, within 1e-6 relative', async () => {
+    const table = device.upload(flat(f.table0));
+    const opt = new SparseSignSGD(device, { weightDecay: f.wd });
+    let before = flat(f.table0);
+    for (let t = 0; t < fixtures.steps; t++) {
+      const ids = Int32Array.from(f.ids[t]!);
+      opt.step(table, numRows, dim, ids, device.upload(flat(f.rows[t]!)), f.lr);
+      const got = await device.read(table, Float32Array);
+      expect(maxRelError(got, flat(f.trajectory[t]!))).toBeLessThan(1e-6);
+      // Rows whose id is not in the batch are untouched, bit for bit.
+      for (let r = 0; r < numRows; r++) {
+        if (!ids.includes(r))
+          expect(got.subarray(r * dim, (r + 1) * dim)).toEqual(
+            before.subarray(r * dim, (r + 1) * dim),
+          );
+      }
+      before = got;
+    }
+  });
+
+  it('groups duplicate ids in batch order', () => {
+    const g = groupRowsById(Int32Array.from([3, 1, 3, 0, 1]), 4);
+    expect([...g.unique]).toEqual([0, 1, 3]);
+    expect([...g.starts]).toEqual([0, 1, 3, 5]);
+    expect([...g.rows]).toEqual([3, 1, 4, 0, 2]);
+    expect(() => groupRowsById(Int32Array.from([4]), 4)).toThrow(/outside the table's 4 rows/);
+  });
+});

@@ -1,0 +1,136 @@
+import { AutogradError, ShapeError } from '../errors.js';
+import { tidy, untrack } from '../memory/scope.js';
+import { add } from '../ops/binary.js';
+import { ones } from '../ops/creation.js';
+import { clone } from '../ops/shape.js';
+import type { Tensor } from '../tensor.js';
+import { noGrad } from './tape.js';
+
+/**
+ * Reverse-mode sweep from `root`: visits the recorded ops in reverse topological order,
+ * calls each op's backward function (inside `noGrad` and a `tidy`, so temporaries are freed
+ * at once), sums the gradients that reach a tensor along several paths, and accumulates the
+ * result into `.grad` of every leaf that requires grad. Gradients of intermediate tensors are
+ * disposed as soon as they have been propagated, and the tape is released at the end.
+ */
+export function runBackward(root: Tensor, upstream?: Tensor): void {
+  root.assertLive();
+  if (!root.requiresGrad) {
+    throw new AutogradError(
+      `backward() on ${root.describe()}, which does not require grad: no input of the ops that made it has requiresGrad = true (or it was computed inside noGrad).`,
+    );
+  }
+  if (upstream) {
+    upstream.assertLive();
+    if (upstream.shape.join() !== root.shape.join()) {
+      throw new ShapeError(
+        `backward(): the upstream gradient ${upstream.describe()} must have the shape of ${root.describe()}.`,
+      );
+    }
+  } else if (root.size !== 1) {
+    throw new AutogradError(
+      `backward() without an upstream gradient needs a scalar, got ${root.describe()}; reduce it first (e.g. .sum() or .mean()) or pass the gradient.`,
+    );
+  }
+
+  const order = topologicalOrder(root);
+  noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, upstream ? clone(upstream) : ones(root.shape, { device: root.device }));
+    for (const t of order) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const node = t.gradFn;
+      if (!node) {
+        accumulateLeaf(t, g);
+        continue;
+      }
+      const inputGrads = tidy(() => [...node.backward(g)]);
+      const used = new Set<Tensor>();
+      node.inputs.forEach((input, i) => {
+        let gi = inputGrads[i] ?? null;
+        if (!gi) return;
+        if (!input.requiresGrad) {
+          if (gi !== g) gi.dispose();
+          return;
+        }
+        if (gi.shape.join() !== input.shape.join()) {
+          throw new AutogradError(
+            `internal: the gradient of ${node.name} for ${input.describe()} has shape [${gi.shape.join(',')}].`,
+          );
+        }
+        if (used.has(gi) || gi === g) gi = clone(gi);
+        used.add(gi);
+        const previous = grads.get(input);
+        if (previous) {
+          grads.set(input, add(previous, gi));
+          previous.dispose();
+          gi.dispose();
+        } else {
+          grads.set(input, gi);
+        }
+      });
+      g.dispose();
+    }
+    for (const g of grads.values()) g.dispose();
+  });
+  for (const t of order) if (t.gradFn) t.releaseGraph();
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  if (leaf.isDisposed) {
+    g.dispose();
+    return;
+  }
+  const previous = leaf.grad;
+  if (previous) {
+    const sum = add(previous, g);
+    g.dispose();
+    leaf.grad = sum; // disposes the previous gradient
+  } else {
+    untrack(g);
+    leaf.grad = g;
+  }
+}
+
+/** Tensors reachable from `root` through requires-grad inputs, root first. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const released = (t: Tensor) =>
+    new AutogradError(
+      `backward() through ${t.describe()}, whose part of the graph was already freed by an earlier backward(); run the forward pass again.`,
+    );
+  if (root.isGraphReleased) throw released(root);
+  const visited = new Set<Tensor>();
+  const postorder: Tensor[] = [];
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const next = inputs[i]!;
+      if (next.requiresGrad && !visited.has(next)) {
+        if (next.isGraphReleased) throw released(next);
+        if (next.isDisposed) {
+          throw new AutogradError(
+            `backward(): ${next.describe()}, an input of "${t.gradFn?.name}", was disposed before backward() ran. Call backward() inside the tidy() that built the graph, and do not dispose tensors the graph still needs.`,
+          );
+        }
+        visited.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      stack.pop();
+      postorder.push(t);
+    }
+  }
+  return postorder.reverse();
+}
+
+/** Sets `.grad = null` (disposing the gradients) on every given tensor. */
+export function zeroGrad(tensors: Iterable<Tensor>): void {
+  for (const t of tensors) t.grad = null;
+}

@@ -1,0 +1,149 @@
+/**
+ * Broadcasting elementwise kernels with any number of inputs (binary ops, comparisons,
+ * logical ops, `where`). NumPy broadcasting is done with strides: an input's stride is 0 along
+ * a dimension it broadcasts, so no input is ever expanded in memory.
+ */
+import type { Device } from '../device/device.js';
+import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
+import { ENTRY_1D, launch, params, words } from './launch.js';
+
+type WgslType = 'f32' | 'i32' | 'u32';
+
+/** Binary expressions in terms of `a` and `b`; comparisons yield `bool`, stored as u32. */
+export const BINARY_EXPR = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  maximum: 'max(a, b)',
+  minimum: 'min(a, b)',
+  atan2: 'atan2(a, b)',
+  pow: 'pow(a, b)',
+  eq: 'a == b',
+  ne: 'a != b',
+  lt: 'a < b',
+  le: 'a <= b',
+  gt: 'a > b',
+  ge: 'a >= b',
+  logicalAnd: '(a != 0u) && (b != 0u)',
+  logicalOr: '(a != 0u) || (b != 0u)',
+  logicalXor: '(a != 0u) != (b != 0u)',
+} as const;
+
+const NAMES = 'abcdefgh';
+
+/**
+ * WGSL for `out[i] = expr(a, b, …)` over a broadcast output. Parameters:
+ * `p = [n, rank, outShape[rank], stridesOfInput0[rank], stridesOfInput1[rank], …]`.
+ * With `boolOut`, the expression is a WGSL `bool` and is stored as 0u/1u.
+ */
+export function broadcastSource(
+  expr: string,
+  inputs: readonly WgslType[],
+  tout: WgslType,
+  boolOut = false,
+): string {
+  const k = inputs.length;
+  const decls = inputs
+    .map((t, j) => `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${t}>;`)
+    .join('\n');
+  const offsets = inputs.map((_, j) => `  var o${j} = 0u;`).join('\n');
+  const steps = inputs
+    .map((_, j) => `    o${j} += idx * p[2u + ${j + 1}u * rank + du];`)
+    .join('\n');
+  const loads = inputs.map((_, j) => `  let ${NAMES[j]} = in${j}[o${j}];`).join('\n');
+  const value = boolOut ? `select(0u, 1u, ${expr})` : expr;
+  return /* wgsl */ `
+const WG: u32 = ${WORKGROUP_SIZE}u;
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+${decls}
+@group(0) @binding(${k + 1}) var<storage, read_write> out: array<${tout}>;
+
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= p[0]) { return; }
+  let rank = p[1];
+  var rem = i;
+${offsets}
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let du = u32(d);
+    let extent = p[2u + du];
+    let idx = rem % extent;
+    rem = rem / extent;
+${steps}
+  }
+${loads}
+  out[i] = ${value};
+}
+`;
+}
+
+/** One operand of a broadcast kernel: its buffer, element count and broadcast strides. */
+export interface BroadcastInput {
+  buffer: GPUBuffer;
+  size: number;
+  type: WgslType;
+  /** Element stride per output dimension; 0 where the input broadcasts. */
+  strides: readonly number[];
+}
+
+/** Encodes a broadcasting elementwise kernel writing `out` of shape `outShape`. */
+export function encodeBroadcast(
+  device: Device,
+  expr: string,
+  inputs: readonly BroadcastInput[],
+  out: { buffer: GPUBuffer; type: WgslType; boolOut?: boolean },
+  outShape: readonly number[],
+): void {
+  const n = outShape.reduce((x, y) => x * y, 1);
+  if (n === 0) return;
+  const { shape, strides } = collapseDims(
+    outShape,
+    inputs.map((x) => x.strides),
+  );
+  const p = [n, shape.length, ...shape, ...strides.flat()];
+  launch(
+    device,
+    broadcastSource(
+      expr,
+      inputs.map((x) => x.type),
+      out.type,
+      out.boolOut,
+    ),
+    `broadcast(${expr})`,
+    [params(device, p), ...inputs.map((x) => words(x.buffer, x.size)), words(out.buffer, n)],
+    { threads: n },
+  );
+}
+
+/**
+ * Merges adjacent dimensions that every operand walks contiguously, and drops size-1
+ * dimensions, so most kernels run with rank 1 or 2.
+ */
+export function collapseDims(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const extent = shape[d]!;
+    if (extent === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, j) => outStrides[j]![last] === s[d]! * extent);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * extent;
+      strides.forEach((s, j) => {
+        outStrides[j]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(extent);
+      strides.forEach((s, j) => {
+        outStrides[j]!.push(s[d]!);
+      });
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}

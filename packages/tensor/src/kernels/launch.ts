@@ -1,0 +1,40 @@
+import type { Binding, Device } from '../device/device.js';
+import { gridFor } from './grid.js';
+
+/** Encoded commands after which pending work is submitted automatically. */
+export const AUTO_SUBMIT_COMMANDS = 512;
+
+/** Entry-point signature shared by the 1-D kernels; pairs with `LINEAR_INDEX_WGSL`. */
+export const ENTRY_1D =
+  '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u';
+
+/** Binds the first `elements` 32-bit words of a buffer. */
+export function words(buffer: GPUBuffer, elements: number, offsetElements = 0): Binding {
+  return { buffer, offset: offsetElements * 4, size: Math.max(elements, 1) * 4 };
+}
+
+/**
+ * Compiles (once) and encodes one kernel. `threads` sizes a 1-D grid of `workgroupSize`-wide
+ * groups; pass `workgroups` for anything else. Pending work is submitted every
+ * {@link AUTO_SUBMIT_COMMANDS} commands so a long chain of ops starts running early.
+ */
+export function launch(
+  device: Device,
+  code: string,
+  label: string,
+  bindings: readonly Binding[],
+  size: { threads: number; workgroupSize?: number } | { workgroups: [number, number?, number?] },
+): void {
+  const pipeline = device.pipeline(code, 'main', label);
+  const workgroups =
+    'threads' in size
+      ? gridFor(size.threads, device.limits.maxComputeWorkgroupsPerDimension, size.workgroupSize)
+      : size.workgroups;
+  device.dispatch(pipeline, bindings, workgroups);
+  if (device.pendingCommands >= AUTO_SUBMIT_COMMANDS) device.submit();
+}
+
+/** Packs kernel parameters (all u32) into a params binding. */
+export function params(device: Device, values: readonly number[]): Binding {
+  return device.params(Uint32Array.from(values, (v) => v >>> 0));
+}

@@ -1,0 +1,134 @@
+/**
+ * Reductions along one axis. The input is viewed as `[outer, r, inner]` and reduced over `r`;
+ * one workgroup computes one output: each thread folds a strided part of the row, then the
+ * workgroup combines the partial results in shared memory, so rows of any length (also far
+ * longer than a workgroup) are reduced in a fixed, deterministic order.
+ */
+import type { Device } from '../device/device.js';
+import { launch, params, words } from './launch.js';
+
+/** Threads per reduction workgroup. */
+export const REDUCE_WG = 64;
+
+type WgslType = 'f32' | 'i32';
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin';
+
+function lowest(t: WgslType): string {
+  return t === 'f32' ? '-0x1.fffffep+127f' : 'i32(-2147483647 - 1)';
+}
+function highest(t: WgslType): string {
+  return t === 'f32' ? '0x1.fffffep+127f' : '2147483647i';
+}
+
+/** WGSL for a sum/mean/max/min reduction. */
+export function reduceSource(op: 'sum' | 'mean' | 'max' | 'min', t: WgslType): string {
+  const init = op === 'max' ? lowest(t) : op === 'min' ? highest(t) : `${t}(0)`;
+  const combine = op === 'max' ? 'max(u, v)' : op === 'min' ? 'min(u, v)' : 'u + v';
+  const finish = op === 'mean' ? 'acc / f32(r)' : 'acc';
+  return /* wgsl */ `
+const WG: u32 = ${REDUCE_WG}u;
+// p = [outer, r, inner]
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> out: array<${t}>;
+var<workgroup> partial: array<${t}, WG>;
+
+fn combine(u: ${t}, v: ${t}) -> ${t} { return ${combine}; }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u) {
+  let o = wid.y * nwg.x + wid.x;          // which output this workgroup computes
+  let r = p[1];
+  let inner = p[2];
+  if (o >= p[0] * inner) { return; }       // uniform: the whole workgroup returns
+  let base = (o / inner) * r * inner + o % inner;
+  var acc: ${t} = ${init};
+  for (var j = lid.x; j < r; j += WG) {
+    acc = combine(acc, x[base + j * inner]);
+  }
+  partial[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid.x < s) { partial[lid.x] = combine(partial[lid.x], partial[lid.x + s]); }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    let acc = partial[0];
+    out[o] = ${finish};
+  }
+}
+`;
+}
+
+/** WGSL for argmax/argmin (first index of the extreme value) with an i32 output. */
+export function argReduceSource(op: 'argmax' | 'argmin', t: WgslType): string {
+  const better = op === 'argmax' ? '>' : '<';
+  const init = op === 'argmax' ? lowest(t) : highest(t);
+  return /* wgsl */ `
+const WG: u32 = ${REDUCE_WG}u;
+// p = [outer, r, inner]
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> out: array<i32>;
+var<workgroup> bestValue: array<${t}, WG>;
+var<workgroup> bestIndex: array<u32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u) {
+  let o = wid.y * nwg.x + wid.x;
+  let r = p[1];
+  let inner = p[2];
+  if (o >= p[0] * inner) { return; }
+  let base = (o / inner) * r * inner + o % inner;
+  var value: ${t} = ${init};
+  var index = 0xffffffffu;
+  for (var j = lid.x; j < r; j += WG) {
+    let v = x[base + j * inner];
+    if (index == 0xffffffffu || v ${better} value) { value = v; index = j; }
+  }
+  bestValue[lid.x] = value;
+  bestIndex[lid.x] = index;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid.x < s) {
+      let v = bestValue[lid.x + s];
+      let k = bestIndex[lid.x + s];
+      let mine = bestIndex[lid.x];
+      // keep the first occurrence: an empty slot loses, ties go to the smaller index
+      if (k != 0xffffffffu && (mine == 0xffffffffu || v ${better} bestValue[lid.x] ||
+          (v == bestValue[lid.x] && k < mine))) {
+        bestValue[lid.x] = v;
+        bestIndex[lid.x] = k;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[o] = i32(bestIndex[0]); }
+}
+`;
+}
+
+/** Encodes a reduction of `x` viewed as `[outer, r, inner]` into `out` of `outer * inner`. */
+export function encodeReduce(
+  device: Device,
+  op: ReduceOp,
+  type: WgslType,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  dims: { outer: number; r: number; inner: number },
+): void {
+  const { outer, r, inner } = dims;
+  const outputs = outer * inner;
+  if (outputs === 0) return;
+  const code =
+    op === 'argmax' || op === 'argmin' ? argReduceSource(op, type) : reduceSource(op, type);
+  launch(
+    device,
+    code,
+    `reduce(${op})`,
+    [params(device, [outer, r, inner]), words(x, outer * r * inner), words(out, outputs)],
+    { threads: outputs, workgroupSize: 1 },
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * Unary elementwise kernels: `out[i] = f(a[i], s)` where `s` is an optional scalar parameter
+ * of the input type. Also used for casts (different input and output types).
+ */
+import type { Device } from '../device/device.js';
+import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
+import { ENTRY_1D, launch, params, words } from './launch.js';
+
+type WgslType = 'f32' | 'i32' | 'u32';
+
+/** The expressions of the unary ops, in terms of `a` (the element) and `s` (the scalar). */
+export const UNARY_EXPR = {
+  neg: '-a',
+  exp: 'exp(a)',
+  log: 'log(a)',
+  sqrt: 'sqrt(a)',
+  rsqrt: 'inverseSqrt(a)',
+  square: 'a * a',
+  abs: 'abs(a)',
+  sign: 'sign(a)',
+  sigmoid: '1.0 / (1.0 + exp(-a))',
+  silu: 'a / (1.0 + exp(-a))',
+  tanh: 'tanh(a)',
+  sin: 'sin(a)',
+  cos: 'cos(a)',
+  relu: 'max(a, T(0))',
+  reciprocal: '1.0 / a',
+  logicalNot: 'select(1u, 0u, a != 0u)',
+  // with a scalar `s`
+  addScalar: 'a + s',
+  subScalar: 'a - s',
+  rsubScalar: 's - a',
+  mulScalar: 'a * s',
+  divScalar: 'a / s',
+  rdivScalar: 's / a',
+  powScalar: 'pow(a, s)',
+  maxScalar: 'max(a, s)',
+  minScalar: 'min(a, s)',
+} as const;
+
+/** WGSL for `out[i] = expr` with `a: tin`, `s: tin` and a `tout` output. */
+export function unarySource(expr: string, tin: WgslType, tout: WgslType): string {
+  return /* wgsl */ `
+alias T = ${tin};
+const WG: u32 = ${WORKGROUP_SIZE}u;
+// p[0] = element count, p[1] = the scalar's bits
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${tin}>;
+@group(0) @binding(2) var<storage, read_write> out: array<${tout}>;
+
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= p[0]) { return; }
+  let a = x[i];
+  let s = bitcast<T>(p[1]);
+  out[i] = ${expr};
+}
+`;
+}
+
+/** Encodes `out[0..n) = expr(x[0..n), s)`. `scalarBits` is the 32-bit pattern of `s`. */
+export function encodeUnary(
+  device: Device,
+  expr: string,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  types: { tin: WgslType; tout: WgslType },
+  scalarBits = 0,
+): void {
+  if (n === 0) return;
+  launch(
+    device,
+    unarySource(expr, types.tin, types.tout),
+    `unary(${expr})`,
+    [params(device, [n, scalarBits]), words(x, n), words(out, n)],
+    { threads: n },
+  );
+}

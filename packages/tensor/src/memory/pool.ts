@@ -1,0 +1,111 @@
+import type { Device } from '../device/device.js';
+
+/** Memory counters of one device's tensor allocator. */
+export interface MemoryStats {
+  /** Bytes of GPU buffers currently owned by live tensors (size-class bytes). */
+  liveBytes: number;
+  /** Highest `liveBytes` seen since the pool was created (or `resetPeak()`). */
+  peakBytes: number;
+  /** Number of GPU buffers currently owned by live tensors. */
+  liveBuffers: number;
+  /** Bytes of free buffers the pool keeps for reuse. */
+  pooledBytes: number;
+}
+
+/**
+ * A pool of GPU storage buffers by size class, one per device.
+ *
+ * Sizes round up to a power of two (at least 256 bytes) below 64 MiB and to a multiple of
+ * 16 MiB above, so a training loop that allocates the same shapes every step reuses the
+ * same buffers and memory stays flat.
+ *
+ * Reuse safety: a released buffer may still be read or written by work that is encoded but
+ * not yet submitted. Handing it out again is still safe, because every use of a pooled buffer
+ * goes through the device's single command stream, which runs in encoding order: a kernel
+ * encoded later that overwrites the buffer runs after the earlier kernels that read it. The
+ * only writes that bypass the stream are queue writes, and `Device.write()` submits pending
+ * work before it writes. Buffers are only destroyed by {@link BufferPool.trim}, which submits
+ * pending work first.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private live = 0;
+  private peak = 0;
+  private count = 0;
+  private pooled = 0;
+
+  constructor(readonly device: Device) {}
+
+  /** Rounds a byte length up to its size class. */
+  static sizeClass(bytes: number): number {
+    const n = Math.max(bytes, 256);
+    if (n <= 64 * 1024 * 1024) return 2 ** Math.ceil(Math.log2(n));
+    const chunk = 16 * 1024 * 1024;
+    return Math.ceil(n / chunk) * chunk;
+  }
+
+  /** A buffer of at least `bytes` bytes, reused from the pool when one is free. */
+  acquire(bytes: number, label = 'tensor'): GPUBuffer {
+    const size = BufferPool.sizeClass(bytes);
+    const list = this.free.get(size);
+    let buffer = list?.pop();
+    if (buffer) {
+      this.pooled -= size;
+    } else {
+      buffer = this.device.createBuffer(size, label);
+    }
+    this.live += size;
+    this.count++;
+    if (this.live > this.peak) this.peak = this.live;
+    return buffer;
+  }
+
+  /** Returns a buffer to the pool. */
+  release(buffer: GPUBuffer): void {
+    const size = buffer.size;
+    this.live -= size;
+    this.count--;
+    if (this.device.isLost) return;
+    let list = this.free.get(size);
+    if (!list) {
+      list = [];
+      this.free.set(size, list);
+    }
+    list.push(buffer);
+    this.pooled += size;
+  }
+
+  /** Destroys every free buffer (after submitting pending work that may still use them). */
+  trim(): void {
+    if (!this.device.isLost) this.device.submit();
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.pooled = 0;
+  }
+
+  stats(): MemoryStats {
+    return {
+      liveBytes: this.live,
+      peakBytes: this.peak,
+      liveBuffers: this.count,
+      pooledBytes: this.pooled,
+    };
+  }
+
+  /** Sets the peak back to the current live bytes. */
+  resetPeak(): void {
+    this.peak = this.live;
+  }
+}
+
+const pools = new WeakMap<Device, BufferPool>();
+
+/** The buffer pool of a device (created on first use). */
+export function poolFor(device: Device): BufferPool {
+  let pool = pools.get(device);
+  if (!pool) {
+    pool = new BufferPool(device);
+    pools.set(device, pool);
+  }
+  return pool;
+}

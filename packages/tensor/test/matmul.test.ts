@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Device } from '../src/device/device.js';
+import {
+  defaultMatmulConfig,
+  encodeMatmul,
+  foldGrid,
+  GPU_MATMUL_CONFIG,
+  type MatmulConfig,
+  type MatmulOptions,
+} from '../src/kernels/matmul.js';
+
+let device: Device;
+beforeAll(async () => {
+  device = await Device.open();
+});
+afterAll(() => device?.destroy());
+
+/** Small tilings that compile fast and put tile edges inside small shapes. */
+const SMALL_REGISTER: MatmulConfig = { kind: 'register', threads: 8, rows: 4, cols: 1 };
+const SMALL_SHARED: MatmulConfig = { kind: 'shared', threads: 4, rows: 2, cols: 2, bk: 4 };
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  batch?: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** Batch strides in elements; default dense. 0 broadcasts. */
+  aBatchStride?: number;
+  bBatchStride?: number;
+  aOffset?: number;
+  bOffset?: number;
+}
+
+/** Deterministic values in [-1, 1). */
+function random(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * Runs one matmul on the device and checks every output against an f64 reference:
+ * |got − ref| ≤ 1e-5·√k·Σ|a||b| (+ a tiny absolute floor).
+ */
+async function check(c: Case, options: MatmulOptions = {}): Promise<void> {
+  const { m, n, k } = c;
+  const batch = c.batch ?? 1;
+  const transA = c.transA ?? false;
+  const transB = c.transB ?? false;
+  const aBatchStride = c.aBatchStride ?? m * k;
+  const bBatchStride = c.bBatchStride ?? k * n;
+  const aOffset = c.aOffset ?? 0;
+  const bOffset = c.bOffset ?? 0;
+  const aLen = aOffset + (batch - 1) * aBatchStride + m * k;
+  const bLen = bOffset + (batch - 1) * bBatchStride + k * n;
+  const aHost = random(aLen, m * 31 + k);
+  const bHost = random(bLen, n * 17 + k + 5);
+  const a = device.upload(aHost);
+  const b = device.upload(bHost);
+  const out = device.createBuffer(batch * m * n * 4);
+  encodeMatmul(
+    device,
+    { a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, aOffset, bOffset },
+    options,
+  );
+  const got = await device.read(out, Float32Array);
+  a.destroy();
+  b.destroy();
+  out.destroy();
+  let worst = 0;
+  let where = '';
+  for (let bi = 0; bi < batch; bi++) {
+    const aB = aOffset + bi * aBatchStride;
+    const bB = bOffset + bi * bBatchStride;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let ref = 0;
+        let scale = 0;
+        for (let p = 0; p < k; p++) {
+          const av = aHost[aB + (transA ? p * m + i : i * k + p)] as number;
+          const bv = bHost[bB + (transB ? j * k + p : p * n + j)] as number;
+          ref += av * bv;
+          scale += Math.abs(av * bv);
+        }
+        const err = Math.abs((got[(bi * m + i) * n + j] as number) - ref);
+        const ratio = err / (1e-5 * Math.sqrt(k) * scale + 1e-30);
+        if (!(ratio <= worst)) {
+          worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio;
+          where = `batch ${bi} [${i}, ${j}]: got ${got[(bi * m + i) * n + j]}, want ${ref}`;
+        }
+      }
+    }
+  }
+  expect(worst, where).toBeLessThanOrEqual(1);
+}
+
+const TRANS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
+const ODD_SHAPES = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [65, 33, 129],
+] as const;
+
+describe('foldGrid', () => {
+  it('keeps small grids 1-D and folds large ones into 2-D and 3-D within the limit', () => {
+    expect(foldGrid(1)).toEqual([1, 1, 1]);
+    expect(foldGrid(65_535)).toEqual([65_535, 1, 1]);
+    for (const [groups, max] of [
+      [65_536, 65_535],
+      [1_000_000, 65_535],
+      [50, 7],
+      [200, 7],
+      [343, 7],
+    ] as const) {
+      const [x, y, z] = foldGrid(groups, max);
+      expect(Math.max(x, y, z)).toBeLessThanOrEqual(max);
+      expect(x * y * z).toBeGreaterThanOrEqual(groups);
+      // No whole plane of idle workgroups.
+      expect(x * y * (z - 1)).toBeLessThan(groups);
+    }
+    expect(() => foldGrid(7 ** 3 + 1, 7)).toThrow(RangeError);
+  });
+});
+
+describe.each([
+  ['register tiling', SMALL_REGISTER],
+  ['shared-memory tiling', SMALL_SHARED],
+] as const)('matmul, %s', (_, config) => {
+  it.each(TRANS)('odd shapes, transA=%s transB=%s', async (transA, transB) => {
+    for (const [m, n, k] of ODD_SHAPES) await check({ m, n, k, transA, transB }, { config });
+  });
+
+  it.each(TRANS)('vec4-aligned shapes, transA=%s transB=%s', async (transA, transB) => {
+    await check({ m: 24, n: 36, k: 20, transA, transB }, { config });
+  });
+
+  it('batched, broadcasting A or B, with element offsets', async () => {
+    // Unaligned offsets (scalar loads) and aligned ones (vec4 loads).
+    await check(
+      { m: 5, n: 8, k: 12, batch: 3, aBatchStride: 0, aOffset: 3, bOffset: 1 },
+      { config },
+    );
+    await check(
+      { m: 8, n: 12, k: 8, batch: 3, bBatchStride: 0, aOffset: 4, bOffset: 8 },
+      { config },
+    );
+    await check(
+      { m: 6, n: 7, k: 9, batch: 4, transA: true, transB: true, aBatchStride: 60, bOffset: 2 },
+      { config },
+    );
+  });
+
+  it('folds the grid when one dimension is not enough', async () => {
+    // 2-D and 3-D grids under a fake limit of 3 workgroups per dimension.
+    await check({ m: 9, n: 10, k: 3, batch: 5 }, { config, maxWorkgroupsPerDimension: 3 });
+    await check(
+      { m: 3, n: 5, k: 4, batch: 20, transB: true },
+      { config, maxWorkgroupsPerDimension: 3 },
+    );
+  });
+});
+
+describe('matmul, default tiling for this adapter', () => {
+  it('picks the CPU tiling on a fallback adapter and the GPU one otherwise', () => {
+    const config = defaultMatmulConfig(device);
+    if (!device.adapterInfo.isFallbackAdapter && !/llvmpipe/i.test(device.adapterInfo.device)) {
+      expect(config).toEqual(GPU_MATMUL_CONFIG);
+    } else {
+      expect(config.kind).toBe('register');
+    }
+  });
+
+  // The other layouts run through the same generator above; each variant of the big default
+  // tiling costs seconds to compile on lavapipe, so only two are compiled here.
+  it.each([TRANS[0], TRANS[3]])(
+    'odd and aligned shapes, transA=%s transB=%s',
+    async (transA, transB) => {
+      await check({ m: 65, n: 33, k: 129, transA, transB });
+      await check({ m: 40, n: 136, k: 64, transA, transB, batch: 2, bBatchStride: 0 });
+    },
+  );
+
+  it('runs a batch larger than one grid dimension allows', async () => {
+    const max = device.limits.maxComputeWorkgroupsPerDimension;
+    await check({ m: 1, n: 2, k: 3, batch: max + 10, bBatchStride: 0 });
+  });
+
+  it('rejects bad shapes and buffers that are too small', () => {
+    const a = device.createBuffer(64);
+    const args = {
+      a,
+      b: a,
+      out: a,
+      batch: 1,
+      m: 2,
+      n: 2,
+      k: 2,
+      transA: false,
+      transB: false,
+      aBatchStride: 0,
+      bBatchStride: 0,
+    };
+    expect(() => encodeMatmul(device, { ...args, m: 0 })).toThrow(RangeError);
+    expect(() => encodeMatmul(device, { ...args, k: 1.5 })).toThrow(RangeError);
+    expect(() => encodeMatmul(device, { ...args, m: 5, k: 5 })).toThrow(/A needs 25/);
+    expect(() => encodeMatmul(device, { ...args, batch: 3, bBatchStride: 8 })).toThrow(/B needs/);
+    a.destroy();
+  });
+});
