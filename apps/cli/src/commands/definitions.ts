@@ -1,0 +1,622 @@
+import type { CommandGroupMeta, CommandMeta, FlagMeta } from '../cli/types.js';
+
+/** Flags every command accepts. */
+export const globalFlags: readonly FlagMeta[] = [
+  { name: 'help', type: 'boolean', description: 'Show help for the command and exit.' },
+  {
+    name: 'debug',
+    type: 'boolean',
+    description: 'Print stack traces on errors and extra diagnostics.',
+  },
+];
+
+const configDirFlag: FlagMeta = {
+  name: 'config-dir',
+  type: 'string',
+  valueName: 'DIR',
+  description:
+    'Directory of YAML configs that shadow the shipped ones (cfg_pretrain.yaml, arch/*.yaml, presets/*.yaml).',
+};
+
+const overwriteFlag: FlagMeta = {
+  name: 'overwrite',
+  type: 'boolean',
+  default: false,
+  description:
+    'Replace the output if it already exists (otherwise an existing output is an error).',
+};
+
+const sourceHelp =
+  'Where the CSVs come from: a directory holding train.csv and test.csv, a pair TRAIN.csv,TEST.csv, or a Hugging Face dataset id (owner/name; HF_ENDPOINT, HF_TOKEN and HF_HOME are honoured).';
+
+/** Every command of `trm`, as data: help, argument parsing and the docs site use it. */
+export const commands: readonly CommandMeta[] = [
+  {
+    name: 'train',
+    summary: 'Train a model from a Hydra-style config (default preset: tiny-sudoku).',
+    description:
+      'Composes the training config from config/cfg_pretrain.yaml, the selected arch group and preset, then the key=value overrides, validates it and starts training. Without --preset the small tiny-sudoku preset runs (its 4x4 Sudoku dataset is generated on first use); --preset none gives the reference cfg_pretrain.yaml unchanged.',
+    usage:
+      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--print-config] [--debug] [key=value ...]',
+    positionals: [],
+    overrides: true,
+    flags: [
+      {
+        name: 'preset',
+        type: 'string',
+        valueName: 'NAME',
+        default: 'tiny-sudoku',
+        description:
+          'Named config from presets/ (see `trm presets`); `none` for the plain reference config. Same as the override preset=NAME.',
+      },
+      configDirFlag,
+      {
+        name: 'config-name',
+        type: 'string',
+        valueName: 'NAME',
+        default: 'cfg_pretrain',
+        description: 'Primary config file (NAME.yaml) on the config path.',
+      },
+      {
+        name: 'resume',
+        type: 'string',
+        valueName: 'DIR',
+        description: 'Continue the run whose checkpoints and all_config.yaml are in DIR.',
+      },
+      {
+        name: 'print-config',
+        type: 'boolean',
+        default: false,
+        description: 'Print the resolved config as YAML and exit without training.',
+      },
+      {
+        name: 'prepare-data',
+        type: 'boolean',
+        default: true,
+        negatable: true,
+        description:
+          "Generate the preset's dataset when the preset has a recipe and data_paths[0] is missing.",
+      },
+    ],
+    examples: [
+      {
+        command: 'trm train',
+        description: 'Train the small default (4x4 Sudoku) on this machine.',
+      },
+      {
+        command: 'trm train --preset sudoku-mlp +run_name=pretrain_mlp_t_sudoku',
+        description: "The README's Sudoku-Extreme MLP run.",
+      },
+      {
+        command:
+          'trm train --preset none arch=trm data_paths="[data/maze-30x30-hard-1k]" evaluators="[]" arch.L_cycles=4',
+        description: 'Reference defaults with README-style overrides.',
+      },
+      {
+        command: 'trm train --print-config arch.hidden_size=128',
+        description: 'Show the resolved config without training.',
+      },
+    ],
+    stub: true,
+  },
+  {
+    name: 'eval',
+    summary: 'Evaluate a checkpoint on a dataset (exact accuracy, Wilson intervals, ARC pass@k).',
+    description:
+      'Loads a checkpoint (a local path, or a Hugging Face hub file owner/repo/filename), runs every test example to halt_max_steps and reports the metrics with 95% Wilson intervals; ARC datasets also get pass@k and a submission.json. The config comes from the all_config.yaml next to the checkpoint when present, with key=value overrides on top.',
+    usage:
+      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--one-batch] [--config-dir DIR] [--preset NAME] [key=value ...]',
+    positionals: [],
+    overrides: true,
+    flags: [
+      {
+        name: 'checkpoint',
+        type: 'string',
+        valueName: 'PATH',
+        required: true,
+        description: 'Checkpoint file or directory, or a hub file owner/repo/filename.',
+      },
+      {
+        name: 'dataset',
+        type: 'string',
+        valueName: 'DIR',
+        required: true,
+        description: 'Dataset directory (with test/).',
+      },
+      {
+        name: 'outdir',
+        type: 'string',
+        valueName: 'DIR',
+        description:
+          'Where predictions, metrics and submission.json go (default: next to the checkpoint).',
+      },
+      {
+        name: 'eval-save-outputs',
+        type: 'string[]',
+        valueName: 'KEY',
+        default: ['inputs', 'labels', 'puzzle_identifiers', 'preds'],
+        description: 'Batch/output keys to save.',
+      },
+      {
+        name: 'global-batch-size',
+        type: 'integer',
+        valueName: 'N',
+        description: "Evaluation batch size (default: the checkpoint config's global_batch_size).",
+      },
+      {
+        name: 'apply-ema',
+        type: 'boolean',
+        default: true,
+        negatable: true,
+        description:
+          'Evaluate the EMA weights when the checkpoint has them (--no-apply-ema for the raw weights).',
+      },
+      {
+        name: 'ema-shadow',
+        type: 'string',
+        valueName: 'FILE',
+        description: 'Separate file holding the EMA shadow weights.',
+      },
+      {
+        name: 'one-batch',
+        type: 'boolean',
+        default: false,
+        description: 'Evaluate one random batch only (smoke test).',
+      },
+      configDirFlag,
+      {
+        name: 'preset',
+        type: 'string',
+        valueName: 'NAME',
+        description:
+          'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
+      },
+    ],
+    examples: [
+      {
+        command:
+          'trm eval --checkpoint alphaxiv/trm-model-maze/maze_hard_step_32550 --dataset data/maze-30x30-hard-1k --one-batch',
+        description: 'Smoke test of published weights.',
+      },
+      {
+        command:
+          'trm eval --checkpoint trained_models/step_32550_sudoku_epoch50k --dataset data/sudoku-extreme-1k-aug-1000 --outdir checkpoints/sudoku_eval_run --global-batch-size 1536',
+        description: 'Full evaluation with EMA weights.',
+      },
+    ],
+    stub: true,
+  },
+  {
+    name: 'build-dataset sudoku',
+    summary: 'Build the Sudoku dataset (Sudoku-Extreme from the hub, or your CSVs).',
+    description:
+      'Reads source,question,answer,rating CSVs (9x9, 6x6 or 4x4) and writes the train/test dataset in the reference layout; each training puzzle becomes a group with --num-aug validity-preserving augmentations. The output appears only when complete.',
+    usage:
+      'build-dataset sudoku [--source DIR|TRAIN.csv,TEST.csv|OWNER/NAME] [--output-dir DIR] [--subsample-size N] [--min-difficulty N] [--num-aug N] [--seed N] [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'source',
+        aliases: ['source-repo'],
+        type: 'string',
+        valueName: 'SRC',
+        default: 'sapientinc/sudoku-extreme',
+        description: sourceHelp,
+      },
+      {
+        name: 'output-dir',
+        type: 'string',
+        valueName: 'DIR',
+        default: 'data/sudoku-extreme-full',
+        description: 'Dataset directory to write.',
+      },
+      {
+        name: 'subsample-size',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Random subset of N training puzzles.',
+      },
+      {
+        name: 'min-difficulty',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Keep only puzzles rated at least N.',
+      },
+      {
+        name: 'num-aug',
+        type: 'integer',
+        valueName: 'N',
+        default: 0,
+        description: 'Augmented copies per training puzzle.',
+      },
+      { name: 'seed', type: 'integer', valueName: 'N', default: 42, description: 'Random seed.' },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command:
+          'trm build-dataset sudoku --output-dir data/sudoku-extreme-1k-aug-1000 --subsample-size 1000 --num-aug 1000',
+        description: "The README's Sudoku-Extreme 1k x 1000 dataset.",
+      },
+      {
+        command:
+          'trm build-dataset sudoku --source data/sudoku-4x4-csv --output-dir data/sudoku-4x4 --num-aug 3',
+        description: 'From CSVs made by `trm generate sudoku`.',
+      },
+    ],
+  },
+  {
+    name: 'build-dataset maze',
+    summary: 'Build the Maze dataset (Maze-Hard 30x30 from the hub, or your CSVs).',
+    description:
+      'Reads maze CSVs (characters #, space, S, G, o) and writes the dataset in the reference layout; --aug adds the 8 dihedral images of each training maze as one group.',
+    usage:
+      'build-dataset maze [--source DIR|TRAIN.csv,TEST.csv|OWNER/NAME] [--output-dir DIR] [--subsample-size N] [--min-difficulty N] [--aug] [--seed N] [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'source',
+        aliases: ['source-repo'],
+        type: 'string',
+        valueName: 'SRC',
+        default: 'sapientinc/maze-30x30-hard-1k',
+        description: sourceHelp,
+      },
+      {
+        name: 'output-dir',
+        type: 'string',
+        valueName: 'DIR',
+        default: 'data/maze-30x30-hard-1k',
+        description: 'Dataset directory to write.',
+      },
+      {
+        name: 'subsample-size',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Random subset of N training mazes.',
+      },
+      {
+        name: 'min-difficulty',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Keep only mazes rated (shortest path length) at least N.',
+      },
+      {
+        name: 'aug',
+        type: 'boolean',
+        default: false,
+        description: 'Add the 8 dihedral transforms of each training maze.',
+      },
+      {
+        name: 'seed',
+        type: 'integer',
+        valueName: 'N',
+        default: 42,
+        description: 'Random seed (subsampling).',
+      },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command: 'trm build-dataset maze',
+        description: "The README's Maze-Hard dataset (data/maze-30x30-hard-1k).",
+      },
+    ],
+  },
+  {
+    name: 'build-dataset arc',
+    summary: 'Build an ARC-AGI dataset from Kaggle-style JSON files, with augmentation.',
+    description:
+      'Reads <prefix>_<subset>_challenges.json (and _solutions.json) for each subset; the test subset contributes its test pairs to the test split. Every puzzle gets --num-aug distinct dihedral + colour-permutation variants, all in one group.',
+    usage:
+      'build-dataset arc [--input-file-prefix PREFIX] [--output-dir DIR] [--subsets NAME ...] [--test-set-name NAME] [--num-aug N] [--seed N] [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'input-file-prefix',
+        type: 'string',
+        valueName: 'PREFIX',
+        default: 'kaggle/combined/arc-agi',
+        description: 'Path prefix of the JSON files (PREFIX_training_challenges.json, ...).',
+      },
+      {
+        name: 'output-dir',
+        type: 'string',
+        valueName: 'DIR',
+        default: 'data/arc-aug-1000',
+        description: 'Dataset directory to write.',
+      },
+      {
+        name: 'subsets',
+        type: 'string[]',
+        valueName: 'NAME',
+        default: ['training', 'evaluation', 'concept'],
+        description: 'Subsets to read.',
+      },
+      {
+        name: 'test-set-name',
+        type: 'string',
+        valueName: 'NAME',
+        default: 'evaluation',
+        description: 'Subset whose test pairs form the test split.',
+      },
+      {
+        name: 'test-set-name2',
+        type: 'string',
+        valueName: 'NAME',
+        default: 'your_test_set',
+        description: 'A second test subset name.',
+      },
+      {
+        name: 'num-aug',
+        type: 'integer',
+        valueName: 'N',
+        default: 1000,
+        description: 'Augmented variants per puzzle.',
+      },
+      { name: 'seed', type: 'integer', valueName: 'N', default: 42, description: 'Random seed.' },
+      {
+        name: 'puzzle-identifiers-start',
+        type: 'integer',
+        valueName: 'N',
+        default: 1,
+        description: 'First puzzle identifier (raise it to merge several ARC datasets).',
+      },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command:
+          'trm build-dataset arc --input-file-prefix kaggle/combined/arc-agi --output-dir data/arc1concept-aug-1000 --subsets training evaluation concept --test-set-name evaluation',
+        description: 'ARC-AGI-1 as in the README.',
+      },
+      {
+        command:
+          'trm build-dataset arc --output-dir data/arc2concept-aug-1000 --subsets training2 evaluation2 concept --test-set-name evaluation2',
+        description: 'ARC-AGI-2 as in the README.',
+      },
+    ],
+  },
+  {
+    name: 'generate sudoku',
+    summary: 'Generate Sudoku puzzles with unique solutions as CSV (4x4, 6x6 or 9x9).',
+    description:
+      'Writes source,question,answer,rating CSVs that `trm build-dataset sudoku --source` reads. An --output ending in .csv gets one file of --count puzzles; otherwise a directory with train.csv (--count) and test.csv (--test-count). The rating is the number of solver guesses.',
+    usage:
+      'generate sudoku [--size 4|6|9] [--count N] [--test-count N] [--hard] [--min-rating N] [--seed N] [--output DIR|FILE.csv] [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'size',
+        type: 'integer',
+        valueName: 'N',
+        default: 9,
+        choices: ['4', '6', '9'],
+        description: 'Grid side.',
+      },
+      {
+        name: 'count',
+        type: 'integer',
+        valueName: 'N',
+        default: 1000,
+        description: 'Puzzles (training puzzles when writing a directory).',
+      },
+      {
+        name: 'test-count',
+        type: 'integer',
+        valueName: 'N',
+        default: 100,
+        description: 'Test puzzles when writing a directory.',
+      },
+      {
+        name: 'hard',
+        type: 'boolean',
+        default: false,
+        description: 'Keep only hard puzzles (the size default rating threshold).',
+      },
+      {
+        name: 'min-rating',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Keep only puzzles rated at least N (overrides --hard).',
+      },
+      {
+        name: 'seed',
+        type: 'integer',
+        valueName: 'N',
+        default: 0,
+        description: 'Random seed (output is deterministic for a seed).',
+      },
+      {
+        name: 'output',
+        type: 'string',
+        valueName: 'PATH',
+        default: 'data/generated-sudoku',
+        description: 'Output directory, or a .csv file.',
+      },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command:
+          'trm generate sudoku --size 4 --count 1000 --test-count 200 --output data/sudoku-4x4-csv',
+        description: 'Small Sudokus for a laptop run.',
+      },
+      {
+        command: 'trm generate sudoku --hard --count 50 --output hard.csv',
+        description: 'Fifty hard 9x9 puzzles in one CSV.',
+      },
+    ],
+  },
+  {
+    name: 'generate maze',
+    summary: 'Generate mazes with their shortest path as CSV.',
+    description:
+      'Writes maze CSVs (# wall, space open, S start, G goal, o path in the answer) that `trm build-dataset maze --source` reads. The rating is the shortest path length; --hard keeps long paths only (110 steps for 30x30, scaled by area).',
+    usage:
+      'generate maze [--size N] [--count N] [--test-count N] [--hard] [--min-path-length N] [--seed N] [--output DIR|FILE.csv] [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'size',
+        type: 'integer',
+        valueName: 'N',
+        default: 30,
+        description: 'Grid side (at least 5).',
+      },
+      {
+        name: 'count',
+        type: 'integer',
+        valueName: 'N',
+        default: 1000,
+        description: 'Mazes (training mazes when writing a directory).',
+      },
+      {
+        name: 'test-count',
+        type: 'integer',
+        valueName: 'N',
+        default: 100,
+        description: 'Test mazes when writing a directory.',
+      },
+      {
+        name: 'hard',
+        type: 'boolean',
+        default: false,
+        description: 'Keep only mazes with a long shortest path.',
+      },
+      {
+        name: 'min-path-length',
+        type: 'integer',
+        valueName: 'N',
+        description: 'Keep only mazes whose shortest path has at least N steps (overrides --hard).',
+      },
+      { name: 'seed', type: 'integer', valueName: 'N', default: 0, description: 'Random seed.' },
+      {
+        name: 'output',
+        type: 'string',
+        valueName: 'PATH',
+        default: 'data/generated-maze',
+        description: 'Output directory, or a .csv file.',
+      },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command: 'trm generate maze --size 9 --count 500 --output data/maze-9x9-csv',
+        description: 'Small mazes for a laptop run.',
+      },
+    ],
+  },
+  {
+    name: 'show',
+    summary: 'Render puzzles and labels of a dataset or puzzle CSV as text or SVG.',
+    description:
+      'Prints puzzles (Sudoku, Maze or ARC, detected from the dataset metadata) with their labels, or writes them side by side into one SVG. PATH is a dataset directory or a CSV written by `trm generate`.',
+    usage:
+      'show PATH [--split train|test] [--set NAME] [--index N] [--count N] [--no-labels] [--svg FILE] [--color|--no-color] [--checkpoint PATH]',
+    positionals: [
+      { name: 'path', description: 'Dataset directory or puzzle CSV.', required: true },
+    ],
+    flags: [
+      {
+        name: 'split',
+        type: 'string',
+        valueName: 'SPLIT',
+        default: 'test',
+        choices: ['train', 'test'],
+        description: 'Dataset split.',
+      },
+      {
+        name: 'set',
+        type: 'string',
+        valueName: 'NAME',
+        default: 'all',
+        description: 'Set name inside the split.',
+      },
+      {
+        name: 'index',
+        type: 'integer',
+        valueName: 'N',
+        default: 0,
+        description: 'First example to show.',
+      },
+      {
+        name: 'count',
+        type: 'integer',
+        valueName: 'N',
+        default: 1,
+        description: 'Number of examples.',
+      },
+      {
+        name: 'labels',
+        type: 'boolean',
+        default: true,
+        negatable: true,
+        description: 'Show labels (solutions) next to the inputs.',
+      },
+      {
+        name: 'svg',
+        type: 'string',
+        valueName: 'FILE',
+        description: 'Write an SVG image instead of printing text.',
+      },
+      {
+        name: 'color',
+        type: 'boolean',
+        negatable: true,
+        description: 'ANSI colours (default: when stdout is a terminal).',
+      },
+      {
+        name: 'checkpoint',
+        type: 'string',
+        valueName: 'PATH',
+        description:
+          "Also show a checkpoint's predictions (cells that differ from the label are marked).",
+        note: 'needs the model packages; handled by the train/eval wiring',
+      },
+    ],
+    examples: [
+      {
+        command: 'trm show data/sudoku-4x4 --count 3',
+        description: 'First three test puzzles with solutions.',
+      },
+      {
+        command: 'trm show data/maze-30x30-hard-1k --svg maze.svg',
+        description: 'A maze and its path as an image.',
+      },
+    ],
+  },
+  {
+    name: 'presets',
+    summary: 'List the named configs usable with --preset.',
+    description:
+      'Lists presets from --config-dir and the shipped config/presets/, with what each is for and how to build its data.',
+    usage: 'presets [--config-dir DIR]',
+    positionals: [],
+    flags: [configDirFlag],
+    examples: [{ command: 'trm presets', description: 'Show all presets.' }],
+  },
+];
+
+/** Commands with sub-commands. */
+export const commandGroups: readonly CommandGroupMeta[] = [
+  {
+    name: 'build-dataset',
+    summary: 'Build a dataset (sudoku, maze, arc) in the reference on-disk format.',
+    description:
+      'Builds a training/test dataset directory that `trm train` and the PyTorch reference both read.',
+    subcommands: ['build-dataset sudoku', 'build-dataset maze', 'build-dataset arc'],
+  },
+  {
+    name: 'generate',
+    summary: 'Generate Sudoku or maze puzzles as CSV.',
+    description:
+      'Generates puzzles locally (no download) in the hub CSV format, for small datasets and tests.',
+    subcommands: ['generate sudoku', 'generate maze'],
+  },
+];
+
+/** A command's metadata by full name. */
+export function findCommand(name: string): CommandMeta | undefined {
+  return commands.find((c) => c.name === name);
+}

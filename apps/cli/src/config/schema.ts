@@ -1,0 +1,421 @@
+/**
+ * The typed training configuration (`cfg_pretrain` + `arch/trm` of the reference, spec §1)
+ * and a data description of every key, used to validate and coerce values, suggest the
+ * closest key on a typo, fill the keys the reference leaves unset, and render docs.
+ */
+
+/** Loss settings (`arch.loss`). */
+export interface LossConfig {
+  /** Loss head class in the reference's `module@Class` notation. */
+  name: string;
+  loss_type: 'stablemax_cross_entropy' | 'softmax_cross_entropy';
+  [extra: string]: unknown;
+}
+
+/** Architecture settings (`arch/trm.yaml`). Keys added with `+arch.<key>=…` are kept. */
+export interface ArchConfig {
+  /** Model class in the reference's `module@Class` notation. */
+  name: string;
+  loss: LossConfig;
+  halt_exploration_prob: number;
+  halt_max_steps: number;
+  H_cycles: number;
+  L_cycles: number;
+  /** Ignored by TRM (kept for reference compatibility). */
+  H_layers: number;
+  L_layers: number;
+  hidden_size: number;
+  num_heads: number;
+  expansion: number;
+  puzzle_emb_ndim: number;
+  pos_encodings: 'rope' | 'learned' | 'none';
+  rms_norm_eps: number;
+  rope_theta: number;
+  forward_dtype: 'bfloat16' | 'float16' | 'float32';
+  mlp_t: boolean;
+  puzzle_emb_len: number;
+  no_ACT_continue: boolean;
+  [extra: string]: unknown;
+}
+
+/** One evaluator entry, e.g. `{name: arc@ARC}`; further keys are passed to the evaluator. */
+export interface EvaluatorConfig {
+  name: string;
+  [extra: string]: unknown;
+}
+
+/** The resolved training configuration (what the reference writes as `all_config.yaml`). */
+export interface TrainConfig {
+  arch: ArchConfig;
+  data_paths: string[];
+  data_paths_test: string[];
+  evaluators: EvaluatorConfig[];
+  global_batch_size: number;
+  epochs: number;
+  /** Epochs between evaluations; null means evaluate only at the end. */
+  eval_interval: number | null;
+  min_eval_interval: number;
+  checkpoint_every_eval: boolean;
+  lr: number;
+  lr_min_ratio: number;
+  lr_warmup_steps: number;
+  beta1: number;
+  beta2: number;
+  weight_decay: number;
+  puzzle_emb_lr: number;
+  puzzle_emb_weight_decay: number;
+  seed: number;
+  ema: boolean;
+  ema_rate: number;
+  freeze_weights: boolean;
+  /** Checkpoint to initialise from; null for none. */
+  load_checkpoint: string | null;
+  /** Where checkpoints go; null derives `checkpoints/<project_name>/<run_name>`. */
+  checkpoint_path: string | null;
+  /** null derives `<Dataset folder>-ACT-torch`. */
+  project_name: string | null;
+  /** null derives `<arch class> <two random words>`. */
+  run_name: string | null;
+  eval_save_outputs: string[];
+}
+
+/** Value kinds a config key can hold. */
+export type ConfigValueType =
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'string'
+  | 'enum'
+  | 'string[]'
+  | 'evaluators'
+  | 'mapping';
+
+/** Description of one configuration key (dotted path). */
+export interface ConfigKeySpec {
+  /** Dotted path, e.g. `arch.L_layers`. */
+  key: string;
+  type: ConfigValueType;
+  /** May be null. */
+  nullable?: boolean;
+  /** Allowed values of an `enum`. */
+  choices?: readonly string[];
+  /** Smallest allowed value of a number. */
+  min?: number;
+  /** The reference default, as written in the shipped YAML (an interpolation stays a string). */
+  default: unknown;
+  /**
+   * Not in the shipped YAML: the reference adds these with `+key=value`. They are filled
+   * with their default after composition, and may be set with or without the `+`.
+   */
+  optional?: boolean;
+  /** Mapping whose unknown sub-keys are accepted (the reference's pydantic `extra=allow`). */
+  open?: boolean;
+  description: string;
+}
+
+const k = (spec: ConfigKeySpec): ConfigKeySpec => spec;
+
+/** Every key of {@link TrainConfig}, in the order `all_config.yaml` lists them. */
+export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
+  k({
+    key: 'arch',
+    type: 'mapping',
+    open: true,
+    default: undefined,
+    description: 'Architecture group, selected with arch=<name> (arch/<name>.yaml).',
+  }),
+  k({
+    key: 'arch.name',
+    type: 'string',
+    default: 'recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1',
+    description: 'Model class (module@Class).',
+  }),
+  k({
+    key: 'arch.loss',
+    type: 'mapping',
+    open: true,
+    default: undefined,
+    description: 'Loss head settings.',
+  }),
+  k({
+    key: 'arch.loss.name',
+    type: 'string',
+    default: 'losses@ACTLossHead',
+    description: 'Loss head class (module@Class).',
+  }),
+  k({
+    key: 'arch.loss.loss_type',
+    type: 'enum',
+    choices: ['stablemax_cross_entropy', 'softmax_cross_entropy'],
+    default: 'stablemax_cross_entropy',
+    description: 'Token loss.',
+  }),
+  k({
+    key: 'arch.halt_exploration_prob',
+    type: 'float',
+    min: 0,
+    default: 0.1,
+    description: 'Per-row probability of a random minimum number of ACT steps in training.',
+  }),
+  k({
+    key: 'arch.halt_max_steps',
+    type: 'int',
+    min: 1,
+    default: 16,
+    description: 'Maximum supervision (ACT) steps.',
+  }),
+  k({
+    key: 'arch.H_cycles',
+    type: 'int',
+    min: 1,
+    default: 3,
+    description: 'Outer recursion cycles (all but the last without gradient).',
+  }),
+  k({
+    key: 'arch.L_cycles',
+    type: 'int',
+    min: 1,
+    default: 6,
+    description: 'Latent updates per outer cycle.',
+  }),
+  k({
+    key: 'arch.H_layers',
+    type: 'int',
+    min: 0,
+    default: 0,
+    description: 'Ignored by TRM (reference compatibility).',
+  }),
+  k({
+    key: 'arch.L_layers',
+    type: 'int',
+    min: 1,
+    default: 2,
+    description: 'Blocks in the shared reasoning module.',
+  }),
+  k({ key: 'arch.hidden_size', type: 'int', min: 1, default: 512, description: 'Model width D.' }),
+  k({
+    key: 'arch.num_heads',
+    type: 'int',
+    min: 1,
+    default: 8,
+    description: 'Attention heads (must divide hidden_size).',
+  }),
+  k({
+    key: 'arch.expansion',
+    type: 'float',
+    min: 0,
+    default: 4,
+    description: 'SwiGLU expansion factor.',
+  }),
+  k({
+    key: 'arch.puzzle_emb_ndim',
+    type: 'int',
+    min: 0,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an OmegaConf interpolation, not a template
+    default: '${.hidden_size}',
+    description: 'Puzzle embedding width (0 disables puzzle embeddings).',
+  }),
+  k({
+    key: 'arch.pos_encodings',
+    type: 'enum',
+    choices: ['rope', 'learned', 'none'],
+    default: 'rope',
+    description: 'Position encoding.',
+  }),
+  k({
+    key: 'arch.rms_norm_eps',
+    type: 'float',
+    min: 0,
+    default: 1e-5,
+    description: 'RMSNorm epsilon.',
+  }),
+  k({
+    key: 'arch.rope_theta',
+    type: 'float',
+    min: 0,
+    default: 10000,
+    description: 'Rotary embedding base.',
+  }),
+  k({
+    key: 'arch.forward_dtype',
+    type: 'enum',
+    choices: ['bfloat16', 'float16', 'float32'],
+    default: 'bfloat16',
+    description: 'Compute dtype (this project may compute in float32).',
+  }),
+  k({
+    key: 'arch.mlp_t',
+    type: 'bool',
+    default: false,
+    description: 'MLP over the sequence axis instead of attention (TRM-MLP).',
+  }),
+  k({
+    key: 'arch.puzzle_emb_len',
+    type: 'int',
+    min: 0,
+    default: 16,
+    description: 'Puzzle embedding positions (0: ceil(puzzle_emb_ndim / hidden_size)).',
+  }),
+  k({
+    key: 'arch.no_ACT_continue',
+    type: 'bool',
+    default: true,
+    description: 'Halt on sigmoid(q_halt) alone, without the Q-continue loss.',
+  }),
+  k({
+    key: 'data_paths',
+    type: 'string[]',
+    default: ['data/arc-aug-1000'],
+    description: 'Training dataset directories (several are merged).',
+  }),
+  k({
+    key: 'data_paths_test',
+    type: 'string[]',
+    default: [],
+    description: 'Evaluation datasets; empty means data_paths.',
+  }),
+  k({
+    key: 'evaluators',
+    type: 'evaluators',
+    default: [{ name: 'arc@ARC' }],
+    description: 'Task evaluators, e.g. [{name: arc@ARC}]; [] disables.',
+  }),
+  k({
+    key: 'global_batch_size',
+    type: 'int',
+    min: 1,
+    default: 768,
+    description: 'Examples per optimizer step over all devices.',
+  }),
+  k({ key: 'epochs', type: 'int', min: 1, default: 100000, description: 'Training epochs.' }),
+  k({
+    key: 'eval_interval',
+    type: 'int',
+    min: 1,
+    nullable: true,
+    default: 10000,
+    description: 'Epochs between evaluations; must divide epochs.',
+  }),
+  k({
+    key: 'checkpoint_every_eval',
+    type: 'bool',
+    default: true,
+    description: 'Save a checkpoint at every evaluation (otherwise only the last).',
+  }),
+  k({
+    key: 'lr',
+    type: 'float',
+    min: 0,
+    default: 1e-4,
+    description: 'Peak learning rate (AdamATan2).',
+  }),
+  k({
+    key: 'lr_min_ratio',
+    type: 'float',
+    min: 0,
+    default: 1.0,
+    description: 'Final learning rate as a fraction of lr (cosine decay).',
+  }),
+  k({
+    key: 'lr_warmup_steps',
+    type: 'int',
+    min: 0,
+    default: 2000,
+    description: 'Linear warm-up steps.',
+  }),
+  k({ key: 'beta1', type: 'float', min: 0, default: 0.9, description: 'AdamATan2 beta1.' }),
+  k({ key: 'beta2', type: 'float', min: 0, default: 0.95, description: 'AdamATan2 beta2.' }),
+  k({
+    key: 'weight_decay',
+    type: 'float',
+    min: 0,
+    default: 0.1,
+    description: 'AdamATan2 decoupled weight decay.',
+  }),
+  k({
+    key: 'puzzle_emb_weight_decay',
+    type: 'float',
+    min: 0,
+    default: 0.1,
+    description: 'Puzzle embedding weight decay (sign-SGD).',
+  }),
+  k({
+    key: 'puzzle_emb_lr',
+    type: 'float',
+    min: 0,
+    default: 1e-2,
+    description: 'Puzzle embedding learning rate (sign-SGD).',
+  }),
+  k({ key: 'seed', type: 'int', default: 0, description: 'Random seed.' }),
+  k({
+    key: 'min_eval_interval',
+    type: 'int',
+    min: 0,
+    default: 0,
+    description: 'Index of the first iteration that evaluates.',
+  }),
+  k({
+    key: 'ema',
+    type: 'bool',
+    default: false,
+    description:
+      'Keep an exponential moving average of the weights (used for eval and checkpoints).',
+  }),
+  k({ key: 'ema_rate', type: 'float', min: 0, default: 0.999, description: 'EMA decay.' }),
+  k({
+    key: 'freeze_weights',
+    type: 'bool',
+    default: false,
+    description: 'Train only the puzzle embeddings.',
+  }),
+  k({
+    key: 'load_checkpoint',
+    type: 'string',
+    nullable: true,
+    optional: true,
+    default: null,
+    description: 'Checkpoint to start from.',
+  }),
+  k({
+    key: 'checkpoint_path',
+    type: 'string',
+    nullable: true,
+    optional: true,
+    default: null,
+    description: 'Checkpoint directory (default checkpoints/<project_name>/<run_name>).',
+  }),
+  k({
+    key: 'project_name',
+    type: 'string',
+    nullable: true,
+    optional: true,
+    default: null,
+    description: 'Project label (default: dataset folder name capitalised + -ACT-torch).',
+  }),
+  k({
+    key: 'run_name',
+    type: 'string',
+    nullable: true,
+    optional: true,
+    default: null,
+    description: 'Run label (default: arch class name + two random words).',
+  }),
+  k({
+    key: 'eval_save_outputs',
+    type: 'string[]',
+    optional: true,
+    default: [],
+    description:
+      'Batch/output keys saved at evaluation (e.g. [inputs, labels, puzzle_identifiers, preds]).',
+  }),
+];
+
+/** Schema entries by dotted key. */
+export const SCHEMA_BY_KEY: ReadonlyMap<string, ConfigKeySpec> = new Map(
+  CONFIG_SCHEMA.map((s) => [s.key, s]),
+);
+
+/** Dotted keys that hold a value (not a mapping). */
+export const LEAF_KEYS: readonly string[] = CONFIG_SCHEMA.filter((s) => s.type !== 'mapping').map(
+  (s) => s.key,
+);

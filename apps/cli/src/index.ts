@@ -1,0 +1,58 @@
+/**
+ * `@trm/cli`: the `trm` command as a library — `runCli`, the command metadata the docs
+ * render, and the Hydra-style training configuration.
+ *
+ * @packageDocumentation
+ */
+
+export { type ParsedArgs, parseCommandArgs } from './cli/args.js';
+export { renderCommandHelp, renderGroupHelp, renderMainHelp } from './cli/help.js';
+export {
+  cliVersion,
+  defaultHandlers,
+  exitCodeFor,
+  type HandlerLoader,
+  type RunCliOptions,
+  runCli,
+} from './cli/run.js';
+export type {
+  CliIO,
+  CommandContext,
+  CommandGroupMeta,
+  CommandHandler,
+  CommandMeta,
+  ExampleMeta,
+  FlagMeta,
+  FlagType,
+  FlagValue,
+  OutputStream,
+  PositionalMeta,
+} from './cli/types.js';
+export { commandGroups, commands, findCommand, globalFlags } from './commands/definitions.js';
+export {
+  createEvalCommand,
+  type EvalContext,
+  type EvalOptions,
+  type EvalRunner,
+} from './commands/eval-command.js';
+export { type GenerateRequest, generatePuzzles } from './commands/generate.js';
+export type { PredictRequest } from './commands/predict.js';
+export { prepareDataset } from './commands/prepare-data.js';
+export { arcGridFromCanvas, composeSvg, detectKind, type PuzzleKind } from './commands/show.js';
+export {
+  createTrainCommand,
+  type TrainContext,
+  type TrainRunner,
+} from './commands/train-command.js';
+export * from './config/index.js';
+export {
+  CliError,
+  ConfigError,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  InputError,
+  UsageError,
+} from './errors.js';
+export { createProgress, type Progress, type ProgressOptions } from './util/progress.js';
+export { closest, levenshtein } from './util/suggest.js';
