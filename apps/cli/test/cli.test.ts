@@ -326,15 +326,16 @@ describe('train frame', () => {
     expect(seen!.overrides).toEqual(['epochs=100', 'eval_interval=10', '+run_name=t']);
   });
 
-  it('the default runner is the marked placeholder (exit 1, not wired yet)', async () => {
+  it('checks the data before training: missing, then unreadable metadata (exit 2)', async () => {
     const cwd = tempDir();
     const r = await trm(['train', '--no-prepare-data', '--preset', 'maze'], { cwd });
     expect(r.code).toBe(2); // data missing, and preparation is off
     mkdirSync(join(cwd, 'data', 'maze-30x30-hard-1k', 'train'), { recursive: true });
     writeFileSync(join(cwd, 'data', 'maze-30x30-hard-1k', 'train', 'dataset.json'), '{}');
     const r2 = await trm(['train', '--preset', 'maze'], { cwd });
-    expect(r2.code).toBe(1);
-    expect(r2.stderr).toContain('trm train: not wired yet');
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('dataset.json');
+    expect(r2.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--resume reads all_config.yaml from the run directory', async () => {
@@ -418,9 +419,10 @@ describe('eval frame', () => {
       overrides: ['arch.halt_max_steps=4'],
     });
     expect(seen!.resolveConfig().config.arch.halt_max_steps).toBe(4);
-    const placeholder = await trm(argv, { cwd });
-    expect(placeholder.code).toBe(1);
-    expect(placeholder.stderr).toContain('trm eval: not wired yet');
+    // The real runner checks the dataset's metadata first: an input error, exit 2.
+    const real = await trm(argv, { cwd });
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain('dataset.json');
   });
 
   it('accepts a hub checkpoint id', async () => {

@@ -109,9 +109,10 @@ describe('generate + build-dataset + show, end to end', () => {
 
     const colour = await trm(['show', 'data/s4', '--color'], { cwd });
     expect(colour.code).toBe(0);
+    // A checkpoint that does not exist is an input error (it is no hub id either: no owner/repo/file).
     const pred = await trm(['show', 'data/s4', '--checkpoint', 'ckpt.pt'], { cwd });
-    expect(pred.code).toBe(1);
-    expect(pred.stderr).toContain('--checkpoint is not wired yet');
+    expect(pred.code).toBe(2);
+    expect(pred.stderr).toContain('ckpt.pt');
     expect((await trm(['show', 'data/s4', '--index', '99'], { cwd })).stderr).toContain(
       '--index 99 is out of range: test/all has 8 examples',
     );

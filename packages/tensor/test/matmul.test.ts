@@ -145,6 +145,17 @@ describe.each([
     await check({ m: 24, n: 36, k: 20, transA, transB }, { config });
   });
 
+  it('transposed vec4 A shared across subgroup lanes (k a multiple of the step)', async () => {
+    await check({ m: 20, n: 36, k: 40, transA: true }, { config });
+    await check({ m: 12, n: 10, k: 16, transA: true, transB: true, batch: 2 }, { config });
+    await check({ m: 8, n: 5, k: 24, transA: true, aBatchStride: 0, batch: 2 }, { config });
+  });
+
+  it('vec4 A rows without subgroup operations', async () => {
+    await check({ m: 24, n: 36, k: 20 }, { config, subgroups: false });
+    await check({ m: 9, n: 8, k: 12, transB: true }, { config, subgroups: false });
+  });
+
   it('batched, broadcasting A or B, with element offsets', async () => {
     // Unaligned offsets (scalar loads) and aligned ones (vec4 loads).
     await check(
@@ -181,12 +192,16 @@ describe('matmul, default tiling for this adapter', () => {
     }
   });
 
-  // The other layouts run through the same generator above; each variant of the big default
-  // tiling costs seconds to compile on lavapipe, so only two are compiled here.
-  it.each([TRANS[0], TRANS[3]])(
-    'odd and aligned shapes, transA=%s transB=%s',
+  // Every layout runs through the same generator above with a small tiling; each variant of
+  // the big default tiling costs seconds to compile on lavapipe, so only the three a training
+  // step uses (x·W, dY·Wᵀ, Xᵀ·dY) are compiled here, plus the unaligned fallback.
+  it('odd shape (unaligned fallback tiling)', async () => {
+    await check({ m: 65, n: 33, k: 129 });
+  });
+
+  it.each([TRANS[0], TRANS[1], TRANS[2]])(
+    'aligned shapes, transA=%s transB=%s',
     async (transA, transB) => {
-      await check({ m: 65, n: 33, k: 129, transA, transB });
       await check({ m: 40, n: 136, k: 64, transA, transB, batch: 2, bBatchStride: 0 });
     },
   );

@@ -549,6 +549,43 @@ describe('indexing', () => {
       1e-5,
     );
   });
+
+  it('scatter-add sums repeated ids in index order (bit-reproducible) across many chunks', async () => {
+    // 70,000 ids > 256 chunks of 256: exercises the chunked two-pass path with uneven chunks.
+    const count = 70_000;
+    const ids = Int32Array.from({ length: count }, (_, i) => (i * 2654435761) % 11);
+    const rows = Float32Array.from(
+      { length: count * 2 },
+      (_, i) => Math.sin(i) * 10 ** ((i % 7) - 3),
+    );
+    const run = async () =>
+      T.scatterAddRows(T.tensor(ids), T.tensor(rows, { shape: [count, 2] }), 11).data();
+    const first = await run();
+    expect(await run()).toEqual(first);
+    // Same order as the kernel: per chunk in index order (f32), then chunks in order (f32).
+    const chunk = Math.max(256, Math.ceil(count / 256));
+    const expected = new Float32Array(22);
+    for (let start = 0; start < count; start += chunk) {
+      const partial = new Float32Array(22);
+      for (let i = start; i < Math.min(start + chunk, count); i++) {
+        for (let c = 0; c < 2; c++)
+          partial[ids[i]! * 2 + c] = Math.fround(partial[ids[i]! * 2 + c]! + rows[i * 2 + c]!);
+      }
+      for (let j = 0; j < 22; j++) expected[j] = Math.fround(expected[j]! + partial[j]!);
+    }
+    expect(first).toEqual(expected);
+  });
+
+  it('scatter-add into a table of more than 1,024 rows (atomic path)', async () => {
+    const ids = [5, 2000, 5, 1999];
+    const rows = rand([4, 3]);
+    await expectClose(
+      T.scatterAddRows(T.tensor(Int32Array.from(ids)), toTensor(rows), 2001),
+      R.scatterAddRows(ids, rows, 2001),
+      1e-6,
+      1e-6,
+    );
+  });
 });
 
 describe('cast', () => {

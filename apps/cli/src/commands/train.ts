@@ -1,18 +1,20 @@
-/**
- * ============================================================================================
- * PLACEHOLDER — `trm train` is not wired to the model packages yet.
- * The lead engineer replaces this file: keep the `runTrain` signature (the frame in
- * train-command.ts has already resolved and validated the config, prepared the preset's
- * dataset and checked that the data paths exist). Return an exit code (undefined = 0); throw
- * CliError subclasses for user errors (exit 2) and anything else for runtime failures (exit 1).
- * ============================================================================================
- */
+import { formatEvalReport, train } from '../train/loop.js';
 import type { TrainContext } from './train-command.js';
 
-/** Runs training with the resolved config. */
+/** `trm train`: runs the training loop on the resolved config and reports the result. */
 export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
-  ctx.io.stderr.write(
-    `trm train: not wired yet — the config resolved fine (preset ${ctx.sources.preset ?? 'none'}, data ${ctx.config.data_paths.join(', ')}), but training needs the model packages. Use --print-config to see the config.\n`,
+  const wandb =
+    ctx.overrides.some((o) => /^\+?logger=wandb$/.test(o)) || ctx.io.env.TRM_LOGGER === 'wandb';
+  const summary = await train(ctx.config, { io: ctx.io, resume: ctx.resume, wandb });
+  const { io } = ctx;
+  io.stdout.write(
+    `\nfinished ${summary.steps} steps in ${summary.seconds.toFixed(1)} s; run directory ${summary.runDir}\n`,
   );
-  return 1;
+  if (summary.lastEval) {
+    const n = { puzzles: summary.testPuzzles, seqLen: summary.seqLen };
+    io.stdout.write(`final evaluation:\n${formatEvalReport(summary.lastEval, n)}\n`);
+  }
+  if (summary.checkpoints.length > 0)
+    io.stdout.write(`last checkpoint: ${summary.checkpoints.at(-1)}\n`);
+  return 0;
 }

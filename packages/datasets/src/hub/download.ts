@@ -29,6 +29,8 @@ export interface HubOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Replacement for the global `fetch` (tests, proxies). */
   fetch?: typeof fetch;
+  /** Dataset repos (default) live under `/datasets/`; model repos (checkpoints) do not. */
+  repoType?: 'dataset' | 'model';
 }
 
 /** The cache root used when {@link HubOptions.cacheDir} is not given. */
@@ -44,10 +46,12 @@ export function hubFileUrl(
   filename: string,
   endpoint: string,
   revision = 'main',
+  repoType: 'dataset' | 'model' = 'dataset',
 ): string {
   const base = endpoint.replace(/\/+$/, '');
   const file = filename.split('/').map(encodeURIComponent).join('/');
-  return `${base}/datasets/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
+  const kind = repoType === 'dataset' ? '/datasets' : '';
+  return `${base}${kind}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
 }
 
 /** Whether a string looks like a hub dataset id (`owner/name`). */
@@ -73,11 +77,12 @@ export async function downloadHubFile(
   const token = options.token ?? (env.HF_TOKEN || undefined);
   const revision = options.revision ?? 'main';
   const cacheDir = options.cacheDir ?? defaultHubCacheDir(env);
-  const dest = join(cacheDir, `datasets--${repo.replace('/', '--')}`, revision, filename);
+  const repoType = options.repoType ?? 'dataset';
+  const dest = join(cacheDir, `${repoType}s--${repo.replace('/', '--')}`, revision, filename);
   if (existsSync(dest)) return dest;
   mkdirSync(dirname(dest), { recursive: true });
   const partial = `${dest}.incomplete`;
-  const url = hubFileUrl(repo, filename, endpoint, revision);
+  const url = hubFileUrl(repo, filename, endpoint, revision, repoType);
   const doFetch = options.fetch ?? fetch;
 
   for (let attempt = 0; attempt < 2; attempt++) {

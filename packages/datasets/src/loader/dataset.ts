@@ -93,6 +93,21 @@ export class PuzzleDataset implements Iterable<BatchItem> {
     this.testSetMode = options.testSetMode ?? options.split === 'test';
   }
 
+  /**
+   * Training iterations started so far (each seeds its shuffle with `seed + iteration`).
+   * Setting it lets a resumed run continue with the data order of an uninterrupted one.
+   */
+  get iteration(): number {
+    return this.iters;
+  }
+
+  set iteration(value: number) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(`iteration must be a non-negative integer, got ${value}`);
+    }
+    this.iters = value;
+  }
+
   /** Reads every set's arrays now rather than on the first iteration. */
   preload(): void {
     this.load();

@@ -7,7 +7,7 @@ import {
   noAdapterHelp,
 } from './errors.js';
 import { type DeviceOptions, dawnFlags, validateOptions } from './options.js';
-import { loadWebGpu, lostError } from './webgpu-module.js';
+import { loadWebGpu, lostError, sharedInstance } from './webgpu-module.js';
 
 /** Typed arrays the device can upload and read back. */
 export type GpuTypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
@@ -67,9 +67,6 @@ export class Device {
   private readonly arenas: GPUBuffer[] = [];
   private encodedCommands = 0;
   private uncaptured: GpuError | undefined;
-  // Held only to keep dawn.node's instance alive while the device is in use.
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: lifetime anchor, see above
-  private gpuRef: GPU | undefined;
 
   private constructor(
     /** The underlying WebGPU device, for code that needs the raw API. Keep error scopes balanced. */
@@ -79,9 +76,7 @@ export class Device {
     readonly limits: Readonly<ComputeLimits>,
     /** Optional features enabled on this device. */
     readonly features: ReadonlySet<string>,
-    gpuRef: GPU,
   ) {
-    this.gpuRef = gpuRef;
     gpu.lost.then((info) => {
       this.lost = lostError(info);
     });
@@ -96,10 +91,10 @@ export class Device {
    */
   static async open(options: DeviceOptions = {}): Promise<Device> {
     validateOptions(options);
-    const { create } = await loadWebGpu();
+    const mod = await loadWebGpu();
     let gpu: GPU;
     try {
-      gpu = create(dawnFlags(options));
+      gpu = sharedInstance(mod, dawnFlags(options));
     } catch (cause) {
       throw new NoAdapterError(
         `Dawn could not start with ${JSON.stringify(options)}: ${(cause as Error).message.trim()}`,
@@ -147,7 +142,6 @@ export class Device {
       },
       Object.freeze(limits),
       new Set([...device.features].map(String)),
-      gpu,
     );
   }
 
@@ -399,8 +393,6 @@ export class Device {
     this.pipelines.clear();
     this.gpu.destroy();
     this.lost ??= new DeviceLostError('The WebGPU device was destroyed.', 'destroyed');
-    // dawn.node keeps the process alive while the GPU object is referenced.
-    this.gpuRef = undefined;
   }
 
   private commandEncoder(): GPUCommandEncoder {

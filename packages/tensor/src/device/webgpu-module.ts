@@ -34,6 +34,23 @@ export function loadWebGpu(): Promise<WebGpuModule> {
   return loaded;
 }
 
+const instances = new Map<string, GPU>();
+
+/**
+ * One Dawn instance per set of flags, kept for the life of the process. Creating and
+ * dropping instances repeatedly (a test suite opening many devices) has deadlocked Dawn's
+ * event processing; a shared instance costs nothing and does not keep the process alive.
+ */
+export function sharedInstance(mod: WebGpuModule, flags: readonly string[]): GPU {
+  const key = flags.join('\u0000');
+  let gpu = instances.get(key);
+  if (!gpu) {
+    gpu = mod.create([...flags]);
+    instances.set(key, gpu);
+  }
+  return gpu;
+}
+
 /** Turns the info of a `GPUDeviceLostInfo` into our error. */
 export function lostError(info: GPUDeviceLostInfo): DeviceLostError {
   const why = info.reason === 'destroyed' ? 'it was destroyed' : 'the driver or GPU failed';

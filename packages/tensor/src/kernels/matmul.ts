@@ -32,10 +32,13 @@ export interface MatmulArgs {
  * How a matmul kernel tiles its work.
  *
  * - `register`: no workgroup memory and no barriers. All threads of a workgroup share the same
- *   `rows` output rows, so every A value is read at a workgroup-uniform address (one scalar load
- *   broadcast to all SIMD lanes on CPU drivers such as lavapipe); each thread owns `cols`
- *   groups of 4 adjacent output columns and reads B as vec4 where the layout allows. Best on
- *   SIMD CPUs, where caches do the job of shared memory.
+ *   `rows` output rows; each thread owns `cols` groups of 4 adjacent output columns, so it keeps
+ *   `rows × cols` vec4 accumulators. B is read as vec4 where the layout allows, and A rows as
+ *   vec4 along k, loaded once per subgroup and shared with `subgroupBroadcast`. Made for
+ *   lavapipe, which runs a workgroup as 8-wide SIMD on a CPU thread, and where every memory
+ *   load inside a loop is executed lane by lane (measured: ~12 cycles per lane and component,
+ *   uniform address or not) while FMAs are cheap: the kernel minimises loads per FMA and
+ *   leaves data reuse to the CPU caches.
  * - `shared`: classic GPU tiling: a `threads × threads` workgroup stages `bk`-deep tiles of A
  *   and B in workgroup memory and each thread accumulates a `rows × cols` register block.
  */
@@ -75,6 +78,12 @@ export interface MatmulVariant {
   transB: boolean;
   /** A is read as vec4 (along k, or along m when transA). */
   vecA: boolean;
+  /**
+   * Non-transposed vec4 A rows are loaded once per subgroup (lane r loads row r of each group
+   * of 8) and shared with `subgroupBroadcast`, instead of every lane loading every row: CPU
+   * drivers pay per lane for each load, so this cuts A loads 8×. Needs subgroups of ≥ 8 lanes.
+   */
+  subgroupA?: boolean;
   /** B is read as vec4 (along n, or along k when transB). */
   vecB: boolean;
   /** out is written as vec4 (n is a multiple of 4). */
@@ -122,24 +131,40 @@ export function matmulSource(config: MatmulConfig, variant: MatmulVariant): stri
     : sharedSource(config, variant);
 }
 
+/**
+ * k-steps per loop iteration of the register kernel: 4 when A rows or transposed B columns are
+ * read as vec4 along k; with subgroup-shared transposed A, enough steps to fill 8 lanes.
+ */
+export function registerKStep(
+  c: Extract<MatmulConfig, { kind: 'register' }>,
+  v: MatmulVariant,
+): number {
+  const base = (!v.transA && v.vecA) || (v.transB && v.vecB) ? 4 : 1;
+  if (v.transA && v.vecA && v.subgroupA) return Math.max(base, 8 / (c.rows / 4));
+  return base;
+}
+
 function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: MatmulVariant): string {
   const { threads: WG, rows: TM, cols: TC } = c;
   const rows = range(TM);
   const cols = range(TC);
   const lanes = range(4);
   // k advances 4 at a time when A rows or transposed B columns are read as vec4 along k.
-  const KS = (!v.transA && v.vecA) || (v.transB && v.vecB) ? 4 : 1;
+  const KS = registerKStep(c, v);
   const L: string[] = [];
+  const sgA = Boolean(v.subgroupA && v.vecA);
+  if (sgA) L.push('enable subgroups;');
   L.push(`@group(0) @binding(0) var<storage, read> A: array<${v.vecA ? 'vec4f' : 'f32'}>;`);
   L.push(`@group(0) @binding(1) var<storage, read> B: array<${v.vecB ? 'vec4f' : 'f32'}>;`);
   L.push(`@group(0) @binding(2) var<storage, read_write> C: array<${v.vecOut ? 'vec4f' : 'f32'}>;`);
   L.push(PARAMS_WGSL);
   L.push(`@compute @workgroup_size(${WG})`);
   L.push(
-    `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {`,
+    `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32${sgA ? ', @builtin(subgroup_invocation_id) sgid: u32' : ''}) {`,
   );
   L.push(TILE_WGSL);
   L.push(`  let m0 = tm * ${TM}u;`);
+  if (sgA) L.push(`  let sl = sgid % 8u;`);
   L.push(`  let nm1 = p.n - 1u;`);
   // Column group j of this thread covers output columns col_j .. col_j + 3.
   for (const j of cols) L.push(`  let col${j} = (tn * ${WG * TC}u + lid + ${j * WG}u) * 4u;`);
@@ -150,7 +175,27 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
   let aInit: string[] = [];
   let aLoads: string[] = [];
   let aVal: (i: number, q: number) => string;
-  if (v.transA && v.vecA) {
+  if (v.transA && v.vecA && v.subgroupA) {
+    // Stored [k, m]: the G = rows/4 row vec4s of the KS k-steps are spread over the 8 subgroup
+    // lanes (entry e = q·G + g lives in lane e % 8 of load e / 8) and broadcast from there.
+    const G = TM / 4;
+    const loads = range(Math.ceil((G * KS) / 8));
+    aInit = [`  let m4 = p.m / 4u;`];
+    for (const s of loads) {
+      aInit.push(
+        `  let e${s} = ${s * 8}u + sl;`,
+        `  var rs${s} = (aBase + min(m0 + 4u * (e${s} % ${G}u), p.m - 4u)) / 4u + min(e${s} / ${G}u, ${KS - 1}u) * m4;`,
+      );
+    }
+    aLoads = loads.map((s) => `    let qs${s} = A[rs${s}]; rs${s} += ${KS}u * m4;`);
+    for (const q of range(KS)) {
+      for (const g of range(G)) {
+        const e = q * G + g;
+        aLoads.push(`    let qa${g}_${q} = subgroupBroadcast(qs${Math.floor(e / 8)}, ${e % 8}u);`);
+      }
+    }
+    aVal = (i, q) => `qa${Math.floor(i / 4)}_${q}[${i % 4}]`;
+  } else if (v.transA && v.vecA) {
     // Stored [k, m] with m % 4 == 0: four adjacent rows are one vec4 at each k.
     const groups = range(Math.ceil(TM / 4));
     aInit = groups.map((g) => `  var ra${g} = (aBase + min(m0 + ${4 * g}u, p.m - 4u)) / 4u;`);
@@ -161,6 +206,16 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     }
     // Rows past a clamped group read the wrong lane only for rows ≥ m, which are never stored.
     aVal = (i, q) => `qa${Math.floor(i / 4)}_${q}[${i % 4}]`;
+  } else if (v.vecA && v.subgroupA) {
+    const groups = range(Math.ceil(TM / 8));
+    aInit = groups.map(
+      (g) => `  var ra${g} = (aBase + min(m0 + ${8 * g}u + sl, p.m - 1u) * p.k) / 4u;`,
+    );
+    aLoads = groups.map((g) => `    let qs${g} = A[ra${g}]; ra${g} += 1u;`);
+    aLoads.push(
+      ...rows.map((i) => `    let qa${i} = subgroupBroadcast(qs${Math.floor(i / 8)}, ${i % 8}u);`),
+    );
+    aVal = (i, q) => `qa${i}[${q}]`;
   } else if (v.vecA) {
     // Stored [m, k] with k % 4 == 0: one vec4 holds four consecutive k of a row.
     aInit = rows.map((i) => `  var ra${i} = (aBase + min(m0 + ${i}u, p.m - 1u) * p.k) / 4u;`);
@@ -216,12 +271,15 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
       }
     }
     if (v.vecB) {
-      // One vec4 per column covers the 4 k of the step.
-      for (const j of cols) {
-        for (const l of lanes)
-          bLoads.push(`    let vb${j}_${l} = B[rb${j}_${l}]; rb${j}_${l} += 1u;`);
+      // One vec4 per column covers 4 k of the step.
+      for (const h of range(KS / 4)) {
+        for (const j of cols) {
+          for (const l of lanes)
+            bLoads.push(`    let vb${j}_${l}_${h} = B[rb${j}_${l}]; rb${j}_${l} += 1u;`);
+        }
       }
-      bVal = (j, q) => `vec4f(${lanes.map((l) => `vb${j}_${l}[${q}]`).join(', ')})`;
+      bVal = (j, q) =>
+        `vec4f(${lanes.map((l) => `vb${j}_${l}_${Math.floor(q / 4)}[${q % 4}]`).join(', ')})`;
     } else {
       for (const q of range(KS)) {
         for (const j of cols) {
@@ -385,6 +443,13 @@ export function foldGrid(groups: number, maxPerDim = 65_535): [number, number, n
   return [maxPerDim, Math.ceil(g / (maxPerDim * z)), z];
 }
 
+/** True when the device has subgroups of at least 8 lanes (lavapipe on AVX: exactly 8). */
+function subgroupsOf8(device: Device): boolean {
+  if (!device.features.has('subgroups')) return false;
+  const info = (device.gpu as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  return (info?.subgroupMinSize ?? 0) >= 8;
+}
+
 const uniformCaches = new WeakMap<Device, Map<string, GPUBuffer>>();
 const MAX_CACHED_UNIFORMS = 1024;
 
@@ -425,6 +490,8 @@ export interface MatmulOptions {
   config?: MatmulConfig;
   /** Pretend the device allows at most this many workgroups per grid dimension. */
   maxWorkgroupsPerDimension?: number;
+  /** Set false to never use subgroup operations (default: use them where they help). */
+  subgroups?: boolean;
 }
 
 /**
@@ -475,12 +542,17 @@ export function encodeMatmul(device: Device, args: MatmulArgs, options: MatmulOp
     throw new RangeError('matmul: operands must hold fewer than 2^32 elements');
   }
 
-  const cfg = options.config ?? defaultMatmulConfig(device);
-  const { bm, bn } = matmulTile(cfg);
-  const isRegister = cfg.kind === 'register';
   const bAligned = transB
     ? k % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0
     : n % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0;
+  let cfg = options.config ?? defaultMatmulConfig(device);
+  if (!options.config && cfg.kind === 'register' && !bAligned) {
+    // Unaligned B is read with 4 scalar loads per column group: a smaller register block keeps
+    // that rare variant quick to compile (seconds per variant on lavapipe otherwise).
+    cfg = { ...cfg, rows: Math.min(cfg.rows, 8), cols: 1 };
+  }
+  const { bm, bn } = matmulTile(cfg);
+  const isRegister = cfg.kind === 'register';
   const aAligned =
     aOffset % 4 === 0 &&
     aBatchStride % 4 === 0 &&
@@ -489,11 +561,21 @@ export function encodeMatmul(device: Device, args: MatmulArgs, options: MatmulOp
     transA,
     transB,
     vecA: isRegister && aAligned,
+    subgroupA: isRegister && aAligned && options.subgroups !== false && subgroupsOf8(device),
     vecB: isRegister && bAligned && bEnd >= 4,
     vecOut: isRegister && n % 4 === 0,
   };
+  if (variant.subgroupA && variant.transA && cfg.kind === 'register') {
+    // Transposed A is shared across lanes in whole groups of k-steps: needs 8 % (rows/4) == 0
+    // and k a multiple of the step.
+    const G = cfg.rows / 4;
+    if (8 % G !== 0 || k % registerKStep(cfg, variant) !== 0) variant.subgroupA = false;
+  }
   const tilesM = Math.ceil(m / bm);
   const tilesN = Math.ceil(n / bn);
+  if (tilesM * tilesN * batch >= 2 ** 32) {
+    throw new RangeError('matmul: too many output tiles for one dispatch (≥ 2^32)');
+  }
   const params = Uint32Array.of(
     m,
     n,

@@ -110,6 +110,57 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `;
 }
 
+/**
+ * Rows at most this long are reduced by one thread each, serially: no shared memory and no
+ * barriers, which matters on CPU adapters (lavapipe) where barriers are costly, and leaves a
+ * GPU with one thread per output instead of a mostly idle workgroup.
+ */
+export const SHORT_ROW = 256;
+
+/** WGSL for a reduction with one thread per output (rows of at most {@link SHORT_ROW}). */
+export function reduceRowSource(op: ReduceOp, t: WgslType): string {
+  const arg = op === 'argmax' || op === 'argmin';
+  const better = op === 'argmax' || op === 'max' ? '>' : '<';
+  const init =
+    op === 'max' || op === 'argmax'
+      ? lowest(t)
+      : op === 'min' || op === 'argmin'
+        ? highest(t)
+        : `${t}(0)`;
+  const step = arg
+    ? `if (j == 0u || v ${better} acc) { acc = v; index = j; }`
+    : op === 'max'
+      ? 'acc = max(acc, v);'
+      : op === 'min'
+        ? 'acc = min(acc, v);'
+        : 'acc = acc + v;';
+  const result = arg ? 'i32(index)' : op === 'mean' ? 'acc / f32(r)' : 'acc';
+  return /* wgsl */ `
+const WG: u32 = 64u;
+// p = [outer, r, inner]
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> out: array<${arg ? 'i32' : t}>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u) {
+  let o = (wid.y * nwg.x + wid.x) * WG + lid.x;
+  let r = p[1];
+  let inner = p[2];
+  if (o >= p[0] * inner) { return; }
+  let base = (o / inner) * r * inner + o % inner;
+  var acc: ${t} = ${init};
+  var index = 0u;
+  for (var j = 0u; j < r; j++) {
+    let v = x[base + j * inner];
+    ${step}
+  }
+  out[o] = ${result};
+}
+`;
+}
+
 /** Encodes a reduction of `x` viewed as `[outer, r, inner]` into `out` of `outer * inner`. */
 export function encodeReduce(
   device: Device,
@@ -122,13 +173,19 @@ export function encodeReduce(
   const { outer, r, inner } = dims;
   const outputs = outer * inner;
   if (outputs === 0) return;
+  const bindings = [
+    params(device, [outer, r, inner]),
+    words(x, outer * r * inner),
+    words(out, outputs),
+  ];
+  if (r <= SHORT_ROW && r > 0) {
+    launch(device, reduceRowSource(op, type), `reduceRows(${op})`, bindings, {
+      threads: outputs,
+      workgroupSize: 64,
+    });
+    return;
+  }
   const code =
     op === 'argmax' || op === 'argmin' ? argReduceSource(op, type) : reduceSource(op, type);
-  launch(
-    device,
-    code,
-    `reduce(${op})`,
-    [params(device, [outer, r, inner]), words(x, outer * r * inner), words(out, outputs)],
-    { threads: outputs, workgroupSize: 1 },
-  );
+  launch(device, code, `reduce(${op})`, bindings, { threads: outputs, workgroupSize: 1 });
 }

@@ -59,6 +59,36 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `;
 }
 
+/** Softmax with one thread per row, for rows of at most 256 (see `SHORT_ROW` in reduce.ts). */
+export function softmaxRowSource(log: boolean): string {
+  const write = log ? 'v - m - log(total)' : 'exp(v - m) / total';
+  return /* wgsl */ `
+const WG: u32 = 64u;
+// p = [outer, r, inner]
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u) {
+  let o = (wid.y * nwg.x + wid.x) * WG + lid.x;
+  let r = p[1];
+  let inner = p[2];
+  if (o >= p[0] * inner) { return; }
+  let base = (o / inner) * r * inner + o % inner;
+  var m = -0x1.fffffep+127f;
+  for (var j = 0u; j < r; j++) { m = max(m, x[base + j * inner]); }
+  var total = 0.0;
+  for (var j = 0u; j < r; j++) { total += exp(x[base + j * inner] - m); }
+  for (var j = 0u; j < r; j++) {
+    let v = x[base + j * inner];
+    out[base + j * inner] = ${write};
+  }
+}
+`;
+}
+
 export function encodeSoftmax(
   device: Device,
   log: boolean,
@@ -69,11 +99,16 @@ export function encodeSoftmax(
   const { outer, r, inner } = dims;
   const n = outer * r * inner;
   if (n === 0) return;
-  launch(
-    device,
-    softmaxSource(log),
-    log ? 'logSoftmax' : 'softmax',
-    [params(device, [outer, r, inner]), words(x, n), words(out, n)],
-    { threads: outer * inner, workgroupSize: 1 },
-  );
+  const bindings = [params(device, [outer, r, inner]), words(x, n), words(out, n)];
+  if (r <= 256) {
+    launch(device, softmaxRowSource(log), log ? 'logSoftmaxRows' : 'softmaxRows', bindings, {
+      threads: outer * inner,
+      workgroupSize: 64,
+    });
+    return;
+  }
+  launch(device, softmaxSource(log), log ? 'logSoftmax' : 'softmax', bindings, {
+    threads: outer * inner,
+    workgroupSize: 1,
+  });
 }

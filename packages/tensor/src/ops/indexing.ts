@@ -3,7 +3,13 @@ import { record } from '../autograd/tape.js';
 import { wgslType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { encodeFill } from '../kernels/copy.js';
-import { encodeGatherRows, encodeScatterAddRows } from '../kernels/gather.js';
+import {
+  DETERMINISTIC_SCATTER_MAX_ROWS,
+  encodeGatherRows,
+  encodeScatterAddRows,
+  encodeScatterAddRowsDeterministic,
+  scatterChunks,
+} from '../kernels/gather.js';
 import type { Tensor } from '../tensor.js';
 import { assertDType, assertSameDevice, empty } from './util.js';
 
@@ -32,7 +38,8 @@ export function gather(table: Tensor, ids: Tensor): Tensor {
 /**
  * Sums rows into a `[numRows, D]` f32 tensor of zeros: `out[ids[i]] += rows[i]`. `ids` is i32
  * of any shape and `rows` has shape `[...ids.shape, D]` (or `[ids.size, D]`). Ids outside
- * `[0, numRows)` are skipped. Repeated ids add up (in an unspecified order). This is the
+ * `[0, numRows)` are skipped. Repeated ids add up, in index order (bit-reproducible) for tables
+ * of up to 1,024 rows such as token embeddings, in an unspecified order above that. This is the
  * gradient of {@link gather} and the per-id gradient sum of a sparse embedding optimiser.
  */
 export function scatterAddRows(ids: Tensor, rows: Tensor, numRows: number): Tensor {
@@ -47,11 +54,21 @@ export function scatterAddRows(ids: Tensor, rows: Tensor, numRows: number): Tens
   }
   const out = empty([numRows, d], 'f32', device);
   encodeFill(device, out.buffer, out.size, 0);
-  encodeScatterAddRows(device, rows.buffer, ids.buffer, out.buffer, {
-    count: ids.size,
-    d,
-    numRows,
-  });
+  const dims = { count: ids.size, d, numRows };
+  if (numRows <= DETERMINISTIC_SCATTER_MAX_ROWS) {
+    const partial = empty([scatterChunks(ids.size).chunks * numRows * d], 'f32', device);
+    encodeScatterAddRowsDeterministic(
+      device,
+      rows.buffer,
+      ids.buffer,
+      out.buffer,
+      partial.buffer,
+      dims,
+    );
+    partial.dispose();
+  } else {
+    encodeScatterAddRows(device, rows.buffer, ids.buffer, out.buffer, dims);
+  }
   record(out, 'scatterAddRows', [rows], (g) => [gather(g, ids).reshape(rows.shape)]);
   return out;
 }

@@ -1,0 +1,141 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type HostTensor,
+  loadCheckpoint,
+  readModelCheckpoint,
+  saveModelCheckpoint,
+  saveSafetensors,
+  type TensorInput,
+  type TinyRecursiveModel,
+} from '@trm/model';
+import type { AdamState } from '@trm/optim';
+
+/** Where a run is in its schedule; saved in every checkpoint. */
+export interface TrainingProgress {
+  /** Optimiser steps taken. */
+  step: number;
+  /** Completed training iterations (eval_interval epochs each). */
+  iteration: number;
+  /** Data-loader iteration counter (seeds the next shuffle). */
+  loaderIteration: number;
+}
+
+/** Everything beyond the model weights that a resumed run needs. */
+export interface TrainingState extends TrainingProgress {
+  adam: AdamState | null;
+  /** EMA shadow; when present, the weights file holds it and `rawWeights` the trained values. */
+  ema: Record<string, Float32Array> | null;
+  rawWeights: Record<string, Float32Array> | null;
+}
+
+export const weightsFile = (dir: string, step: number) => join(dir, `step_${step}.safetensors`);
+export const stateFile = (dir: string, step: number) => join(dir, `step_${step}.state.safetensors`);
+
+/**
+ * Writes a checkpoint: the training state first, then the weights (each atomically: temp
+ * file, fsync, rename). A checkpoint counts only when both exist, so a process killed at any
+ * moment leaves the previous checkpoint whole.
+ */
+export async function saveTrainingCheckpoint(
+  dir: string,
+  model: TinyRecursiveModel,
+  state: TrainingState,
+  meta: Record<string, unknown>,
+): Promise<string> {
+  const tensors = new Map<string, TensorInput>();
+  const put = (prefix: string, record: Record<string, Float32Array> | null) => {
+    for (const [name, data] of Object.entries(record ?? {})) {
+      tensors.set(`${prefix}${name}`, { dtype: 'F32', shape: [data.length], data });
+    }
+  };
+  put('adam/m/', state.adam?.m ?? null);
+  put('adam/v/', state.adam?.v ?? null);
+  put('ema/', state.ema);
+  put('raw/', state.rawWeights);
+  const progress = {
+    step: state.step,
+    iteration: state.iteration,
+    loaderIteration: state.loaderIteration,
+    adamStep: state.adam?.step ?? 0,
+    hasAdam: state.adam !== null,
+  };
+  await saveSafetensors(stateFile(dir, state.step), tensors, {
+    format: 'trm-train-state',
+    progress: JSON.stringify(progress),
+  });
+  await killTestPause(state.step);
+  const path = weightsFile(dir, state.step);
+  await saveModelCheckpoint(path, model, { training: { ...meta, ...progress } });
+  return path;
+}
+
+/**
+ * Test hook for the kill test: with `TRM_TEST_PAUSE_CHECKPOINT=<step>` the writer announces
+ * itself on stderr in the middle of writing that checkpoint and waits, so a test can SIGKILL
+ * the process at that moment. Inert otherwise.
+ */
+async function killTestPause(step: number): Promise<void> {
+  if (process.env.TRM_TEST_PAUSE_CHECKPOINT !== String(step)) return;
+  process.stderr.write(`TRM_TEST_CHECKPOINT_PAUSED ${step}\n`);
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+}
+
+/** Step numbers of the complete checkpoints in `dir`, newest first. */
+export function listCheckpoints(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^step_(\d+)\.safetensors$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((step) => existsSync(stateFile(dir, step)))
+    .sort((a, b) => b - a);
+}
+
+/** A checkpoint read back for resuming. */
+export interface ResumePoint {
+  step: number;
+  weights: Awaited<ReturnType<typeof readModelCheckpoint>>;
+  state: TrainingState;
+}
+
+/**
+ * The newest checkpoint of `dir` that reads back completely; damaged ones (a torn write from
+ * another tool, say) are skipped with a note in `skipped`.
+ */
+export async function latestResumePoint(
+  dir: string,
+  skipped: string[] = [],
+): Promise<ResumePoint | null> {
+  for (const step of listCheckpoints(dir)) {
+    try {
+      const weights = await readModelCheckpoint(weightsFile(dir, step));
+      const raw = await loadCheckpoint(stateFile(dir, step));
+      const progress = JSON.parse(raw.metadata.progress ?? 'null') as
+        | (TrainingProgress & { adamStep: number; hasAdam: boolean })
+        | null;
+      if (!progress) throw new Error('no progress record in the state file');
+      const group = (prefix: string): Record<string, Float32Array> | null => {
+        const out: Record<string, Float32Array> = {};
+        for (const [name, t] of raw.tensors as Map<string, HostTensor>) {
+          if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t.data as Float32Array;
+        }
+        return Object.keys(out).length > 0 ? out : null;
+      };
+      const state: TrainingState = {
+        step: progress.step,
+        iteration: progress.iteration,
+        loaderIteration: progress.loaderIteration,
+        adam: progress.hasAdam
+          ? { step: progress.adamStep, m: group('adam/m/') ?? {}, v: group('adam/v/') ?? {} }
+          : null,
+        ema: group('ema/'),
+        rawWeights: group('raw/'),
+      };
+      return { step, weights, state };
+    } catch (error) {
+      skipped.push(`step_${step}: ${(error as Error).message}`);
+    }
+  }
+  return null;
+}

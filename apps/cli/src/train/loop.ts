@@ -1,0 +1,338 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, totalTrainSteps, writeNpy } from '@trm/datasets';
+import { createEvaluators, formatWilson } from '@trm/evaluators';
+import {
+  type ActCarry,
+  loadWeightsInto,
+  readModelCheckpoint,
+  TinyRecursiveModel,
+} from '@trm/model';
+import { AdamATan2, cosineWithWarmup, Ema, type ParamSlot, SparseSignSGD } from '@trm/optim';
+import type { Device } from '@trm/tensor';
+import type { CliIO } from '../cli/types.js';
+import type { TrainConfig } from '../config/schema.js';
+import { toYaml } from '../config/yaml.js';
+import { CliError, InputError } from '../errors.js';
+import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
+import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from './evaluate.js';
+import { createLoaders, createModel, modelConfig, openDevice } from './model-setup.js';
+import { defaultProjectName, defaultRunName } from './names.js';
+import { TrainProgress } from './progress-line.js';
+import { RunLog } from './run-log.js';
+import { createWandbSink } from './wandb.js';
+
+/** Options of {@link train} besides the config. */
+export interface TrainOptions {
+  io: CliIO;
+  /** Run directory to resume from (`--resume`). */
+  resume?: string;
+  /** Log to W&B even without WANDB_API_KEY (`logger=wandb`). */
+  wandb?: boolean;
+  /** Stop after this many optimiser steps (tests; a kill-test stand-in). */
+  maxSteps?: number;
+}
+
+/** What a finished run reports. */
+export interface TrainSummary {
+  runDir: string;
+  steps: number;
+  checkpoints: string[];
+  lastEval: Record<string, number> | null;
+  /** Test-split size, for the Wilson intervals of the final evaluation. */
+  testPuzzles: number;
+  seqLen: number;
+  seconds: number;
+}
+
+const CHART_GROUPS: Record<string, readonly string[]> = {
+  train_loss: ['train/lm_loss', 'train/q_halt_loss'],
+  train_accuracy: ['train/accuracy', 'train/exact_accuracy', 'train/q_halt_accuracy'],
+};
+
+/**
+ * The training loop of spec §8: `epochs / eval_interval` iterations, each one pass of the
+ * shuffled data (`eval_interval` epochs); after each iteration from `min_eval_interval` on, an
+ * evaluation and a checkpoint (always after the last). The ACT carry persists from batch to
+ * batch within an iteration and starts fresh at every iteration boundary, so a run resumed
+ * from a checkpoint continues exactly as the uninterrupted run does.
+ */
+export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
+  const { io } = options;
+  const started = Date.now();
+  const resolve = (p: string) => (p.startsWith('/') ? p : join(io.cwd, p));
+  const gbs = config.global_batch_size;
+  const evalInterval = config.eval_interval ?? config.epochs;
+  const iterations = Math.max(1, Math.floor(config.epochs / evalInterval));
+
+  const device: Device = await openDevice();
+  try {
+    const { train: trainData, test: testData } = createLoaders({
+      dataPaths: config.data_paths.map(resolve),
+      testPaths: config.data_paths_test.map(resolve),
+      globalBatchSize: gbs,
+      seed: config.seed,
+      epochsPerIter: evalInterval,
+    });
+    const trainSet = trainData!;
+    const metadata = trainSet.metadata;
+    const model = createModel(modelConfig(config.arch, metadata, gbs), config.seed);
+    const totalSteps = totalTrainSteps(metadata, config.epochs, gbs);
+    if (totalSteps < 1) {
+      throw new InputError(
+        `The run would take no optimiser step: ${config.epochs} epochs × ${metadata.total_groups} groups × ${metadata.mean_puzzle_examples} examples / global_batch_size ${gbs} < 1. Lower global_batch_size or raise epochs.`,
+      );
+    }
+
+    // Run directory and names (spec §1 defaults), fixed in all_config.yaml.
+    const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
+    const run = config.run_name ?? defaultRunName(config.arch.name);
+    const runDir =
+      options.resume ?? resolve(config.checkpoint_path ?? join('checkpoints', project, run));
+    const resolvedConfig: TrainConfig = {
+      ...config,
+      project_name: project,
+      run_name: run,
+      checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
+    };
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(
+      join(runDir, 'all_config.yaml'),
+      toYaml(resolvedConfig, `trm train — ${project} / ${run}`),
+    );
+
+    // Optimisers (spec §7): AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
+    const params = model.namedParameters();
+    const slots = (): ParamSlot[] =>
+      params.map(([name, p]) => ({
+        name,
+        size: p.size,
+        value: p.buffer,
+        grad: p.grad?.buffer ?? null,
+      }));
+    const adam = config.freeze_weights
+      ? null
+      : new AdamATan2(device, slots(), {
+          beta1: config.beta1,
+          beta2: config.beta2,
+          weightDecay: config.weight_decay,
+        });
+    const puzzleEmb = model.inner.puzzleEmb;
+    const signSgd = puzzleEmb
+      ? new SparseSignSGD(device, { weightDecay: config.puzzle_emb_weight_decay })
+      : null;
+    const lrAt = cosineWithWarmup({
+      base: config.lr,
+      warmupSteps: config.lr_warmup_steps,
+      totalSteps,
+      minRatio: config.lr_min_ratio,
+    });
+    const puzzleLrAt = cosineWithWarmup({
+      base: config.puzzle_emb_lr,
+      warmupSteps: config.lr_warmup_steps,
+      totalSteps,
+      minRatio: config.lr_min_ratio,
+    });
+
+    let step = 0;
+    let firstIteration = 0;
+    let ema: Ema | null = null;
+    const log = new RunLog(runDir);
+
+    if (options.resume) {
+      const skipped: string[] = [];
+      const point = await latestResumePoint(runDir, skipped);
+      for (const s of skipped) io.stderr.write(`warning: skipping unreadable checkpoint ${s}\n`);
+      if (!point)
+        throw new InputError(
+          `--resume ${runDir}: no complete checkpoint (step_<N>.safetensors with its .state file) to resume from.`,
+        );
+      const raw = point.state.rawWeights;
+      loadWeightsInto(model, point.weights.weights);
+      if (raw) {
+        for (const [name, p] of params) if (raw[name]) device.write(p.buffer, raw[name]!);
+      }
+      if (adam && point.state.adam) adam.loadStateDict(point.state.adam);
+      step = point.state.step;
+      firstIteration = point.state.iteration;
+      trainSet.iteration = point.state.loaderIteration;
+      if (config.ema) {
+        ema = new Ema(device, slots(), config.ema_rate);
+        if (point.state.ema) ema.loadStateDict(point.state.ema);
+      }
+      log.truncateAfter(step);
+      io.stderr.write(
+        `resuming ${runDir} at step ${step} (iteration ${firstIteration} of ${iterations})\n`,
+      );
+    } else if (config.load_checkpoint) {
+      const ckpt = await readModelCheckpoint(resolve(config.load_checkpoint));
+      loadWeightsInto(model, ckpt.weights);
+      io.stderr.write(`initialised from ${config.load_checkpoint}\n`);
+    }
+    if (config.ema && !ema) ema = new Ema(device, slots(), config.ema_rate);
+
+    const paramCount = model.parameterCount();
+    io.stderr.write(
+      `training ${project} / ${run}: ${paramCount.toLocaleString('en-US')} parameters, ${totalSteps} steps, batch ${gbs}, ${iterations} evaluation interval(s) on ${device.adapterInfo.description || device.adapterInfo.device}\n  run directory ${runDir}\n`,
+    );
+    if (!options.resume) log.append(0, { num_params: paramCount });
+    const sink = await createWandbSink({
+      io,
+      requested: options.wandb ?? false,
+      project,
+      run,
+      config: { ...resolvedConfig, num_params: paramCount } as Record<string, unknown>,
+    });
+    sink?.log(0, { num_params: paramCount });
+
+    const evaluators = createEvaluators(config.evaluators as never, {
+      datasetDir: resolve((config.data_paths_test[0] ?? config.data_paths[0])!),
+      metadata: testData.metadata,
+    });
+    const progress = new TrainProgress(io.stderr, totalSteps, step);
+    const checkpoints: string[] = [];
+    let lastEval: Record<string, number> | null = null;
+    const stopAt =
+      options.maxSteps === undefined ? totalSteps : Math.min(totalSteps, options.maxSteps);
+
+    for (let it = firstIteration; it < iterations && step < stopAt; it++) {
+      // Exploration draws for this iteration, seeded so a resumed run redraws the same ones.
+      const explore = new Rng(config.seed * 1_000_003 + it, 7);
+      let carry: ActCarry = model.initialCarry(gbs);
+      for (const { batch } of trainSet.iterTrain()) {
+        if (step >= stopAt) break;
+        step += 1;
+        const r = await model.step(carry, batch, {
+          backward: !config.freeze_weights || puzzleEmb !== null,
+          lossScale: 1 / gbs,
+          random: () => explore.nextFloat(),
+        });
+        carry = r.carry;
+        const lr = lrAt(step);
+        if (adam) adam.step(slots(), lr);
+        if (signSgd && puzzleEmb?.local?.grad && puzzleEmb.localIds) {
+          signSgd.step(
+            puzzleEmb.weights.buffer,
+            puzzleEmb.numIds,
+            puzzleEmb.dim,
+            puzzleEmb.localIds,
+            puzzleEmb.local.grad.buffer,
+            puzzleLrAt(step),
+          );
+        }
+        ema?.update(slots());
+        model.zeroGrad();
+        const count = Math.max(r.metrics.count, 1);
+        const metrics: Record<string, number> = {
+          'train/accuracy': r.metrics.accuracy / count,
+          'train/exact_accuracy': r.metrics.exact_accuracy / count,
+          'train/q_halt_accuracy': r.metrics.q_halt_accuracy / count,
+          'train/steps': r.metrics.steps / count,
+          'train/count': r.metrics.count,
+          'train/lm_loss': r.metrics.lm_loss / gbs,
+          'train/q_halt_loss': r.metrics.q_halt_loss / gbs,
+          'train/lr': lr,
+        };
+        if (r.metrics.q_continue_loss !== undefined)
+          metrics['train/q_continue_loss'] = r.metrics.q_continue_loss / gbs;
+        if (!Number.isFinite(r.loss)) {
+          throw new CliError(
+            `Training diverged at step ${step}: the loss is ${r.loss}. Lower lr (now ${config.lr}) or check the data.`,
+            { exitCode: 1 },
+          );
+        }
+        log.append(step, metrics);
+        sink?.log(step, metrics);
+        progress.update(step, metrics['train/lm_loss']!, metrics['train/accuracy']!);
+      }
+      TinyRecursiveModel.disposeCarry(carry);
+      const finishedIteration = it + 1 === iterations || step >= totalSteps;
+      if (step >= stopAt && !finishedIteration && options.maxSteps !== undefined) break;
+
+      // Evaluation and checkpoint, with the EMA weights swapped in (spec §7).
+      const doEval = it >= config.min_eval_interval;
+      const doSave = doEval ? config.checkpoint_every_eval || finishedIteration : finishedIteration;
+      let rawWeights: Record<string, Float32Array> | null = null;
+      if (ema && (doEval || doSave)) {
+        rawWeights = {};
+        for (const [name, p] of params) rawWeights[name] = (await p.data()) as Float32Array;
+        ema.copyTo(slots());
+      }
+      if (doEval) {
+        const save = config.eval_save_outputs.filter((k): k is SavableOutput =>
+          (SAVABLE_OUTPUTS as readonly string[]).includes(k),
+        );
+        const result = await evaluateModel(model, testData, {
+          evaluators,
+          globalBatchSize: gbs,
+          save,
+          saveDir: join(runDir, `eval_step_${step}`),
+        });
+        if (save.length > 0) {
+          const dir = join(runDir, `eval_step_${step}`);
+          mkdirSync(dir, { recursive: true });
+          for (const [key, { data, shape }] of result.outputs)
+            writeNpy(join(dir, `${key}.npy`), data, shape);
+        }
+        lastEval = result.metrics;
+        log.append(step, result.metrics);
+        sink?.log(step, result.metrics);
+        const parts = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`);
+        progress.note(`eval @ step ${step}: ${parts.join(', ')}`);
+        log.writeCharts({
+          ...CHART_GROUPS,
+          eval_accuracy: Object.keys(result.metrics).filter((k) => /accuracy|pass@/.test(k)),
+        });
+      }
+      if (doSave) {
+        const state: TrainingState = {
+          step,
+          iteration: it + 1,
+          loaderIteration: trainSet.iteration,
+          adam: adam ? await adam.stateDict() : null,
+          ema: ema ? await ema.stateDict() : null,
+          rawWeights,
+        };
+        const path = await saveTrainingCheckpoint(runDir, model, state, { project, run });
+        checkpoints.push(path);
+        progress.note(`checkpoint ${path}`);
+      }
+      if (rawWeights) for (const [name, p] of params) device.write(p.buffer, rawWeights[name]!);
+    }
+    progress.finish();
+    await sink?.finish();
+    return {
+      runDir,
+      steps: step,
+      checkpoints,
+      lastEval,
+      testPuzzles: testData.metadata.total_puzzles,
+      seqLen: testData.metadata.seq_len,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    device.destroy();
+  }
+}
+
+/** Prints evaluation metrics with 95% Wilson intervals (spec §8). */
+export function formatEvalReport(
+  metrics: Record<string, number>,
+  n: { puzzles: number; seqLen: number },
+): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(metrics)) {
+    let interval = '';
+    if (key.endsWith('/exact_accuracy')) interval = formatWilson(value, n.puzzles);
+    else if (key.endsWith('/accuracy') && !key.includes('q_halt'))
+      interval = formatWilson(value, n.puzzles * n.seqLen);
+    else if (/example_pass@\d+$/.test(key)) {
+      const N = metrics[key.replace(/example_pass@\d+$/, 'example_N')];
+      if (N) interval = formatWilson(value, N);
+    }
+    lines.push(
+      `  ${key.padEnd(34)} ${interval ? `${interval}  (95% Wilson interval)` : value.toFixed(4)}`,
+    );
+  }
+  return lines.join('\n');
+}
