@@ -97,7 +97,6 @@ export const commands: readonly CommandMeta[] = [
         description: 'Show the resolved config without training.',
       },
     ],
-    stub: true,
   },
   {
     name: 'eval',
@@ -184,7 +183,6 @@ export const commands: readonly CommandMeta[] = [
         description: 'Full evaluation with EMA weights.',
       },
     ],
-    stub: true,
   },
   {
     name: 'build-dataset sudoku',

@@ -243,7 +243,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         }
         log.append(step, metrics);
         sink?.log(step, metrics);
-        progress.update(step, metrics['train/lm_loss']!, metrics['train/accuracy']!);
+        // Accuracy counts halted rows only; keep the last step that had some, for the display.
+        if (r.metrics.count > 0) shownAccuracy = metrics['train/accuracy']!;
+        progress.update(step, metrics['train/lm_loss']!, shownAccuracy);
       }
       TinyRecursiveModel.disposeCarry(carry);
       const finishedIteration = it + 1 === iterations || step >= totalSteps;

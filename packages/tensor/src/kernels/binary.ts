@@ -79,6 +79,42 @@ ${loads}
 `;
 }
 
+/**
+ * WGSL for the common case after dimension collapsing: every input is either dense like the
+ * output (`direct[j]`) or a single broadcast value. No index arithmetic and no parameter
+ * loads per element, which CPU adapters (lavapipe) execute lane by lane.
+ */
+export function flatSource(
+  expr: string,
+  inputs: readonly WgslType[],
+  direct: readonly boolean[],
+  tout: WgslType,
+  boolOut = false,
+): string {
+  const k = inputs.length;
+  const decls = inputs
+    .map((t, j) => `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${t}>;`)
+    .join('\n');
+  const loads = inputs
+    .map((_, j) => `  let ${NAMES[j]} = in${j}[${direct[j] ? 'i' : '0u'}];`)
+    .join('\n');
+  const value = boolOut ? `select(0u, 1u, ${expr})` : expr;
+  return /* wgsl */ `
+const WG: u32 = ${WORKGROUP_SIZE}u;
+@group(0) @binding(0) var<storage, read> p: array<u32>;
+${decls}
+@group(0) @binding(${k + 1}) var<storage, read_write> out: array<${tout}>;
+
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= p[0]) { return; }
+${loads}
+  out[i] = ${value};
+}
+`;
+}
+
 /** One operand of a broadcast kernel: its buffer, element count and broadcast strides. */
 export interface BroadcastInput {
   buffer: GPUBuffer;
@@ -102,6 +138,23 @@ export function encodeBroadcast(
     outShape,
     inputs.map((x) => x.strides),
   );
+  const flat = shape.length === 1 && strides.every((st) => st[0] === 1 || st[0] === 0);
+  if (flat) {
+    launch(
+      device,
+      flatSource(
+        expr,
+        inputs.map((x) => x.type),
+        strides.map((st) => st[0] === 1),
+        out.type,
+        out.boolOut,
+      ),
+      `elementwise(${expr})`,
+      [params(device, [n]), ...inputs.map((x) => words(x.buffer, x.size)), words(out.buffer, n)],
+      { threads: n },
+    );
+    return;
+  }
   const p = [n, shape.length, ...shape, ...strides.flat()];
   launch(
     device,

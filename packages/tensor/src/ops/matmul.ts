@@ -52,6 +52,14 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   }
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
+  if (b.rank === 2 && a.rank > 2 && !transA) {
+    // `[..., m, k] · W`: one tall matmul over the flattened rows instead of a batch of short
+    // ones, and its weight gradient becomes a single `Xᵀ·G` with no sum over the batch.
+    const rows = a.reshape([-1, a.shape[a.rank - 1]!]);
+    const flat = matmul(rows, b, options);
+    const shaped = flat.reshape([...a.shape.slice(0, -1), flat.shape[1]!]);
+    return adopt(shaped, [rows, flat]);
+  }
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const m = transA ? ac : ar;
