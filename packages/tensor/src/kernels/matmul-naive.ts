@@ -6,26 +6,9 @@
 import type { Device } from '../device/device.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params } from './launch.js';
+import type { MatmulArgs } from './matmul.js';
 
-export interface MatmulArgs {
-  a: GPUBuffer;
-  b: GPUBuffer;
-  out: GPUBuffer;
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  /** A is stored `[k, m]` (per batch) and used transposed. */
-  transA: boolean;
-  /** B is stored `[n, k]` (per batch) and used transposed. */
-  transB: boolean;
-  /** Element strides between batch matrices; 0 = broadcast one matrix. */
-  aBatchStride: number;
-  bBatchStride: number;
-  /** Element offsets of the first matrix. */
-  aOffset?: number;
-  bOffset?: number;
-}
+export type { MatmulArgs };
 
 /** `out[b, i, j] = Σ_p A_b[i, p] · B_b[p, j]` with A/B read through their layout flags. */
 export const MATMUL_NAIVE_SOURCE = /* wgsl */ `
