@@ -195,6 +195,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     const stopAt =
       options.maxSteps === undefined ? totalSteps : Math.min(totalSteps, options.maxSteps);
 
+    let shownAccuracy = 0;
     for (let it = firstIteration; it < iterations && step < stopAt; it++) {
       // Exploration draws for this iteration, seeded so a resumed run redraws the same ones.
       const explore = new Rng(config.seed * 1_000_003 + it, 7);
