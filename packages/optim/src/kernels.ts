@@ -37,55 +37,54 @@ fn atan2_nonneg_x(y: f32, x: f32) -> f32 {
 `;
 
 /**
+ * The shared frame of the Adam kernels: scalars, bindings, decay and the first moment; each
+ * variant supplies its extra scalars, its second-moment update and its step.
+ */
+function adamKernel(extraScalars: string, secondMoment: string, update: string): string {
+  return /* wgsl */ `${HEADER}
+struct Scalars { decay: f32, step_size: f32, one_minus_b1: f32, one_minus_b2: f32, sqrt_bc2: f32, n: u32${extraScalars} }
+@group(0) @binding(0) var<storage, read> s: Scalars;
+@group(0) @binding(1) var<storage, read_write> p: array<f32>;
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = linear(wid, nwg, lid);
+  if (i >= s.n) { return; }
+  let grad = g[i];
+  let param = p[i] * s.decay;
+  let m1 = m[i] + s.one_minus_b1 * (grad - m[i]);
+  let v1 = ${secondMoment};
+  m[i] = m1;
+  v[i] = v1;
+  p[i] = param - s.step_size * ${update};
+}
+`;
+}
+
+/**
  * AdamATan2 (spec §7): decoupled decay, moment updates, then
  * `p -= (lr / (1-β1ᵗ)) · atan2(m, sqrt(v) / sqrt(1-β2ᵗ))`. No epsilon: atan2 is bounded.
  * Scalars come pre-combined from the host in f64 (decay = 1 - lr·wd, stepSize = lr / bc1).
  */
-export const ADAM_ATAN2_WGSL = /* wgsl */ `${HEADER}
-struct Scalars { decay: f32, step_size: f32, one_minus_b1: f32, one_minus_b2: f32, sqrt_bc2: f32, n: u32 }
-@group(0) @binding(0) var<storage, read> s: Scalars;
-@group(0) @binding(1) var<storage, read_write> p: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+export const ADAM_ATAN2_WGSL = adamKernel(
+  '',
+  'v[i] + s.one_minus_b2 * (grad * grad - v[i])',
+  'atan2_nonneg_x(m1, sqrt(v1) / s.sqrt_bc2)',
+);
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = linear(wid, nwg, lid);
-  if (i >= s.n) { return; }
-  let grad = g[i];
-  let param = p[i] * s.decay;
-  let m1 = m[i] + s.one_minus_b1 * (grad - m[i]);
-  let v1 = v[i] + s.one_minus_b2 * (grad * grad - v[i]);
-  m[i] = m1;
-  v[i] = v1;
-  p[i] = param - s.step_size * atan2_nonneg_x(m1, sqrt(v1) / s.sqrt_bc2);
-}
-`;
-
-/** AdamW as in PyTorch: decoupled decay, then `p -= stepSize · m / (sqrt(v)/sqrt(bc2) + eps)`. */
-export const ADAMW_WGSL = /* wgsl */ `${HEADER}
-struct Scalars { decay: f32, step_size: f32, one_minus_b1: f32, one_minus_b2: f32, sqrt_bc2: f32, n: u32, eps: f32, b2: f32 }
-@group(0) @binding(0) var<storage, read> s: Scalars;
-@group(0) @binding(1) var<storage, read_write> p: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = linear(wid, nwg, lid);
-  if (i >= s.n) { return; }
-  let grad = g[i];
-  let param = p[i] * s.decay;
-  let m1 = m[i] + s.one_minus_b1 * (grad - m[i]);
-  // PyTorch updates v as v·β2 + (1-β2)·g² here (not as a lerp); same rounding, same result.
-  let v1 = v[i] * s.b2 + s.one_minus_b2 * grad * grad;
-  m[i] = m1;
-  v[i] = v1;
-  p[i] = param - s.step_size * (m1 / (sqrt(v1) / s.sqrt_bc2 + s.eps));
-}
-`;
+/**
+ * AdamW as in PyTorch: decoupled decay, then `p -= stepSize · m / (sqrt(v)/sqrt(bc2) + eps)`.
+ * PyTorch updates v as `v·β2 + (1-β2)·g²` here (not as a lerp); the same order gives the same
+ * rounding.
+ */
+export const ADAMW_WGSL = adamKernel(
+  ', eps: f32, b2: f32',
+  'v[i] * s.b2 + s.one_minus_b2 * grad * grad',
+  '(m1 / (sqrt(v1) / s.sqrt_bc2 + s.eps))',
+);
 
 /**
  * Sparse sign-SGD (spec §7): for each unique id u of the batch, sum the gradient rows that

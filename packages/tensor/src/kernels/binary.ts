@@ -44,9 +44,7 @@ export function broadcastSource(
   boolOut = false,
 ): string {
   const k = inputs.length;
-  const decls = inputs
-    .map((t, j) => `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${t}>;`)
-    .join('\n');
+  const decls = inputDecls(inputs);
   const offsets = inputs.map((_, j) => `  var o${j} = 0u;`).join('\n');
   const steps = inputs
     .map((_, j) => `    o${j} += idx * p[2u + ${j + 1}u * rank + du];`)
@@ -79,6 +77,13 @@ ${loads}
 `;
 }
 
+/** Read-only bindings `in0`, `in1`, … at bindings 1.. for the kernels' inputs. */
+function inputDecls(inputs: readonly WgslType[]): string {
+  return inputs
+    .map((t, j) => `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${t}>;`)
+    .join('\n');
+}
+
 /**
  * WGSL for the common case after dimension collapsing: every input is either dense like the
  * output (`direct[j]`) or a single broadcast value. No index arithmetic and no parameter
@@ -92,9 +97,7 @@ export function flatSource(
   boolOut = false,
 ): string {
   const k = inputs.length;
-  const decls = inputs
-    .map((t, j) => `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${t}>;`)
-    .join('\n');
+  const decls = inputDecls(inputs);
   const loads = inputs
     .map((_, j) => `  let ${NAMES[j]} = in${j}[${direct[j] ? 'i' : '0u'}];`)
     .join('\n');
