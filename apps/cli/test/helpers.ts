@@ -60,3 +60,56 @@ export function tempDir(): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/**
+ * Generates a 4×4 Sudoku CSV pair and builds it into a dataset under `work` with the CLI
+ * itself; returns the dataset directory.
+ */
+export async function buildSudoku4(
+  work: string,
+  opts: { count: number; testCount: number; seed: number; env: NodeJS.ProcessEnv },
+): Promise<string> {
+  const data = join(work, 'data', 'sudoku4');
+  const csv = join(work, 'csv');
+  const gen = await trm(
+    [
+      'generate',
+      'sudoku',
+      '--size',
+      '4',
+      '--count',
+      String(opts.count),
+      '--test-count',
+      String(opts.testCount),
+      '--seed',
+      String(opts.seed),
+      '--output',
+      csv,
+    ],
+    { cwd: work, env: opts.env },
+  );
+  if (gen.code !== 0) throw new Error(`trm generate failed: ${gen.stderr}`);
+  const build = await trm(['build-dataset', 'sudoku', '--source', csv, '--output-dir', data], {
+    cwd: work,
+    env: opts.env,
+  });
+  if (build.code !== 0) throw new Error(`trm build-dataset failed: ${build.stderr}`);
+  return data;
+}
+
+/** The tensors of a safetensors checkpoint, by name. */
+export async function checkpointTensors(path: string): Promise<Map<string, Float32Array>> {
+  const { loadCheckpoint } = await import('@trm/model');
+  const ckpt = await loadCheckpoint(path);
+  return new Map([...ckpt.tensors].map(([k, v]) => [k, v.data as Float32Array]));
+}
+
+/** Overrides for a model small enough to train in seconds on lavapipe. */
+export const TINY_ARCH: readonly string[] = [
+  'arch.hidden_size=16',
+  'arch.num_heads=2',
+  'arch.expansion=2',
+  'arch.L_layers=1',
+  'arch.H_cycles=2',
+  'arch.L_cycles=1',
+];

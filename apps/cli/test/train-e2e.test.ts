@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint, readModelCheckpoint } from '@trm/model';
+import { readModelCheckpoint } from '@trm/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestResumePoint } from '../src/train/checkpoints.js';
-import { trm } from './helpers.js';
+import { buildSudoku4, checkpointTensors, TINY_ARCH, trm } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cliJs = join(here, '../dist/cli.js');
@@ -14,12 +14,7 @@ const cliJs = join(here, '../dist/cli.js');
 // A model small enough to train in seconds on lavapipe: 16 puzzles, batch 8, 2 iterations of
 // 1 epoch → 4 optimiser steps, an evaluation and a checkpoint after steps 2 and 4.
 const TINY = [
-  'arch.hidden_size=16',
-  'arch.num_heads=2',
-  'arch.expansion=2',
-  'arch.L_layers=1',
-  'arch.H_cycles=2',
-  'arch.L_cycles=1',
+  ...TINY_ARCH,
   'arch.halt_max_steps=2',
   'arch.puzzle_emb_len=1',
   'global_batch_size=8',
@@ -33,11 +28,6 @@ const TINY = [
 let work: string;
 let data: string;
 const env = { HF_HOME: '/nonexistent-hf-home', PATH: process.env.PATH ?? '' };
-
-async function weightsOf(path: string): Promise<Map<string, Float32Array>> {
-  const ckpt = await loadCheckpoint(path);
-  return new Map([...ckpt.tensors].map(([k, v]) => [k, v.data as Float32Array]));
-}
 
 function evalRecords(runDir: string): Record<string, number>[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
@@ -69,31 +59,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeAll(async () => {
   // Not helpers' tempDir(): that one is removed after every test, and these tests share a run.
   work = mkdtempSync(join(tmpdir(), 'trm-e2e-'));
-  data = join(work, 'data', 'sudoku4');
-  const csv = join(work, 'csv');
-  const gen = await trm(
-    [
-      'generate',
-      'sudoku',
-      '--size',
-      '4',
-      '--count',
-      '16',
-      '--test-count',
-      '8',
-      '--seed',
-      '3',
-      '--output',
-      csv,
-    ],
-    { cwd: work, env },
-  );
-  expect(gen.code, gen.stderr).toBe(0);
-  const build = await trm(['build-dataset', 'sudoku', '--source', csv, '--output-dir', data], {
-    cwd: work,
-    env,
-  });
-  expect(build.code, build.stderr).toBe(0);
+  data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
 }, 120_000);
 
 describe('trm train → checkpoint → --resume → trm eval', () => {
@@ -137,12 +103,12 @@ describe('trm train → checkpoint → --resume → trm eval', () => {
     const resumed = await trm(['train', '--resume', second.runDir], { cwd: work, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming .* at step 2/);
-    const a = await weightsOf(join(straight.runDir, 'step_4.safetensors'));
-    const b = await weightsOf(join(second.runDir, 'step_4.safetensors'));
+    const a = await checkpointTensors(join(straight.runDir, 'step_4.safetensors'));
+    const b = await checkpointTensors(join(second.runDir, 'step_4.safetensors'));
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
-    const sa = await weightsOf(join(straight.runDir, 'step_4.state.safetensors'));
-    const sb = await weightsOf(join(second.runDir, 'step_4.state.safetensors'));
+    const sa = await checkpointTensors(join(straight.runDir, 'step_4.state.safetensors'));
+    const sb = await checkpointTensors(join(second.runDir, 'step_4.state.safetensors'));
     for (const [k, v] of sa) expect(sb.get(k), k).toEqual(v);
     const steps = readFileSync(join(second.runDir, 'metrics.jsonl'), 'utf8')
       .trim()
@@ -193,7 +159,7 @@ describe('trm train → checkpoint → --resume → trm eval', () => {
   it('--no-apply-ema evaluates the trained weights instead of the EMA shadow', async () => {
     const path = join(straight.runDir, 'step_4.safetensors');
     const ema = await readModelCheckpoint(path);
-    const state = await weightsOf(join(straight.runDir, 'step_4.state.safetensors'));
+    const state = await checkpointTensors(join(straight.runDir, 'step_4.state.safetensors'));
     const key = 'model.inner.lm_head.weight';
     expect(state.get(`raw/${key}`)).not.toEqual(ema.weights.get(key)!.data);
   });

@@ -23,6 +23,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Building datasets', link: '/guide/datasets' },
       { text: 'Training', link: '/guide/training' },
       { text: 'Evaluating checkpoints', link: '/guide/evaluation' },
+      { text: 'Several GPUs', link: '/guide/multi-device' },
       { text: '@trm/datasets in your project', link: '/guide/datasets-standalone' },
     ],
   },

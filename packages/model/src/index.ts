@@ -57,6 +57,7 @@ export {
 export {
   type ActCarry,
   ActModel,
+  drawExploration,
   type ExplorationDraws,
   type HostBatch,
   type StepOptions,

@@ -29,6 +29,14 @@ const overwriteFlag: FlagMeta = {
 const sourceHelp =
   'Where the CSVs come from: a directory holding train.csv and test.csv, a pair TRAIN.csv,TEST.csv, or a Hugging Face dataset id (owner/name; HF_ENDPOINT, HF_TOKEN and HF_HOME are honoured).';
 
+const devicesFlag: FlagMeta = {
+  name: 'devices',
+  type: 'string',
+  valueName: 'N|all|I,J,…',
+  description:
+    'Data-parallel over several WebGPU devices, one worker thread each: a count, `all` adapters, or adapter indices (`0,2`; `1,` alone; repeats open several devices on one adapter). With one adapter, N devices share it. The global batch is split evenly.',
+};
+
 /** Every command of `trm`, as data: help, argument parsing and the docs site use it. */
 export const commands: readonly CommandMeta[] = [
   {
@@ -37,7 +45,7 @@ export const commands: readonly CommandMeta[] = [
     description:
       'Composes the training config from config/cfg_pretrain.yaml, the selected arch group and preset, then the key=value overrides, validates it and starts training. Without --preset the small tiny-sudoku preset runs (its 4x4 Sudoku dataset is generated on first use); --preset none gives the reference cfg_pretrain.yaml unchanged.',
     usage:
-      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--print-config] [--debug] [key=value ...]',
+      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--devices N] [--print-config] [--debug] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -63,6 +71,7 @@ export const commands: readonly CommandMeta[] = [
         valueName: 'DIR',
         description: 'Continue the run whose checkpoints and all_config.yaml are in DIR.',
       },
+      devicesFlag,
       {
         name: 'print-config',
         type: 'boolean',
@@ -104,7 +113,7 @@ export const commands: readonly CommandMeta[] = [
     description:
       'Loads a checkpoint (a local path, or a Hugging Face hub file owner/repo/filename), runs every test example to halt_max_steps and reports the metrics with 95% Wilson intervals; ARC datasets also get pass@k and a submission.json. The config comes from the all_config.yaml next to the checkpoint when present, with key=value overrides on top.',
     usage:
-      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--one-batch] [--config-dir DIR] [--preset NAME] [key=value ...]',
+      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--devices N] [--one-batch] [--config-dir DIR] [--preset NAME] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -156,6 +165,7 @@ export const commands: readonly CommandMeta[] = [
         valueName: 'FILE',
         description: 'Separate file holding the EMA shadow weights.',
       },
+      devicesFlag,
       {
         name: 'one-batch',
         type: 'boolean',

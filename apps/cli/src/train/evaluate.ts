@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { PuzzleDataset } from '@trm/datasets';
 import { type Evaluator, MetricAccumulator } from '@trm/evaluators';
-import { type ActCarry, TinyRecursiveModel } from '@trm/model';
+import { type ActCarry, type HostBatch, stepMetrics, TinyRecursiveModel } from '@trm/model';
+import type { Collective } from '../parallel/collective.js';
 
 /** Per-batch outputs that `eval_save_outputs` can name (spec §8). */
 export const SAVABLE_OUTPUTS = [
@@ -39,8 +40,16 @@ export async function evaluateModel(
     maxBatches?: number;
     saveDir?: string;
     onBatch?: (done: number) => void;
+    /**
+     * Data-parallel evaluation: this rank runs its slice of every test batch and sends its
+     * outputs to rank 0, which scores the reassembled global batch exactly as one device
+     * would. Only rank 0's result holds metrics and outputs.
+     */
+    comm?: Collective;
   },
 ): Promise<EvaluationResult> {
+  const comm = options.comm;
+  const isRoot = (comm?.rank ?? 0) === 0;
   const wasTraining = model.training;
   model.eval();
   const acc = new MetricAccumulator({ globalBatchSize: options.globalBatchSize });
@@ -49,16 +58,28 @@ export async function evaluateModel(
   for (const ev of options.evaluators) ev.begin();
   let batches = 0;
   try {
-    for (const { setName, batch, effectiveBatchSize } of test.iterTest()) {
-      const B = batch.puzzleIdentifiers.length;
-      let carry: ActCarry = model.initialCarry(B);
-      let last: Awaited<ReturnType<TinyRecursiveModel['step']>> | undefined;
+    for (const item of test.iterTest()) {
+      const { setName, effectiveBatchSize } = item;
+      let batch: HostBatch = item.batch;
+      let carry: ActCarry = model.initialCarry(batch.puzzleIdentifiers.length);
+      let step: Awaited<ReturnType<TinyRecursiveModel['step']>> | undefined;
       for (;;) {
-        last = await model.step(carry, batch);
-        carry = last.carry;
-        if (last.allHalted) break;
+        step = await model.step(carry, batch);
+        carry = step.carry;
+        if (step.allHalted) break;
       }
       TinyRecursiveModel.disposeCarry(carry);
+      let last: BatchOutcome = { ...step, steps: carry.steps };
+      if (comm) {
+        const global = await gatherOutcome(comm, batch, last, seqLen);
+        if (!global) {
+          batches++;
+          if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
+          continue;
+        }
+        ({ batch, last } = global);
+      }
+      const B = batch.puzzleIdentifiers.length;
       const { metrics } = last;
       acc.add(setName, {
         count: metrics.count,
@@ -89,7 +110,7 @@ export async function evaluateModel(
       add('preds', last.preds, seqLen);
       add('q_halt_logits', last.qHalt, 1);
       add('q_continue_logits', last.qContinue, 1);
-      add('steps', carry.steps, 1);
+      add('steps', last.steps, 1);
       batches++;
       options.onBatch?.(batches);
       if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
@@ -97,6 +118,7 @@ export async function evaluateModel(
   } finally {
     model.train(wasTraining);
   }
+  if (!isRoot) return { metrics: {}, counts: {}, outputs: new Map() };
   const metrics: Record<string, number> = acc.flat();
   const counts: Record<string, number> = {};
   for (const set of acc.sets()) counts[set] = acc.count(set);
@@ -118,4 +140,77 @@ export async function evaluateModel(
     outputs.set(key, { data, shape: width === 1 ? [total] : [total / width, width] });
   }
   return { metrics, counts, outputs };
+}
+
+/** What evaluation keeps of a batch once every row has halted. */
+interface BatchOutcome {
+  metrics: Awaited<ReturnType<TinyRecursiveModel['step']>>['metrics'];
+  preds: Int32Array;
+  qHalt: Float32Array;
+  qContinue: Float32Array;
+  steps: Int32Array;
+}
+
+/**
+ * Sends this rank's batch and outputs to rank 0 and, there, rebuilds the global batch in rank
+ * order with its metrics recomputed over all rows (the same sums, in the same order, as one
+ * device); the losses are sums of the ranks' sums. Returns null on the other ranks.
+ */
+async function gatherOutcome(
+  comm: Collective,
+  batch: HostBatch,
+  out: BatchOutcome,
+  seqLen: number,
+): Promise<{ batch: HostBatch; last: BatchOutcome } | null> {
+  const rows = batch.puzzleIdentifiers.length;
+  const ints = new Int32Array(rows * (3 * seqLen + 2));
+  ints.set(batch.inputs, 0);
+  ints.set(batch.labels, rows * seqLen);
+  ints.set(out.preds, 2 * rows * seqLen);
+  ints.set(batch.puzzleIdentifiers, 3 * rows * seqLen);
+  ints.set(out.steps, 3 * rows * seqLen + rows);
+  const floats = new Float32Array(2 * rows);
+  floats.set(out.qHalt, 0);
+  floats.set(out.qContinue, rows);
+  const losses = Float64Array.of(out.metrics.lm_loss, out.metrics.q_halt_loss);
+  const allInts = await comm.gather(ints);
+  const allFloats = await comm.gather(floats);
+  const lossSums = await comm.allReduceSum(losses);
+  if (!allInts || !allFloats) return null;
+  const world = comm.worldSize;
+  const total = rows * world;
+  const part = (src: Int32Array | Float32Array, per: number, offset: number, width: number) => {
+    const dst =
+      src instanceof Int32Array ? new Int32Array(total * width) : new Float32Array(total * width);
+    for (let r = 0; r < world; r++) {
+      const from = r * per + offset;
+      dst.set(src.subarray(from, from + rows * width), r * rows * width);
+    }
+    return dst;
+  };
+  const perInt = ints.length;
+  const perFloat = floats.length;
+  const global: HostBatch = {
+    inputs: part(allInts, perInt, 0, seqLen) as Int32Array,
+    labels: part(allInts, perInt, rows * seqLen, seqLen) as Int32Array,
+    puzzleIdentifiers: part(allInts, perInt, 3 * rows * seqLen, 1) as Int32Array,
+  };
+  const preds = part(allInts, perInt, 2 * rows * seqLen, seqLen) as Int32Array;
+  const steps = part(allInts, perInt, 3 * rows * seqLen + rows, 1) as Int32Array;
+  const qHalt = part(allFloats, perFloat, 0, 1) as Float32Array;
+  const qContinue = part(allFloats, perFloat, rows, 1) as Float32Array;
+  const metrics = {
+    // Evaluation always runs every row to halt_max_steps, so every row has halted.
+    ...stepMetrics({
+      preds,
+      labels: global.labels,
+      halted: new Uint8Array(total).fill(1),
+      steps,
+      qHalt,
+      seqLen,
+    }),
+    lm_loss: lossSums[0]!,
+    q_halt_loss: lossSums[1]!,
+  };
+  return { batch: global, last: { metrics, preds, qHalt, qContinue, steps } };
 }

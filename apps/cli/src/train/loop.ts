@@ -4,8 +4,11 @@ import { Rng, totalTrainSteps, writeNpy } from '@trm/datasets';
 import { createEvaluators, formatWilson } from '@trm/evaluators';
 import {
   type ActCarry,
+  drawExploration,
+  type ExplorationDraws,
   loadWeightsInto,
   readModelCheckpoint,
+  type StepResult,
   TinyRecursiveModel,
 } from '@trm/model';
 import { AdamATan2, cosineWithWarmup, Ema, type ParamSlot, SparseSignSGD } from '@trm/optim';
@@ -13,7 +16,9 @@ import type { Device } from '@trm/tensor';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
-import { CliError, InputError } from '../errors.js';
+import { CliError, ConfigError, InputError } from '../errors.js';
+import { GradientSync } from '../parallel/grad-sync.js';
+import type { ParallelRank } from '../parallel/protocol.js';
 import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from './evaluate.js';
 import { createLoaders, createModel, modelConfig, openDevice } from './model-setup.js';
@@ -31,6 +36,10 @@ export interface TrainOptions {
   wandb?: boolean;
   /** Stop after this many optimiser steps (tests; a kill-test stand-in). */
   maxSteps?: number;
+  /** This process is one rank of a data-parallel run (`trm train --devices N`). */
+  parallel?: ParallelRank;
+  /** Dawn adapter name of the single device (`--devices 1,`); default adapter otherwise. */
+  adapterName?: string;
 }
 
 /** What a finished run reports. */
@@ -43,6 +52,8 @@ export interface TrainSummary {
   testPuzzles: number;
   seqLen: number;
   seconds: number;
+  /** Data-parallel runs: mean time of the gradient all-reduce per step, in milliseconds. */
+  allReduce?: { devices: number; meanMs: number; meanReduceMs: number };
 }
 
 const CHART_GROUPS: Record<string, readonly string[]> = {
@@ -64,8 +75,19 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const gbs = config.global_batch_size;
   const evalInterval = config.eval_interval ?? config.epochs;
   const iterations = Math.max(1, Math.floor(config.epochs / evalInterval));
+  const comm = options.parallel?.comm;
+  const world = comm?.worldSize ?? 1;
+  const rank = comm?.rank ?? 0;
+  const isRoot = rank === 0;
+  if (gbs % world !== 0)
+    throw new ConfigError(
+      `global_batch_size ${gbs} does not divide evenly over ${world} devices; choose a multiple of ${world}.`,
+      { key: 'global_batch_size' },
+    );
+  const localBatch = gbs / world;
 
-  const device: Device = await openDevice();
+  const device: Device = await openDevice(options.parallel?.adapterName ?? options.adapterName);
+  const sync = comm ? new GradientSync(device, comm) : null;
   try {
     const { train: trainData, test: testData } = createLoaders({
       dataPaths: config.data_paths.map(resolve),
@@ -73,10 +95,12 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       globalBatchSize: gbs,
       seed: config.seed,
       epochsPerIter: evalInterval,
+      rank,
+      numReplicas: world,
     });
     const trainSet = trainData!;
     const metadata = trainSet.metadata;
-    const model = createModel(modelConfig(config.arch, metadata, gbs), config.seed);
+    const model = createModel(modelConfig(config.arch, metadata, localBatch), config.seed);
     const totalSteps = totalTrainSteps(metadata, config.epochs, gbs);
     if (totalSteps < 1) {
       throw new InputError(
@@ -95,11 +119,13 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       run_name: run,
       checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
     };
-    mkdirSync(runDir, { recursive: true });
-    writeFileSync(
-      join(runDir, 'all_config.yaml'),
-      toYaml(resolvedConfig, `trm train — ${project} / ${run}`),
-    );
+    if (isRoot) {
+      mkdirSync(runDir, { recursive: true });
+      writeFileSync(
+        join(runDir, 'all_config.yaml'),
+        toYaml(resolvedConfig, `trm train — ${project} / ${run}`),
+      );
+    }
 
     // Optimisers (spec §7): AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
     const params = model.namedParameters();
@@ -137,7 +163,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     let step = 0;
     let firstIteration = 0;
     let ema: Ema | null = null;
-    const log = new RunLog(runDir);
+    // Rank 0 owns the run directory: logs, charts, evaluation outputs and checkpoints.
+    const log = isRoot ? new RunLog(runDir) : null;
 
     if (options.resume) {
       const skipped: string[] = [];
@@ -160,7 +187,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         ema = new Ema(device, slots(), config.ema_rate);
         if (point.state.ema) ema.loadStateDict(point.state.ema);
       }
-      log.truncateAfter(step);
+      log?.truncateAfter(step);
       io.stderr.write(
         `resuming ${runDir} at step ${step} (iteration ${firstIteration} of ${iterations})\n`,
       );
@@ -169,20 +196,25 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       loadWeightsInto(model, ckpt.weights);
       io.stderr.write(`initialised from ${config.load_checkpoint}\n`);
     }
+    // Every replica starts from rank 0's weights (spec §7–8).
+    if (sync) await sync.broadcastFromRoot(params.map(([, p]) => p));
     if (config.ema && !ema) ema = new Ema(device, slots(), config.ema_rate);
 
     const paramCount = model.parameterCount();
+    const where = device.adapterInfo.description || device.adapterInfo.device;
     io.stderr.write(
-      `training ${project} / ${run}: ${paramCount.toLocaleString('en-US')} parameters, ${totalSteps} steps, batch ${gbs}, ${iterations} evaluation interval(s) on ${device.adapterInfo.description || device.adapterInfo.device}\n  run directory ${runDir}\n`,
+      `training ${project} / ${run}: ${paramCount.toLocaleString('en-US')} parameters, ${totalSteps} steps, batch ${gbs}${world > 1 ? ` (${localBatch} on each of ${world} devices)` : ''}, ${iterations} evaluation interval(s) on ${where}\n  run directory ${runDir}\n`,
     );
-    if (!options.resume) log.append(0, { num_params: paramCount });
-    const sink = await createWandbSink({
-      io,
-      requested: options.wandb ?? false,
-      project,
-      run,
-      config: { ...resolvedConfig, num_params: paramCount } as Record<string, unknown>,
-    });
+    if (!options.resume) log?.append(0, { num_params: paramCount });
+    const sink = isRoot
+      ? await createWandbSink({
+          io,
+          requested: options.wandb ?? false,
+          project,
+          run,
+          config: { ...resolvedConfig, num_params: paramCount } as Record<string, unknown>,
+        })
+      : null;
     sink?.log(0, { num_params: paramCount });
 
     const evaluators = createEvaluators(config.evaluators as never, {
@@ -196,56 +228,99 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       options.maxSteps === undefined ? totalSteps : Math.min(totalSteps, options.maxSteps);
 
     let shownAccuracy = 0;
+    let allReduceMs = 0;
+    let reduceMs = 0;
+    let syncedSteps = 0;
+    const explores = model.training && model.config.halt_max_steps > 1;
+    const failRank = io.env.TRM_TEST_FAIL_RANK;
     for (let it = firstIteration; it < iterations && step < stopAt; it++) {
       // Exploration draws for this iteration, seeded so a resumed run redraws the same ones.
       const explore = new Rng(config.seed * 1_000_003 + it, 7);
-      let carry: ActCarry = model.initialCarry(gbs);
+      let carry: ActCarry = model.initialCarry(localBatch);
       for (const { batch } of trainSet.iterTrain()) {
         if (step >= stopAt) break;
         step += 1;
+        // Test hooks: make one rank fail, by throwing or by losing its device.
+        if (failRank === String(rank) && step >= Number(io.env.TRM_TEST_FAIL_STEP ?? 1)) {
+          if (io.env.TRM_TEST_FAIL_MODE === 'lose-device') device.destroy();
+          else throw new Error(`injected failure (TRM_TEST_FAIL_RANK=${rank}) at step ${step}`);
+        }
+        // Draws for the whole global batch, of which this rank keeps its rows: every rank
+        // then halts exactly as one device running the global batch would.
+        const exploration = explores
+          ? sliceDraws(
+              drawExploration(model.config, gbs, () => explore.nextFloat()),
+              rank * localBatch,
+              localBatch,
+            )
+          : undefined;
         const r = await model.step(carry, batch, {
           backward: !config.freeze_weights || puzzleEmb !== null,
           lossScale: 1 / gbs,
-          random: () => explore.nextFloat(),
+          ...(exploration ? { exploration } : {}),
         });
         carry = r.carry;
+        const m = sync ? await sumOverRanks(comm!, r) : { ...r.metrics, loss: r.loss };
+        if (sync) {
+          await sync.allReduceGradients(params.map(([, p]) => p));
+          allReduceMs += sync.last.totalMs;
+          reduceMs += sync.last.reduceMs;
+          syncedSteps += 1;
+        }
         const lr = lrAt(step);
         if (adam) adam.step(slots(), lr);
         if (signSgd && puzzleEmb?.local?.grad && puzzleEmb.localIds) {
-          signSgd.step(
-            puzzleEmb.weights.buffer,
-            puzzleEmb.numIds,
-            puzzleEmb.dim,
-            puzzleEmb.localIds,
-            puzzleEmb.local.grad.buffer,
-            puzzleLrAt(step),
-          );
+          if (comm) {
+            // The sparse step sees the ids and gradient rows of every rank (spec §7).
+            const ids = await comm.allGather(puzzleEmb.localIds);
+            const rows = await comm.allGather((await puzzleEmb.local.grad.data()) as Float32Array);
+            const gradRows = device.upload(rows, 'puzzle-emb-grad-rows');
+            signSgd.step(
+              puzzleEmb.weights.buffer,
+              puzzleEmb.numIds,
+              puzzleEmb.dim,
+              ids,
+              gradRows,
+              puzzleLrAt(step),
+            );
+            gradRows.destroy();
+          } else {
+            signSgd.step(
+              puzzleEmb.weights.buffer,
+              puzzleEmb.numIds,
+              puzzleEmb.dim,
+              puzzleEmb.localIds,
+              puzzleEmb.local.grad.buffer,
+              puzzleLrAt(step),
+            );
+          }
         }
         ema?.update(slots());
         model.zeroGrad();
-        const count = Math.max(r.metrics.count, 1);
+        const count = Math.max(m.count, 1);
         const metrics: Record<string, number> = {
-          'train/accuracy': r.metrics.accuracy / count,
-          'train/exact_accuracy': r.metrics.exact_accuracy / count,
-          'train/q_halt_accuracy': r.metrics.q_halt_accuracy / count,
-          'train/steps': r.metrics.steps / count,
-          'train/count': r.metrics.count,
-          'train/lm_loss': r.metrics.lm_loss / gbs,
-          'train/q_halt_loss': r.metrics.q_halt_loss / gbs,
+          'train/accuracy': m.accuracy / count,
+          'train/exact_accuracy': m.exact_accuracy / count,
+          'train/q_halt_accuracy': m.q_halt_accuracy / count,
+          'train/steps': m.steps / count,
+          'train/count': m.count,
+          'train/lm_loss': m.lm_loss / gbs,
+          'train/q_halt_loss': m.q_halt_loss / gbs,
           'train/lr': lr,
         };
-        if (r.metrics.q_continue_loss !== undefined)
-          metrics['train/q_continue_loss'] = r.metrics.q_continue_loss / gbs;
-        if (!Number.isFinite(r.loss)) {
+        if (m.q_continue_loss !== undefined)
+          metrics['train/q_continue_loss'] = m.q_continue_loss / gbs;
+        if (sync) metrics['train/allreduce_ms'] = sync.last.totalMs;
+        if (!Number.isFinite(m.loss)) {
           throw new CliError(
-            `Training diverged at step ${step}: the loss is ${r.loss}. Lower lr (now ${config.lr}) or check the data.`,
+            `Training diverged at step ${step}: the loss is ${m.loss}. Lower lr (now ${config.lr}) or check the data.`,
             { exitCode: 1 },
           );
         }
-        log.append(step, metrics);
+        log?.append(step, metrics);
         sink?.log(step, metrics);
         // Accuracy counts halted rows only; keep the last step that had some, for the display.
-        if (r.metrics.count > 0) shownAccuracy = metrics['train/accuracy']!;
+        if (m.count > 0) shownAccuracy = metrics['train/accuracy']!;
         progress.update(step, metrics['train/lm_loss']!, shownAccuracy);
       }
       TinyRecursiveModel.disposeCarry(carry);
@@ -270,24 +345,25 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           globalBatchSize: gbs,
           save,
           saveDir: join(runDir, `eval_step_${step}`),
+          ...(comm ? { comm } : {}),
         });
-        if (save.length > 0) {
+        if (isRoot && save.length > 0) {
           const dir = join(runDir, `eval_step_${step}`);
           mkdirSync(dir, { recursive: true });
           for (const [key, { data, shape }] of result.outputs)
             writeNpy(join(dir, `${key}.npy`), data, shape);
         }
         lastEval = result.metrics;
-        log.append(step, result.metrics);
+        log?.append(step, result.metrics);
         sink?.log(step, result.metrics);
         const parts = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`);
         progress.note(`eval @ step ${step}: ${parts.join(', ')}`);
-        log.writeCharts({
+        log?.writeCharts({
           ...CHART_GROUPS,
           eval_accuracy: Object.keys(result.metrics).filter((k) => /accuracy|pass@/.test(k)),
         });
       }
-      if (doSave) {
+      if (doSave && isRoot) {
         const state: TrainingState = {
           step,
           iteration: it + 1,
@@ -312,10 +388,63 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       testPuzzles: testData.metadata.total_puzzles,
       seqLen: testData.metadata.seq_len,
       seconds: (Date.now() - started) / 1000,
+      ...(syncedSteps > 0
+        ? {
+            allReduce: {
+              devices: world,
+              meanMs: allReduceMs / syncedSteps,
+              meanReduceMs: reduceMs / syncedSteps,
+            },
+          }
+        : {}),
     };
   } finally {
+    sync?.dispose();
+    // Settle outstanding GPU work (and its error-scope promises) before the device goes away.
+    await device.sync().catch(() => undefined);
     device.destroy();
   }
+}
+
+/** Rows `[start, start + rows)` of a step's exploration draws. */
+function sliceDraws(draws: ExplorationDraws, start: number, rows: number): ExplorationDraws {
+  return {
+    explore: draws.explore.slice(start, start + rows),
+    minHalt: draws.minHalt.slice(start, start + rows),
+  };
+}
+
+/** The step's metric sums and loss, summed over all ranks. */
+async function sumOverRanks(
+  comm: NonNullable<ParallelRank['comm']>,
+  r: { loss: number; metrics: StepResult['metrics'] },
+): Promise<StepResult['metrics'] & { loss: number }> {
+  const m = r.metrics;
+  const hasContinue = m.q_continue_loss !== undefined;
+  const v = await comm.allReduceSum(
+    Float64Array.of(
+      m.count,
+      m.accuracy,
+      m.exact_accuracy,
+      m.q_halt_accuracy,
+      m.steps,
+      m.lm_loss,
+      m.q_halt_loss,
+      m.q_continue_loss ?? 0,
+      r.loss,
+    ),
+  );
+  return {
+    count: v[0]!,
+    accuracy: v[1]!,
+    exact_accuracy: v[2]!,
+    q_halt_accuracy: v[3]!,
+    steps: v[4]!,
+    lm_loss: v[5]!,
+    q_halt_loss: v[6]!,
+    ...(hasContinue ? { q_continue_loss: v[7]! } : {}),
+    loss: v[8]!,
+  };
 }
 
 /** Prints evaluation metrics with 95% Wilson intervals (spec §8). */

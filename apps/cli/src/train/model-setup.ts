@@ -5,9 +5,9 @@ import type { ArchConfig } from '../config/schema.js';
 import { CliError, ConfigError } from '../errors.js';
 
 /** Opens the WebGPU device; a missing adapter is a runtime failure with the fix in the message. */
-export async function openDevice(): Promise<Device> {
+export async function openDevice(adapter?: string): Promise<Device> {
   try {
-    const device = await Device.open();
+    const device = await Device.open(adapter ? { adapter } : {});
     setDefaultDevice(device);
     return device;
   } catch (error) {
@@ -18,7 +18,7 @@ export async function openDevice(): Promise<Device> {
 
 /**
  * The model config: the arch section with the dataset-derived fields of spec §1
- * (`batch_size` is the global batch; this build runs on one device).
+ * (`batch_size` is this device's share of the global batch).
  */
 export function modelConfig(
   arch: ArchConfig,
@@ -45,26 +45,31 @@ export function createModel(config: TrmConfig, seed: number): TinyRecursiveModel
   return new TinyRecursiveModel(config, new Generator(seed));
 }
 
-/** The train and test loaders of spec §10 for one device. */
+/** The train and test loaders of spec §10 for one rank (each rank reads its slice). */
 export function createLoaders(opts: {
   dataPaths: readonly string[];
   testPaths: readonly string[];
   globalBatchSize: number;
   seed: number;
   epochsPerIter: number;
+  rank?: number;
+  numReplicas?: number;
 }): { train: PuzzleDataset | null; test: PuzzleDataset } {
+  const shard = { rank: opts.rank ?? 0, numReplicas: opts.numReplicas ?? 1 };
   const train = new PuzzleDataset({
     datasetPaths: opts.dataPaths,
     split: 'train',
     globalBatchSize: opts.globalBatchSize,
     seed: opts.seed,
     epochsPerIter: opts.epochsPerIter,
+    ...shard,
   });
   const test = new PuzzleDataset({
     datasetPaths: opts.testPaths.length > 0 ? opts.testPaths : opts.dataPaths,
     split: 'test',
     globalBatchSize: opts.globalBatchSize,
     seed: opts.seed,
+    ...shard,
   });
   return { train, test };
 }

@@ -36,6 +36,28 @@ export interface ExplorationDraws {
   minHalt: Int32Array;
 }
 
+/**
+ * The exploration draws of one training step for `rows` rows (spec §5): per row, in row
+ * order, one uniform draw decides whether the row explores and, if it does, a second one
+ * picks its minimum halt step in 2..halt_max_steps. Data-parallel ranks draw for the whole
+ * global batch and keep their slice, so they halt exactly as a single device would.
+ */
+export function drawExploration(
+  config: Pick<TrmConfig, 'halt_exploration_prob' | 'halt_max_steps'>,
+  rows: number,
+  random: () => number,
+): ExplorationDraws {
+  const explore = new Uint8Array(rows);
+  const minHalt = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    if (random() < config.halt_exploration_prob) {
+      explore[r] = 1;
+      minHalt[r] = 2 + Math.floor(random() * (config.halt_max_steps - 1));
+    }
+  }
+  return { explore, minHalt };
+}
+
 export interface StepOptions {
   /** Back-propagate `loss · lossScale` (training; e.g. `1 / global_batch_size`). */
   backward?: boolean;
@@ -222,18 +244,16 @@ export class TinyRecursiveModel extends Module {
 
     // 3–4. Halting, on the host (spec §5).
     const halted = new Uint8Array(B);
+    const explores = this.training && cfg.halt_max_steps > 1;
+    const draws = explores
+      ? (options.exploration ?? drawExploration(cfg, B, options.random ?? Math.random))
+      : null;
     for (let r = 0; r < B; r++) {
       steps[r]! += 1;
       let h = steps[r]! >= cfg.halt_max_steps;
-      if (this.training && cfg.halt_max_steps > 1) {
+      if (draws) {
         h ||= cfg.no_ACT_continue ? qHalt[r]! > 0 : qHalt[r]! > qContinue[r]!;
-        const explores = options.exploration
-          ? options.exploration.explore[r] === 1
-          : (options.random ?? Math.random)() < cfg.halt_exploration_prob;
-        const minHalt = explores
-          ? (options.exploration?.minHalt[r] ??
-            2 + Math.floor((options.random ?? Math.random)() * (cfg.halt_max_steps - 1)))
-          : 0;
+        const minHalt = draws.explore[r] === 1 ? draws.minHalt[r]! : 0;
         h &&= steps[r]! >= minHalt;
       }
       halted[r] = h ? 1 : 0;
