@@ -5,7 +5,9 @@
 //
 // Env: TRM_BENCH_SCALE — fraction of the full TRM batch (B·L = 768·97 = 74,496 rows) to run
 // (default 1 on a real GPU, 2048 rows on a software adapter such as lavapipe);
-// TRM_BENCH_ROUNDS — timed rounds per benchmark (median reported).
+// TRM_BENCH_ROUNDS — timed rounds per benchmark (median reported);
+// TRM_BENCH_ONLY — comma-separated row groups to run (matmul, elementwise, dispatch; default
+// all). results.json is written either way, so record a full run.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
@@ -14,6 +16,13 @@ Object.assign(globalThis, globals);
 globalThis.navigator = { gpu: create([]), userAgent: 'node' };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+// Counts compute dispatches, to check that every library really runs each op on the GPU.
+let dispatchCount = 0;
+const dispatchWorkgroups = GPUComputePassEncoder.prototype.dispatchWorkgroups;
+GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
+  dispatchCount++;
+  return dispatchWorkgroups.apply(this, args);
+};
 let dist;
 try {
   dist = await import('../dist/index.js');
@@ -21,7 +30,7 @@ try {
   console.error('bench: ../dist is missing; run `pnpm build` (or `pnpm exec tsup`) first.');
   throw cause;
 }
-const { Device, mapF32, mapKernelSource, gridFor } = dist;
+const { Device, mapF32, mapKernelSource, gridFor, add, tensor } = dist;
 // Use the package's export once it has one; until then bundle the kernel from src.
 const encodeMatmul =
   dist.encodeMatmul ?? (await (await import('./build-kernels.mjs')).buildKernels()).encodeMatmul;
@@ -43,12 +52,23 @@ const EW_ITERS = fallback ? 4 : 50;
 const EW_N = fallback ? 1 << 22 : 1 << 26;
 const DISPATCH_OPS = fallback ? 200 : 2000;
 const DISPATCH_N = 256;
+const GROUPS = ['matmul', 'elementwise', 'dispatch'];
+const ONLY = process.env.TRM_BENCH_ONLY
+  ? process.env.TRM_BENCH_ONLY.split(',').map((g) => g.trim())
+  : GROUPS;
+for (const g of ONLY) {
+  if (!GROUPS.includes(g)) throw new RangeError(`TRM_BENCH_ONLY: unknown group "${g}"`);
+}
 
 // Peers.
 const tf = await import('@tensorflow/tfjs-core');
 await import('@tensorflow/tfjs-backend-webgpu');
 await tf.setBackend('webgpu');
 await tf.ready();
+// tfjs runs ops on the CPU instead when every input is under 1000 elements and not yet on the
+// GPU (WEBGPU_CPU_FORWARD, on by default), which would turn the dispatch benchmark's chain of
+// 256-element adds into a JS loop with no GPU work at all. Every library must dispatch.
+tf.env().set('WEBGPU_CPU_FORWARD', false);
 const tfBackend = tf.backend();
 const jax = await import('@jax-js/jax');
 const jaxDevices = await jax.init();
@@ -144,24 +164,24 @@ function matmulImpls(m, n, k) {
   };
 }
 
-/** out = a + b over n floats. */
+/** out = a + b over n floats; ours through the public Tensor API (`add`, `dispose`). */
 function addImpls(n) {
   const aHost = randomData(n, 11);
   const bHost = randomData(n, 13);
   return {
     ours() {
-      const a = device.upload(aHost);
-      const b = device.upload(bHost);
+      const a = tensor(aHost, { device });
+      const b = tensor(bHost, { device });
       return {
         async step(iters) {
           const outs = [];
-          for (let i = 0; i < iters; i++) outs.push(mapF32(device, 'a + b', [a, b], n));
+          for (let i = 0; i < iters; i++) outs.push(add(a, b));
           await device.sync();
-          for (const o of outs) o.destroy();
+          for (const o of outs) o.dispose();
         },
         dispose() {
-          a.destroy();
-          b.destroy();
+          a.dispose();
+          b.dispose();
         },
       };
     },
@@ -200,25 +220,28 @@ function addImpls(n) {
   };
 }
 
-/** A chain of tiny dependent adds, y = y + one, then one wait: time per op. */
+/**
+ * A chain of tiny dependent adds, y = y + one, then one wait: time per op. Ours through the
+ * public Tensor API, freeing each previous y like the tfjs loop does.
+ */
 function dispatchImpls(n) {
   const ones = new Float32Array(n).fill(1);
   return {
     ours() {
-      const one = device.upload(ones);
+      const one = tensor(ones, { device });
       return {
         async step(iters) {
-          const made = [];
           let y = one;
           for (let i = 0; i < iters; i++) {
-            y = mapF32(device, 'a + b', [y, one], n);
-            made.push(y);
+            const next = add(y, one);
+            if (y !== one) y.dispose();
+            y = next;
           }
           await device.sync();
-          for (const o of made) o.destroy();
+          y.dispose();
         },
         dispose() {
-          one.destroy();
+          one.dispose();
         },
       };
     },
@@ -257,6 +280,33 @@ function dispatchImpls(n) {
   };
 }
 
+/** The same work with ours through `mapF32`, which allocates a fresh output buffer per call. */
+function viaMapF32(impls, n, chained) {
+  return {
+    ...impls,
+    ours() {
+      const a = device.upload(chained ? new Float32Array(n).fill(1) : randomData(n, 11));
+      const b = chained ? a : device.upload(randomData(n, 13));
+      return {
+        async step(iters) {
+          const made = [];
+          let y = a;
+          for (let i = 0; i < iters; i++) {
+            y = mapF32(device, 'a + b', [chained ? y : a, b], n);
+            made.push(y);
+          }
+          await device.sync();
+          for (const o of made) o.destroy();
+        },
+        dispose() {
+          a.destroy();
+          if (b !== a) b.destroy();
+        },
+      };
+    },
+  };
+}
+
 /**
  * The same work with our outputs preallocated and reused (raw `Device.dispatch` of the
  * `mapF32` kernel), to show what `mapF32`'s fresh output buffer per call costs.
@@ -284,6 +334,49 @@ function preallocated(impls, n, chained) {
           a.destroy();
           if (b !== a) b.destroy();
           for (const o of outs) o.destroy();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * What the adapter itself costs per dependent dispatch: the chained add with raw WebGPU calls
+ * and no library at all (two bind groups made once, ping-ponging; one compute pass, one
+ * command buffer, one submit). No library can chain dispatches faster than this on the adapter.
+ */
+function rawFloor(impls, n) {
+  return {
+    ...impls,
+    ours() {
+      const gpu = device.gpu;
+      const pipeline = device.pipeline(mapKernelSource('a + b', 2), 'main', 'map(a + b)');
+      const [gx, gy] = gridFor(n, device.limits.maxComputeWorkgroupsPerDimension);
+      const one = device.upload(new Float32Array(n).fill(1));
+      const ys = [device.createBuffer(n * 4), device.createBuffer(n * 4)];
+      const group = (src, dst) =>
+        gpu.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [src, one, dst].map((buffer, binding) => ({ binding, resource: { buffer } })),
+        });
+      const groups = [group(one, ys[0]), group(ys[0], ys[1]), group(ys[1], ys[0])];
+      return {
+        async step(iters) {
+          await device.sync(); // nothing of ours pending
+          const encoder = gpu.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          pass.setPipeline(pipeline);
+          for (let i = 0; i < iters; i++) {
+            pass.setBindGroup(0, groups[i === 0 ? 0 : 2 - (i % 2)]);
+            pass.dispatchWorkgroups(gx, gy);
+          }
+          pass.end();
+          gpu.queue.submit([encoder.finish()]);
+          await gpu.queue.onSubmittedWorkDone();
+        },
+        dispose() {
+          one.destroy();
+          for (const y of ys) y.destroy();
         },
       };
     },
@@ -331,17 +424,23 @@ const LIBS = ['ours', 'tfjs', 'jax'];
 
 /**
  * Times `iters` operations per sample for each library, round-robin so that slow phases of a
- * shared machine hit every library alike; one warm-up round, then the median of `ROUNDS`.
- * Returns seconds per operation, or null where a library failed.
+ * shared machine hit every library alike; one compile step and one untimed warm-up round,
+ * then the median of `ROUNDS`.
+ * Returns seconds per operation (null where a library failed), and the compute dispatches
+ * per operation each library issued in its warm-up round.
  */
 async function measure(impls, iters) {
   const state = {};
+  const perOp = {};
   const times = {};
   for (const lib of LIBS) {
     times[lib] = [];
     try {
       state[lib] = impls[lib]();
-      await state[lib].step(1); // compile + warm-up
+      await state[lib].step(1); // compile
+      const before = dispatchCount;
+      await state[lib].step(iters); // warm-up round (JIT, pools, caches), untimed
+      perOp[lib] = (dispatchCount - before) / iters;
     } catch (error) {
       console.error(`  ${lib} failed: ${error.message}`);
       state[lib] = undefined;
@@ -366,13 +465,13 @@ async function measure(impls, iters) {
     const t = times[lib].sort((x, y) => x - y);
     out[lib] = t.length ? t[t.length >> 1] : null;
   }
-  return out;
+  return { seconds: out, dispatchesPerOp: perOp };
 }
 
 const rows = [];
 async function run(name, unit, higherIsBetter, impls, iters, toMetric) {
   const started = performance.now();
-  const sec = await measure(impls, iters);
+  const { seconds: sec, dispatchesPerOp } = await measure(impls, iters);
   const v = Object.fromEntries(LIBS.map((l) => [l, sec[l] == null ? null : toMetric(sec[l])]));
   const peers = [v.tfjs, v.jax].filter((x) => x != null);
   const best = peers.length ? (higherIsBetter ? Math.max(...peers) : Math.min(...peers)) : null;
@@ -388,7 +487,7 @@ async function run(name, unit, higherIsBetter, impls, iters, toMetric) {
   };
   rows.push(row);
   console.log(
-    `${name.padEnd(44)} ${fmt(v.ours).padStart(9)} ${fmt(v.tfjs).padStart(9)} ${fmt(v.jax).padStart(9)} ${ratio == null ? 'n/a' : `${ratio.toFixed(2)}×`}  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    `${name.padEnd(44)} ${fmt(v.ours).padStart(9)} ${fmt(v.tfjs).padStart(9)} ${fmt(v.jax).padStart(9)} ${ratio == null ? 'n/a' : `${ratio.toFixed(2)}×`}  (${((performance.now() - started) / 1000).toFixed(0)} s; GPU dispatches/op ${LIBS.map((l) => fmt(dispatchesPerOp[l] ?? null)).join(' / ')})`,
   );
 }
 
@@ -409,68 +508,58 @@ console.log(
   `${'benchmark'.padEnd(44)} ${'ours'.padStart(9)} ${'tfjs'.padStart(9)} ${'jax-js'.padStart(9)} ours/best-peer`,
 );
 
-await run(
-  'matmul 1024×1024×1024 (GFLOP/s)',
-  'GFLOP/s',
-  true,
-  matmulImpls(1024, 1024, 1024),
-  MM_ITERS,
-  gflops(1024, 1024, 1024),
-);
-for (const [k, n] of [
-  [512, 1536],
-  [512, 3072],
-  [1536, 512],
-]) {
+if (ONLY.includes('matmul')) {
   await run(
-    `matmul TRM [${ROWS},${k}]×[${k},${n}] (GFLOP/s)`,
+    'matmul 1024×1024×1024 (GFLOP/s)',
     'GFLOP/s',
     true,
-    matmulImpls(ROWS, n, k),
+    matmulImpls(1024, 1024, 1024),
     MM_ITERS,
-    gflops(ROWS, n, k),
+    gflops(1024, 1024, 1024),
   );
+  for (const [k, n] of [
+    [512, 1536],
+    [512, 3072],
+    [1536, 512],
+  ]) {
+    await run(
+      `matmul TRM [${ROWS},${k}]×[${k},${n}] (GFLOP/s)`,
+      'GFLOP/s',
+      true,
+      matmulImpls(ROWS, n, k),
+      MM_ITERS,
+      gflops(ROWS, n, k),
+    );
+  }
 }
-await run(
-  `elementwise add, ${EW_N} f32 (GB/s)`,
-  'GB/s',
-  true,
-  addImpls(EW_N),
-  EW_ITERS,
-  (s) => (3 * EW_N * 4) / s / 1e9,
-);
-await run(
-  `dispatch, chained add of ${DISPATCH_N} f32 (µs/op)`,
-  'µs',
-  false,
-  dispatchImpls(DISPATCH_N),
-  DISPATCH_OPS,
-  (s) => s * 1e6,
-);
-await run(
-  'elementwise add, ours into a reused buffer (GB/s)',
-  'GB/s',
-  true,
-  preallocated(addImpls(EW_N), EW_N, false),
-  EW_ITERS,
-  (s) => (3 * EW_N * 4) / s / 1e9,
-);
-await run(
-  'elementwise add, ours as a vec4 kernel (GB/s)',
-  'GB/s',
-  true,
-  vec4Add(addImpls(EW_N), EW_N),
-  EW_ITERS,
-  (s) => (3 * EW_N * 4) / s / 1e9,
-);
-await run(
-  'dispatch, ours into reused buffers (µs/op)',
-  'µs',
-  false,
-  preallocated(dispatchImpls(DISPATCH_N), DISPATCH_N, true),
-  DISPATCH_OPS,
-  (s) => s * 1e6,
-);
+if (ONLY.includes('elementwise')) {
+  const gbps = (s) => (3 * EW_N * 4) / s / 1e9;
+  for (const [label, impls] of [
+    [`elementwise add, ${EW_N} f32 (GB/s)`, addImpls(EW_N)],
+    ['elementwise add, ours via mapF32 (GB/s)', viaMapF32(addImpls(EW_N), EW_N, false)],
+    [
+      'elementwise add, ours raw dispatch into a reused buffer (GB/s)',
+      preallocated(addImpls(EW_N), EW_N, false),
+    ],
+    ['elementwise add, ours raw vec4 kernel (GB/s)', vec4Add(addImpls(EW_N), EW_N)],
+  ]) {
+    await run(label, 'GB/s', true, impls, EW_ITERS, gbps);
+  }
+}
+if (ONLY.includes('dispatch')) {
+  const chain = () => dispatchImpls(DISPATCH_N);
+  for (const [label, impls] of [
+    [`dispatch, chained add of ${DISPATCH_N} f32 (µs/op)`, chain()],
+    ['dispatch, ours via mapF32 (µs/op)', viaMapF32(chain(), DISPATCH_N, true)],
+    ['dispatch, raw WebGPU floor (µs/op)', rawFloor(chain(), DISPATCH_N)],
+    [
+      'dispatch, ours raw dispatch into reused buffers (µs/op)',
+      preallocated(chain(), DISPATCH_N, true),
+    ],
+  ]) {
+    await run(label, 'µs', false, impls, DISPATCH_OPS, (s) => s * 1e6);
+  }
+}
 
 const result = {
   date: new Date().toISOString(),

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  add,
   Device,
   DeviceLostError,
   GpuOutOfMemoryError,
   GpuValidationError,
   gridFor,
   mapF32,
+  ones,
+  releasePooledMemory,
 } from '../src/index.js';
 
 let device: Device;
@@ -97,6 +100,23 @@ describe('kernels', () => {
     );
     for (let i = 0; i < big; i += 4099) expect(out[i]).toBe(Math.fround(i + 1));
     expect(out[big - 1]).toBe(1);
+  });
+
+  it('reuses cached bind groups across pooled buffers and after a trim', async () => {
+    const dev = device;
+    const one = ones([64], { device: dev });
+    for (let round = 0; round < 2; round++) {
+      let y = add(one, one);
+      for (let i = 0; i < 100; i++) {
+        const next = add(y, one);
+        y.dispose();
+        y = next;
+      }
+      expect([...(await y.data())]).toEqual(new Array(64).fill(102));
+      y.dispose();
+      releasePooledMemory(dev);
+    }
+    one.dispose();
   });
 
   it('caches compiled pipelines by source', () => {

@@ -166,6 +166,30 @@ describe('binary ops broadcast like NumPy', () => {
     });
   }
 
+  it('flat kernels: vec4 and scalar lengths, broadcast scalars, i32', async () => {
+    for (const n of [1, 3, 4, 8, 1023, 1024]) {
+      const a = rand([n]);
+      const b = rand([n], 0.5, 3);
+      const s = rand([1], 0.5, 3);
+      await expectClose(
+        T.add(toTensor(a), toTensor(b)),
+        R.mapN([a, b], (x, y) => x + y),
+      );
+      await expectClose(
+        T.div(toTensor(a), toTensor(s)),
+        R.mapN([a, s], (x, y) => x / y),
+      );
+      await expectClose(T.maximum(toTensor(s), toTensor(a)), R.mapN([s, a], Math.max));
+      const i = randInt([n], -9, 9);
+      const j = randInt([n], 1, 4);
+      const q = T.div(toTensor(i).cast('i32'), toTensor(j).cast('i32'));
+      expect(q.dtype).toBe('i32');
+      expect([...(await q.data())]).toEqual(
+        Array.from(i.data, (x, k) => Math.trunc(x / j.data[k]!) + 0),
+      );
+    }
+  });
+
   it('comparisons (f32 and i32) give bool', async () => {
     const cmp: [keyof T.Tensor & string, (a: number, b: number) => boolean][] = [
       ['eq', (a, b) => a === b],

@@ -60,7 +60,29 @@ export class Device {
   private pass: GPUComputePassEncoder | undefined;
   private scopeOpen = false;
   private readonly pendingChecks: Promise<GpuError | undefined>[] = [];
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Compiled kernels by entry point, then by WGSL source. */
+  private readonly pipelines = new Map<string, Map<string, GPUComputePipeline>>();
+  private pipelineTotal = 0;
+  /**
+   * Bind groups by pipeline and bound ranges. Pooled buffers come back for the next op, so a
+   * loop re-binds the same few ranges and a hit saves a `createBindGroup` call, by far the
+   * dearest part of encoding a small kernel. Bounded; cleared by {@link forgetBindGroups}.
+   */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Small ids of pipelines and buffers, for bind-group keys. */
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 1;
+  /** Buffers that live for one batch (parameter arenas): their bind groups are not cached. */
+  private readonly transient = new WeakSet<GPUBuffer>();
+  /** Parameter slots by content: immutable, shared by every dispatch with the same values. */
+  private readonly constants = new Map<
+    string,
+    { buffer: GPUBuffer; offset: number; size: number }
+  >();
+  private constantChunk: { buffer: GPUBuffer; used: number } | undefined;
+  private readonly constantChunks: GPUBuffer[] = [];
+  /** The pipeline last set on the open compute pass. */
+  private passPipeline: GPUComputePipeline | undefined;
   private lost: DeviceLostError | undefined;
   /** Kernel-parameter arenas of the current batch: mapped while encoding, unmapped at submit. */
   private arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | undefined;
@@ -201,8 +223,7 @@ export class Device {
    * {@link compile} to get them immediately.
    */
   pipeline(code: string, entryPoint = 'main', label = 'kernel'): GPUComputePipeline {
-    const key = `${entryPoint}\u0000${code}`;
-    let pipeline = this.pipelines.get(key);
+    let pipeline = this.pipelines.get(entryPoint)?.get(code);
     if (!pipeline) {
       this.openScope();
       const module = this.gpu.createShaderModule({ code, label });
@@ -211,15 +232,24 @@ export class Device {
         compute: { module, entryPoint },
         label,
       });
-      this.pipelines.set(key, pipeline);
+      this.cachePipeline(entryPoint, code, pipeline);
     }
     return pipeline;
   }
 
+  private cachePipeline(entryPoint: string, code: string, pipeline: GPUComputePipeline): void {
+    let byCode = this.pipelines.get(entryPoint);
+    if (!byCode) {
+      byCode = new Map();
+      this.pipelines.set(entryPoint, byCode);
+    }
+    byCode.set(code, pipeline);
+    this.pipelineTotal++;
+  }
+
   /** Like {@link pipeline}, but reports WGSL errors at once, with line numbers. */
   async compile(code: string, entryPoint = 'main', label = 'kernel'): Promise<GPUComputePipeline> {
-    const key = `${entryPoint}\u0000${code}`;
-    const cached = this.pipelines.get(key);
+    const cached = this.pipelines.get(entryPoint)?.get(code);
     if (cached) return cached;
     this.throwIfLost();
     const module = this.gpu.createShaderModule({ code, label });
@@ -235,7 +265,7 @@ export class Device {
         compute: { module, entryPoint },
         label,
       });
-      this.pipelines.set(key, pipeline);
+      this.cachePipeline(entryPoint, code, pipeline);
       return pipeline;
     } catch (cause) {
       throw new GpuValidationError(
@@ -249,7 +279,7 @@ export class Device {
 
   /** Number of distinct compiled kernels held in the cache. */
   get pipelineCount(): number {
-    return this.pipelines.size;
+    return this.pipelineTotal;
   }
 
   /**
@@ -262,19 +292,68 @@ export class Device {
     workgroups: readonly [number, number?, number?],
   ): void {
     this.openScope();
-    const bindGroup = this.gpu.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, binding) =>
-        'buffer' in b && !(b instanceof GPUBuffer)
-          ? { binding, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } }
-          : { binding, resource: { buffer: b as GPUBuffer } },
-      ),
-    });
-    this.pass ??= this.commandEncoder().beginComputePass();
-    this.pass.setPipeline(pipeline);
+    const bindGroup = this.bindGroup(pipeline, bindings);
+    if (!this.pass) {
+      this.pass = this.commandEncoder().beginComputePass();
+      this.passPipeline = undefined;
+    }
+    if (this.passPipeline !== pipeline) {
+      this.pass.setPipeline(pipeline);
+      this.passPipeline = pipeline;
+    }
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.encodedCommands++;
+  }
+
+  /** The bind group of `bindings` for `pipeline`, from the cache when the same ranges were bound before. */
+  private bindGroup(pipeline: GPUComputePipeline, bindings: readonly Binding[]): GPUBindGroup {
+    let key = `${this.idOf(pipeline)}`;
+    let cacheable = true;
+    for (const b of bindings) {
+      if (b instanceof GPUBuffer) {
+        if (this.transient.has(b)) cacheable = false;
+        key += `|${this.idOf(b)}`;
+      } else {
+        if (this.transient.has(b.buffer)) cacheable = false;
+        key += `|${this.idOf(b.buffer)}:${b.offset ?? 0}:${b.size ?? ''}`;
+      }
+    }
+    let group = cacheable ? this.bindGroups.get(key) : undefined;
+    if (group) return group;
+    group = this.gpu.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((b, binding) =>
+        b instanceof GPUBuffer
+          ? { binding, resource: { buffer: b } }
+          : { binding, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } },
+      ),
+    });
+    if (cacheable) {
+      if (this.bindGroups.size >= BIND_GROUP_CACHE) {
+        // Drop the oldest entry (Map iterates in insertion order).
+        this.bindGroups.delete(this.bindGroups.keys().next().value as string);
+      }
+      this.bindGroups.set(key, group);
+    }
+    return group;
+  }
+
+  /**
+   * Drops cached bind groups, so that they no longer hold buffers alive. Call after
+   * destroying buffers that kernels were bound to (the tensor pool does so when it trims).
+   */
+  forgetBindGroups(): void {
+    this.bindGroups.clear();
+  }
+
+  private idOf(object: object): number {
+    let id = this.ids.get(object);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(object, id);
+    }
+    return id;
   }
 
   /**
@@ -286,6 +365,10 @@ export class Device {
   params(data: GpuTypedArray): { buffer: GPUBuffer; offset: number; size: number } {
     this.throwIfLost();
     const size = align4(Math.max(data.byteLength, 16));
+    if (size <= CONSTANT_SLOT_BYTES && data.byteLength % 4 === 0) {
+      const constant = this.constant(data, size);
+      if (constant) return constant;
+    }
     if (!this.arena || this.arena.used + size > this.arena.bytes.byteLength) {
       this.openScope();
       const capacity = Math.max(PARAMS_ARENA_BYTES, align256(size));
@@ -297,12 +380,55 @@ export class Device {
       });
       this.arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
       this.arenas.push(buffer);
+      this.transient.add(buffer);
     }
     const arena = this.arena;
     const offset = arena.used;
     arena.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
     arena.used = align256(offset + size);
     return { buffer: arena.buffer, offset, size };
+  }
+
+  /**
+   * The shared, immutable slot holding `data` (written once, by a queue write, which runs
+   * before the command buffer that first uses it). Kernels launched with the same parameters
+   * — every step of a training loop — bind the same slot, so their bind groups are cached
+   * too. Undefined once {@link MAX_CONSTANT_SLOTS} distinct values are held.
+   */
+  private constant(
+    data: GpuTypedArray,
+    size: number,
+  ): { buffer: GPUBuffer; offset: number; size: number } | undefined {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+    const key = `${size}:${words.join(',')}`;
+    let slot = this.constants.get(key);
+    if (slot) return slot;
+    if (this.constants.size >= MAX_CONSTANT_SLOTS) return undefined;
+    this.openScope();
+    if (
+      !this.constantChunk ||
+      this.constantChunk.used + CONSTANT_SLOT_BYTES > CONSTANT_CHUNK_BYTES
+    ) {
+      const buffer = this.gpu.createBuffer({
+        label: 'constants',
+        size: CONSTANT_CHUNK_BYTES,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      this.constantChunk = { buffer, used: 0 };
+      this.constantChunks.push(buffer);
+    }
+    const chunk = this.constantChunk;
+    slot = { buffer: chunk.buffer, offset: chunk.used, size };
+    chunk.used += CONSTANT_SLOT_BYTES;
+    this.gpu.queue.writeBuffer(
+      chunk.buffer,
+      slot.offset,
+      data.buffer,
+      data.byteOffset,
+      data.byteLength,
+    );
+    this.constants.set(key, slot);
+    return slot;
   }
 
   /** Dispatches and copies encoded since the last `submit()`. */
@@ -391,6 +517,10 @@ export class Device {
     this.arena = undefined;
     this.arenas.length = 0;
     this.pipelines.clear();
+    this.bindGroups.clear();
+    this.constants.clear();
+    this.constantChunk = undefined;
+    this.constantChunks.length = 0;
     this.gpu.destroy();
     this.lost ??= new DeviceLostError('The WebGPU device was destroyed.', 'destroyed');
   }
@@ -404,6 +534,7 @@ export class Device {
     if (this.pass) {
       this.pass.end();
       this.pass = undefined;
+      this.passPipeline = undefined;
     }
   }
 
@@ -465,6 +596,12 @@ function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'):
 }
 
 const PARAMS_ARENA_BYTES = 64 * 1024;
+/** Bind groups kept by {@link Device.dispatch}. */
+const BIND_GROUP_CACHE = 4096;
+/** Parameter slots: 256 bytes (the storage offset alignment), 256 to a 64 KiB chunk. */
+const CONSTANT_SLOT_BYTES = 256;
+const CONSTANT_CHUNK_BYTES = 64 * 1024;
+const MAX_CONSTANT_SLOTS = 8192;
 
 function align256(n: number): number {
   return Math.ceil(n / 256) * 256;

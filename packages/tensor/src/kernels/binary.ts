@@ -87,7 +87,10 @@ function inputDecls(inputs: readonly WgslType[]): string {
 /**
  * WGSL for the common case after dimension collapsing: every input is either dense like the
  * output (`direct[j]`) or a single broadcast value. No index arithmetic and no parameter
- * loads per element, which CPU adapters (lavapipe) execute lane by lane.
+ * loads per element, which CPU adapters (lavapipe) execute lane by lane. The kernel sizes
+ * itself by `arrayLength(&out)`, so bind exactly the output's elements. With `vec4`, each
+ * thread handles four elements (`out` holds vectors; bind a multiple of 16 bytes) and
+ * broadcast values are splatted, so `expr` must work on vectors as on scalars.
  */
 export function flatSource(
   expr: string,
@@ -95,27 +98,66 @@ export function flatSource(
   direct: readonly boolean[],
   tout: WgslType,
   boolOut = false,
+  vec4 = false,
 ): string {
   const k = inputs.length;
-  const decls = inputDecls(inputs);
+  const vec = (t: WgslType) => (vec4 ? `vec4<${t}>` : t);
+  const decls = inputs
+    .map(
+      (t, j) =>
+        `@group(0) @binding(${j}) var<storage, read> in${j}: array<${direct[j] ? vec(t) : t}>;`,
+    )
+    .join('\n');
   const loads = inputs
-    .map((_, j) => `  let ${NAMES[j]} = in${j}[${direct[j] ? 'i' : '0u'}];`)
+    .map((t, j) => `  let ${NAMES[j]} = ${direct[j] ? `in${j}[i]` : `${vec(t)}(in${j}[0u])`};`)
     .join('\n');
   const value = boolOut ? `select(0u, 1u, ${expr})` : expr;
   return /* wgsl */ `
 const WG: u32 = ${WORKGROUP_SIZE}u;
-@group(0) @binding(0) var<storage, read> p: array<u32>;
 ${decls}
-@group(0) @binding(${k + 1}) var<storage, read_write> out: array<${tout}>;
+@group(0) @binding(${k}) var<storage, read_write> out: array<${vec(tout)}>;
 
 @compute @workgroup_size(WG)
 fn main(${ENTRY_1D}) {
   let i = ${LINEAR_INDEX_WGSL};
-  if (i >= p[0]) { return; }
+  if (i >= arrayLength(&out)) { return; }
 ${loads}
   out[i] = ${value};
 }
 `;
+}
+
+/** Expressions that mean the same on `vec4` operands as on scalars (see {@link flatSource}). */
+const VEC4_EXPR = new Set<string>([
+  BINARY_EXPR.add,
+  BINARY_EXPR.sub,
+  BINARY_EXPR.mul,
+  BINARY_EXPR.div,
+  BINARY_EXPR.maximum,
+  BINARY_EXPR.minimum,
+  BINARY_EXPR.atan2,
+  BINARY_EXPR.pow,
+]);
+
+/** Flat kernels by expression, types and layout, so a launch does not rebuild the WGSL. */
+const flatSources = new Map<string, string>();
+
+function cachedFlatSource(
+  expr: string,
+  inputs: readonly WgslType[],
+  direct: readonly boolean[],
+  tout: WgslType,
+  boolOut: boolean,
+  vec4: boolean,
+): string {
+  let key = `${expr}|${tout}|${boolOut ? 1 : 0}|${vec4 ? 4 : 1}`;
+  for (let j = 0; j < inputs.length; j++) key += `|${inputs[j]}${direct[j] ? 'd' : 's'}`;
+  let code = flatSources.get(key);
+  if (code === undefined) {
+    code = flatSource(expr, inputs, direct, tout, boolOut, vec4);
+    flatSources.set(key, code);
+  }
+  return code;
 }
 
 /** One operand of a broadcast kernel: its buffer, element count and broadcast strides. */
@@ -143,18 +185,24 @@ export function encodeBroadcast(
   );
   const flat = shape.length === 1 && strides.every((st) => st[0] === 1 || st[0] === 0);
   if (flat) {
+    const boolOut = out.boolOut ?? false;
+    const vec4 = !boolOut && n % 4 === 0 && VEC4_EXPR.has(expr);
+    const direct = strides.map((st) => st[0] === 1);
+    const bindings = inputs.map((x, j) => words(x.buffer, direct[j] ? n : 1));
+    bindings.push(words(out.buffer, n));
     launch(
       device,
-      flatSource(
+      cachedFlatSource(
         expr,
         inputs.map((x) => x.type),
-        strides.map((st) => st[0] === 1),
+        direct,
         out.type,
-        out.boolOut,
+        boolOut,
+        vec4,
       ),
       `elementwise(${expr})`,
-      [params(device, [n]), ...inputs.map((x) => words(x.buffer, x.size)), words(out.buffer, n)],
-      { threads: n },
+      bindings,
+      { threads: vec4 ? n / 4 : n },
     );
     return;
   }

@@ -2,7 +2,7 @@ import type { Binding, Device } from '../device/device.js';
 import { gridFor } from './grid.js';
 
 /** Encoded commands after which pending work is submitted automatically. */
-export const AUTO_SUBMIT_COMMANDS = 512;
+export const AUTO_SUBMIT_COMMANDS = 32;
 
 /** Entry-point signature shared by the 1-D kernels; pairs with `LINEAR_INDEX_WGSL`. */
 export const ENTRY_1D =

@@ -80,6 +80,8 @@ export class BufferPool {
     if (!this.device.isLost) this.device.submit();
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
+    // Cached bind groups may name the destroyed buffers.
+    this.device.forgetBindGroups();
     this.pooled = 0;
   }
 
