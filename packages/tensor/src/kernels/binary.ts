@@ -139,8 +139,12 @@ const VEC4_EXPR = new Set<string>([
   BINARY_EXPR.pow,
 ]);
 
-/** Flat kernels by expression, types and layout, so a launch does not rebuild the WGSL. */
-const flatSources = new Map<string, string>();
+/**
+ * Flat kernels by expression, then by a numeric signature of types and layout, so a launch
+ * neither rebuilds the WGSL nor builds a key string (this runs for every small op).
+ */
+const flatSources = new Map<string, Map<number, string>>();
+const TYPE_CODES: Record<string, number> = { f32: 1, i32: 2, u32: 3 };
 
 function cachedFlatSource(
   expr: string,
@@ -150,12 +154,20 @@ function cachedFlatSource(
   boolOut: boolean,
   vec4: boolean,
 ): string {
-  let key = `${expr}|${tout}|${boolOut ? 1 : 0}|${vec4 ? 4 : 1}`;
-  for (let j = 0; j < inputs.length; j++) key += `|${inputs[j]}${direct[j] ? 'd' : 's'}`;
-  let code = flatSources.get(key);
+  // Three bits per type plus flags: unique for up to 8 inputs within 2^53.
+  let sig = (TYPE_CODES[tout] ?? 7) * 4 + (boolOut ? 2 : 0) + (vec4 ? 1 : 0);
+  for (let j = 0; j < inputs.length; j++)
+    sig = sig * 16 + (TYPE_CODES[inputs[j]!] ?? 7) * 2 + (direct[j] ? 1 : 0);
+  sig = sig * 16 + inputs.length;
+  let byExpr = flatSources.get(expr);
+  if (!byExpr) {
+    byExpr = new Map();
+    flatSources.set(expr, byExpr);
+  }
+  let code = byExpr.get(sig);
   if (code === undefined) {
     code = flatSource(expr, inputs, direct, tout, boolOut, vec4);
-    flatSources.set(key, code);
+    byExpr.set(sig, code);
   }
   return code;
 }
@@ -167,6 +179,38 @@ export interface BroadcastInput {
   type: WgslType;
   /** Element stride per output dimension; 0 where the input broadcasts. */
   strides: readonly number[];
+}
+
+/**
+ * Encodes an elementwise kernel over `n` elements where every input is dense like the output
+ * (`direct[j]`) or a single broadcast value: the common case, with no index arithmetic.
+ */
+export function encodeFlat(
+  device: Device,
+  expr: string,
+  inputs: readonly { buffer: GPUBuffer; type: WgslType }[],
+  direct: readonly boolean[],
+  out: { buffer: GPUBuffer; type: WgslType; boolOut?: boolean },
+  n: number,
+): void {
+  const boolOut = out.boolOut ?? false;
+  const vec4 = !boolOut && n % 4 === 0 && VEC4_EXPR.has(expr);
+  const bindings = inputs.map((x, j) => words(x.buffer, direct[j] ? n : 1));
+  bindings.push(words(out.buffer, n));
+  launch(
+    device,
+    cachedFlatSource(
+      expr,
+      inputs.map((x) => x.type),
+      direct,
+      out.type,
+      boolOut,
+      vec4,
+    ),
+    `elementwise(${expr})`,
+    bindings,
+    { threads: vec4 ? n / 4 : n },
+  );
 }
 
 /** Encodes a broadcasting elementwise kernel writing `out` of shape `outShape`. */
@@ -185,24 +229,13 @@ export function encodeBroadcast(
   );
   const flat = shape.length === 1 && strides.every((st) => st[0] === 1 || st[0] === 0);
   if (flat) {
-    const boolOut = out.boolOut ?? false;
-    const vec4 = !boolOut && n % 4 === 0 && VEC4_EXPR.has(expr);
-    const direct = strides.map((st) => st[0] === 1);
-    const bindings = inputs.map((x, j) => words(x.buffer, direct[j] ? n : 1));
-    bindings.push(words(out.buffer, n));
-    launch(
+    encodeFlat(
       device,
-      cachedFlatSource(
-        expr,
-        inputs.map((x) => x.type),
-        direct,
-        out.type,
-        boolOut,
-        vec4,
-      ),
-      `elementwise(${expr})`,
-      bindings,
-      { threads: vec4 ? n / 4 : n },
+      expr,
+      inputs,
+      strides.map((st) => st[0] === 1),
+      out,
+      n,
     );
     return;
   }

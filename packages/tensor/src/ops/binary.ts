@@ -2,7 +2,7 @@
 import { adopt, record } from '../autograd/tape.js';
 import { type DType, wgslType } from '../dtype.js';
 import { TensorError } from '../errors.js';
-import { BINARY_EXPR, encodeBroadcast } from '../kernels/binary.js';
+import { BINARY_EXPR, encodeBroadcast, encodeFlat } from '../kernels/binary.js';
 import { WHERE_EXPR } from '../kernels/where.js';
 import type { Tensor } from '../tensor.js';
 import { full } from './creation.js';
@@ -25,9 +25,27 @@ const LOGICAL = new Set<BinaryName>(['logicalAnd', 'logicalOr', 'logicalXor']);
 export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
   const device = assertSameDevice(name, [a, b]);
   assertSameDType(name, [a, b]);
-  const shape = broadcastShapes(name, a.shape, b.shape);
   const boolOut = COMPARISONS.has(name) || LOGICAL.has(name);
   const dtype: DType = boolOut ? 'bool' : a.dtype;
+  if (sameShape(a.shape, b.shape)) {
+    // Tensors are contiguous, so equal shapes need no broadcasting: the flat kernel directly.
+    const out = empty(a.shape, dtype, device);
+    if (out.size === 0) return out;
+    const type = wgslType(a.dtype);
+    encodeFlat(
+      device,
+      BINARY_EXPR[name],
+      [
+        { buffer: a.buffer, type },
+        { buffer: b.buffer, type },
+      ],
+      BOTH_DIRECT,
+      { buffer: out.buffer, type: wgslType(dtype), boolOut },
+      out.size,
+    );
+    return out;
+  }
+  const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape, dtype, device);
   encodeBroadcast(
     device,
@@ -42,6 +60,14 @@ export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
     shape,
   );
   return out;
+}
+
+const BOTH_DIRECT: readonly boolean[] = [true, true];
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function arith(
