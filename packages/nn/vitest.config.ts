@@ -1,11 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { gpuTests } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    // lavapipe runs WebGPU on the CPU: one device per worker and generous time-outs.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-  },
-});
+export default defineConfig({ test: { ...gpuTests, include: [...gpuTests.include] } });

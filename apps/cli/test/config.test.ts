@@ -412,39 +412,51 @@ describe('--config-dir', () => {
  * The README's training commands, as override lists (everything after scripts/train.py,
  * without the +run_name label). Each preset must resolve to exactly the same config.
  */
+/** The README's two ARC runs differ only in their dataset. */
+function arcRun(data: string): string[] {
+  return [
+    'arch=trm',
+    `data_paths=[${data}]`,
+    'arch.L_layers=2',
+    'arch.H_cycles=3',
+    'arch.L_cycles=6',
+    'lr=2e-4',
+    'weight_decay=0.1',
+    'puzzle_emb_lr=1e-2',
+    'global_batch_size=1536',
+    'lr_warmup_steps=4000',
+    'epochs=100000',
+    'eval_interval=5000',
+    'checkpoint_every_eval=True',
+    'ema=True',
+  ];
+}
+
+/** The README's Maze runs (eight GPUs, or one) differ only in the global batch. */
+function mazeRun(globalBatchSize: number): string[] {
+  return [
+    'arch=trm',
+    'data_paths=[data/maze-30x30-hard-1k]',
+    'evaluators=[]',
+    'epochs=50000',
+    'eval_interval=5000',
+    'lr=2e-4',
+    'puzzle_emb_lr=1e-4',
+    'weight_decay=1.0',
+    'puzzle_emb_weight_decay=1.0',
+    'arch.L_layers=2',
+    'arch.H_cycles=3',
+    'arch.L_cycles=4',
+    `global_batch_size=${globalBatchSize}`,
+    'lr_warmup_steps=4000',
+    'checkpoint_every_eval=True',
+    'ema=True',
+  ];
+}
+
 const README_RUNS: Record<string, string[]> = {
-  arc1: [
-    'arch=trm',
-    'data_paths=[data/arc1concept-aug-1000]',
-    'arch.L_layers=2',
-    'arch.H_cycles=3',
-    'arch.L_cycles=6',
-    'lr=2e-4',
-    'weight_decay=0.1',
-    'puzzle_emb_lr=1e-2',
-    'global_batch_size=1536',
-    'lr_warmup_steps=4000',
-    'epochs=100000',
-    'eval_interval=5000',
-    'checkpoint_every_eval=True',
-    'ema=True',
-  ],
-  arc2: [
-    'arch=trm',
-    'data_paths=[data/arc2concept-aug-1000]',
-    'arch.L_layers=2',
-    'arch.H_cycles=3',
-    'arch.L_cycles=6',
-    'lr=2e-4',
-    'weight_decay=0.1',
-    'puzzle_emb_lr=1e-2',
-    'global_batch_size=1536',
-    'lr_warmup_steps=4000',
-    'epochs=100000',
-    'eval_interval=5000',
-    'checkpoint_every_eval=True',
-    'ema=True',
-  ],
+  arc1: arcRun('data/arc1concept-aug-1000'),
+  arc2: arcRun('data/arc2concept-aug-1000'),
   'sudoku-mlp': [
     'arch=trm',
     'data_paths=[data/sudoku-extreme-1k-aug-1000]',
@@ -481,42 +493,8 @@ const README_RUNS: Record<string, string[]> = {
     'global_batch_size=1536',
     'ema=True',
   ],
-  maze: [
-    'arch=trm',
-    'data_paths=[data/maze-30x30-hard-1k]',
-    'evaluators=[]',
-    'epochs=50000',
-    'eval_interval=5000',
-    'lr=2e-4',
-    'puzzle_emb_lr=1e-4',
-    'weight_decay=1.0',
-    'puzzle_emb_weight_decay=1.0',
-    'arch.L_layers=2',
-    'arch.H_cycles=3',
-    'arch.L_cycles=4',
-    'global_batch_size=1536',
-    'lr_warmup_steps=4000',
-    'checkpoint_every_eval=True',
-    'ema=True',
-  ],
-  'maze-1gpu': [
-    'arch=trm',
-    'data_paths=[data/maze-30x30-hard-1k]',
-    'evaluators=[]',
-    'epochs=50000',
-    'eval_interval=5000',
-    'lr=2e-4',
-    'puzzle_emb_lr=1e-4',
-    'weight_decay=1.0',
-    'puzzle_emb_weight_decay=1.0',
-    'arch.L_layers=2',
-    'arch.H_cycles=3',
-    'arch.L_cycles=4',
-    'global_batch_size=64',
-    'lr_warmup_steps=4000',
-    'checkpoint_every_eval=True',
-    'ema=True',
-  ],
+  maze: mazeRun(1536),
+  'maze-1gpu': mazeRun(64),
 };
 
 describe('presets', () => {

@@ -22,26 +22,26 @@ describe('detectKind', () => {
   });
 });
 
+/** `trm generate sudoku` argv: 40 training and 8 test 4×4 puzzles, seed 3. */
+const generateSudoku4 = (output: string) => [
+  'generate',
+  'sudoku',
+  '--size',
+  '4',
+  '--count',
+  '40',
+  '--test-count',
+  '8',
+  '--seed',
+  '3',
+  '--output',
+  output,
+];
+
 describe('generate + build-dataset + show, end to end', () => {
   it('trm generate sudoku then trm build-dataset sudoku --source <csv>', async () => {
     const cwd = tempDir();
-    const gen = await trm(
-      [
-        'generate',
-        'sudoku',
-        '--size',
-        '4',
-        '--count',
-        '40',
-        '--test-count',
-        '8',
-        '--seed',
-        '3',
-        '--output',
-        'csv',
-      ],
-      { cwd },
-    );
+    const gen = await trm(generateSudoku4('csv'), { cwd });
     expect(gen.code, gen.stderr).toBe(0);
     expect(gen.stdout).toContain('Wrote 48 puzzles');
     onlyEntries(join(cwd, 'csv'), ['test.csv', 'train.csv']);
@@ -70,23 +70,7 @@ describe('generate + build-dataset + show, end to end', () => {
     onlyEntries(join(cwd, 'data'), ['s4']);
 
     // Deterministic: the same seed gives the same CSV.
-    await trm(
-      [
-        'generate',
-        'sudoku',
-        '--size',
-        '4',
-        '--count',
-        '40',
-        '--test-count',
-        '8',
-        '--seed',
-        '3',
-        '--output',
-        'csv2',
-      ],
-      { cwd },
-    );
+    await trm(generateSudoku4('csv2'), { cwd });
     expect(readFileSync(join(cwd, 'csv2', 'train.csv'), 'utf8')).toBe(
       readFileSync(join(cwd, 'csv', 'train.csv'), 'utf8'),
     );

@@ -173,19 +173,7 @@ describe('bad input: one paragraph, exit code 2, nothing written', () => {
   ])(
     'train with %s',
     async (_label, override, message) => {
-      const runDir = join(work, 'runs', `bad-${_label.replace(/\W+/g, '-')}`);
-      const r = await trm(
-        [
-          'train',
-          '--preset',
-          'none',
-          `data_paths=[${data}]`,
-          ...TINY,
-          `checkpoint_path=${runDir}`,
-          ...override,
-        ],
-        { cwd: work, env },
-      );
+      const { runDir, ...r } = await trainRun(`bad-${_label.replace(/\W+/g, '-')}`, override);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

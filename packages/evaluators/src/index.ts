@@ -47,5 +47,6 @@ export {
   registerEvaluator,
   resolveEvaluatorName,
 } from './registry.js';
+export { RowRateEvaluator } from './row-rate.js';
 export { isValidSudokuSolution, SUDOKU_DIGIT_OFFSET, SudokuEvaluator } from './sudoku.js';
 export { formatWilson, type WilsonInterval, wilsonInterval, Z_95 } from './wilson.js';

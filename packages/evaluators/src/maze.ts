@@ -1,14 +1,7 @@
-import { checkBatch } from './batch.js';
-import type {
-  EvalBatch,
-  EvalOutputs,
-  Evaluator,
-  EvaluatorContext,
-  EvaluatorMetrics,
-  EvaluatorOptions,
-} from './interface.js';
+import type { EvaluatorContext, EvaluatorOptions } from './interface.js';
 import { OptionReader } from './options.js';
-import { rowIsScored, squareSide } from './rows.js';
+import { RowRateEvaluator } from './row-rate.js';
+import { squareSide } from './rows.js';
 
 /** Maze tokens (§11): `#` 1, space 2, `S` 3, `G` 4, `o` 5; padding 0. */
 export const MAZE_TOKENS = { wall: 1, open: 2, start: 3, goal: 4, path: 5 } as const;
@@ -143,38 +136,14 @@ export function isOptimalMazePath(input: ArrayLike<number>, pred: ArrayLike<numb
  * an optimal S→G path ({@link isOptimalMazePath}). Padding rows (every label ignored) are
  * skipped. Reports `maze/optimal_path_rate` and `maze/N` (rows evaluated).
  */
-export class MazeEvaluator implements Evaluator {
-  readonly name = 'maze';
-  readonly requiredOutputs: readonly string[] = ['inputs', 'labels', 'preds'];
-  #correct = 0;
-  #total = 0;
-
+export class MazeEvaluator extends RowRateEvaluator {
   constructor(context: EvaluatorContext, options?: EvaluatorOptions) {
+    super('maze', 'Maze evaluator', 'optimal_path_rate');
     new OptionReader('Maze evaluator', options).done();
     squareSide('Maze evaluator', context.metadata.seq_len);
   }
 
-  begin(): void {
-    this.#correct = 0;
-    this.#total = 0;
-  }
-
-  update(batch: EvalBatch, outputs: EvalOutputs): void {
-    const [b, l] = checkBatch('Maze evaluator', batch, outputs);
-    for (let row = 0; row < b; row++) {
-      if (!rowIsScored(batch.labels, row, l)) continue;
-      this.#total++;
-      const s = row * l;
-      if (isOptimalMazePath(batch.inputs.subarray(s, s + l), outputs.preds.subarray(s, s + l))) {
-        this.#correct++;
-      }
-    }
-  }
-
-  result(): EvaluatorMetrics {
-    return {
-      'maze/optimal_path_rate': this.#total > 0 ? this.#correct / this.#total : 0,
-      'maze/N': this.#total,
-    };
+  protected passes(input: Int32Array, pred: Int32Array): boolean {
+    return isOptimalMazePath(input, pred);
   }
 }

@@ -1,14 +1,7 @@
-import { checkBatch } from './batch.js';
-import type {
-  EvalBatch,
-  EvalOutputs,
-  Evaluator,
-  EvaluatorContext,
-  EvaluatorMetrics,
-  EvaluatorOptions,
-} from './interface.js';
+import type { EvaluatorContext, EvaluatorOptions } from './interface.js';
 import { OptionReader } from './options.js';
-import { rowIsScored, squareSide } from './rows.js';
+import { RowRateEvaluator } from './row-rate.js';
+import { squareSide } from './rows.js';
 
 /** Sudoku token of digit `d` is `d + 1`; the blank (digit 0) is token 1, padding token 0. */
 export const SUDOKU_DIGIT_OFFSET = 1;
@@ -57,13 +50,9 @@ export function isValidSudokuSolution(input: ArrayLike<number>, pred: ArrayLike<
  * Padding rows (every label ignored) are skipped; identifiers are not used (Sudoku's are all
  * blank). Reports `sudoku/valid_solution_rate` and `sudoku/N` (rows evaluated).
  */
-export class SudokuEvaluator implements Evaluator {
-  readonly name = 'sudoku';
-  readonly requiredOutputs: readonly string[] = ['inputs', 'labels', 'preds'];
-  #valid = 0;
-  #total = 0;
-
+export class SudokuEvaluator extends RowRateEvaluator {
   constructor(context: EvaluatorContext, options?: EvaluatorOptions) {
+    super('sudoku', 'Sudoku evaluator', 'valid_solution_rate');
     new OptionReader('Sudoku evaluator', options).done();
     const n = squareSide('Sudoku evaluator', context.metadata.seq_len);
     const box = Math.round(Math.sqrt(n));
@@ -71,29 +60,7 @@ export class SudokuEvaluator implements Evaluator {
       throw new RangeError(`Sudoku evaluator: a ${n}×${n} grid has no square boxes`);
   }
 
-  begin(): void {
-    this.#valid = 0;
-    this.#total = 0;
-  }
-
-  update(batch: EvalBatch, outputs: EvalOutputs): void {
-    const [b, l] = checkBatch('Sudoku evaluator', batch, outputs);
-    for (let row = 0; row < b; row++) {
-      if (!rowIsScored(batch.labels, row, l)) continue;
-      this.#total++;
-      const s = row * l;
-      if (
-        isValidSudokuSolution(batch.inputs.subarray(s, s + l), outputs.preds.subarray(s, s + l))
-      ) {
-        this.#valid++;
-      }
-    }
-  }
-
-  result(): EvaluatorMetrics {
-    return {
-      'sudoku/valid_solution_rate': this.#total > 0 ? this.#valid / this.#total : 0,
-      'sudoku/N': this.#total,
-    };
+  protected passes(input: Int32Array, pred: Int32Array): boolean {
+    return isValidSudokuSolution(input, pred);
   }
 }

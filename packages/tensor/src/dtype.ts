@@ -8,8 +8,11 @@ export type DType = 'f32' | 'i32' | 'bool';
 /** Bytes per element on the GPU, the same for every dtype. */
 export const BYTES_PER_ELEMENT = 4;
 
+/** The WGSL scalar type a dtype is stored as on the device (bool as u32). */
+export type WgslType = 'f32' | 'i32' | 'u32';
+
 /** The WGSL storage type of a dtype. */
-export function wgslType(dtype: DType): 'f32' | 'i32' | 'u32' {
+export function wgslType(dtype: DType): WgslType {
   return dtype === 'bool' ? 'u32' : dtype;
 }
 

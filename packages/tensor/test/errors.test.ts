@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
+import { useDefaultDevice } from './helpers.js';
 
-let device: T.Device;
-beforeAll(async () => {
-  device = await T.Device.open();
-  T.setDefaultDevice(device);
-});
-afterAll(() => {
-  T.setDefaultDevice(undefined);
-  device?.destroy();
-});
+const gpu = useDefaultDevice();
 
 describe('clear errors', () => {
   it('shape mismatches name the op and the shapes', () => {
@@ -92,7 +85,7 @@ describe('clear errors', () => {
     try {
       expect(() => T.zeros([1])).toThrow(/No default device: call setDefaultDevice/);
     } finally {
-      T.setDefaultDevice(device);
+      T.setDefaultDevice(gpu());
     }
   });
 });

@@ -4,21 +4,13 @@
  * weights `w`, run `L.backward()` on the GPU, and compare each `xᵢ.grad` with
  * `(L(x + h·eⱼ) − L(x − h·eⱼ)) / 2h` computed entirely in f64 on the CPU.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { toTensor } from './helpers.js';
+import { toTensor, useDefaultDevice } from './helpers.js';
 import * as R from './reference/nd.js';
 import { rng, uniforms } from './reference/random.js';
 
-let device: T.Device;
-beforeAll(async () => {
-  device = await T.Device.open();
-  T.setDefaultDevice(device);
-});
-afterAll(() => {
-  T.setDefaultDevice(undefined);
-  device?.destroy();
-});
+useDefaultDevice();
 
 const next = rng(99);
 const rand = (shape: number[], lo = -2, hi = 2) =>

@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { type Tensor, tensor } from '../src/index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Device, setDefaultDevice, type Tensor, tensor } from '../src/index.js';
 import type { Nd } from './reference/nd.js';
 
 /** Uploads an f64 reference array as an f32 tensor (values must be f32-representable). */
@@ -30,4 +30,21 @@ export async function expectClose(got: Tensor, want: Nd, rtol = 1e-5, atol = 1e-
       `element ${worst} of ${data.length} (shape [${want.shape}]): got ${data[worst]}, expected ${want.data[worst]}`,
     );
   }
+}
+
+/**
+ * Opens a device before the file's tests and makes it the default; destroys it after.
+ * Returns a getter, since the device exists only once `beforeAll` has run.
+ */
+export function useDefaultDevice(): () => Device {
+  let device: Device | undefined;
+  beforeAll(async () => {
+    device = await Device.open();
+    setDefaultDevice(device);
+  });
+  afterAll(() => {
+    setDefaultDevice(undefined);
+    device?.destroy();
+  });
+  return () => device!;
 }

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
+import { useDefaultDevice } from './helpers.js';
 
-let device: T.Device;
-beforeAll(async () => {
-  device = await T.Device.open();
-  T.setDefaultDevice(device);
-});
-afterAll(() => {
-  T.setDefaultDevice(undefined);
-  device?.destroy();
-});
+const gpu = useDefaultDevice();
 
 describe('memory', () => {
   it('1,000 forward/backward/update steps end with the live bytes and buffers they started with', async () => {
@@ -28,7 +21,7 @@ describe('memory', () => {
     const first = T.tidy(() => lossOf());
     const firstLoss = await first.item();
     first.dispose();
-    await device.sync();
+    await gpu().sync();
 
     const start = T.memoryStats();
     const pooledAfter: number[] = [];
@@ -42,7 +35,7 @@ describe('memory', () => {
       });
       T.zeroGrad(params);
       if (step % 100 === 99) {
-        await device.sync();
+        await gpu().sync();
         pooledAfter.push(T.memoryStats().pooledBytes);
       }
     }
@@ -156,7 +149,7 @@ describe('memory', () => {
         }
         y.dispose();
         t.dispose();
-        await device.sync();
+        await gpu().sync();
         const after = T.memoryStats();
         expect([name, withGrad, after.liveBuffers]).toEqual([name, withGrad, before.liveBuffers]);
       }

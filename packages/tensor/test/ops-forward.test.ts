@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { expectClose, toTensor } from './helpers.js';
+import { expectClose, toTensor, useDefaultDevice } from './helpers.js';
 import * as R from './reference/nd.js';
 import { rng, uniforms } from './reference/random.js';
 
-let device: T.Device;
-beforeAll(async () => {
-  device = await T.Device.open();
-  T.setDefaultDevice(device);
-});
-afterAll(() => {
-  T.setDefaultDevice(undefined);
-  device?.destroy();
-});
+const gpu = useDefaultDevice();
 
 const next = rng(1234);
 const rand = (shape: number[], lo = -2, hi = 2) =>
@@ -643,6 +635,7 @@ describe('in-place updates and custom kernels', () => {
       @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3u) {
         if (id.x < arrayLength(&y)) { y[id.x] += p[0] * x[id.x]; }
       }`;
+    const device = gpu();
     device.dispatch(
       device.pipeline(code),
       [device.params(Float32Array.of(0.5)), x.binding, y.binding],

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { philox4x32 } from '../src/random/philox.js';
+import { useDefaultDevice } from './helpers.js';
 
-let device: T.Device;
-beforeAll(async () => {
-  device = await T.Device.open();
-  T.setDefaultDevice(device);
-});
-afterAll(() => {
-  T.setDefaultDevice(undefined);
-  device?.destroy();
-});
+useDefaultDevice();
 
 const stats = (v: ArrayLike<number>) => {
   let m = 0;

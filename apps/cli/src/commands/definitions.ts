@@ -37,6 +37,27 @@ const devicesFlag: FlagMeta = {
     'Data-parallel over several WebGPU devices, one worker thread each: a count, `all` adapters, or adapter indices (`0,2`; `1,` alone; repeats open several devices on one adapter). With one adapter, N devices share it. The global batch is split evenly.',
 };
 
+/** `--source` and `--output-dir` of the CSV-based dataset builders. */
+function csvSourceFlags(source: string, outputDir: string): FlagMeta[] {
+  return [
+    {
+      name: 'source',
+      aliases: ['source-repo'],
+      type: 'string',
+      valueName: 'SRC',
+      default: source,
+      description: sourceHelp,
+    },
+    {
+      name: 'output-dir',
+      type: 'string',
+      valueName: 'DIR',
+      default: outputDir,
+      description: 'Dataset directory to write.',
+    },
+  ];
+}
+
 /** Every command of `trm`, as data: help, argument parsing and the docs site use it. */
 export const commands: readonly CommandMeta[] = [
   {
@@ -203,21 +224,7 @@ export const commands: readonly CommandMeta[] = [
       'build-dataset sudoku [--source DIR|TRAIN.csv,TEST.csv|OWNER/NAME] [--output-dir DIR] [--subsample-size N] [--min-difficulty N] [--num-aug N] [--seed N] [--overwrite]',
     positionals: [],
     flags: [
-      {
-        name: 'source',
-        aliases: ['source-repo'],
-        type: 'string',
-        valueName: 'SRC',
-        default: 'sapientinc/sudoku-extreme',
-        description: sourceHelp,
-      },
-      {
-        name: 'output-dir',
-        type: 'string',
-        valueName: 'DIR',
-        default: 'data/sudoku-extreme-full',
-        description: 'Dataset directory to write.',
-      },
+      ...csvSourceFlags('sapientinc/sudoku-extreme', 'data/sudoku-extreme-full'),
       {
         name: 'subsample-size',
         type: 'integer',
@@ -262,21 +269,7 @@ export const commands: readonly CommandMeta[] = [
       'build-dataset maze [--source DIR|TRAIN.csv,TEST.csv|OWNER/NAME] [--output-dir DIR] [--subsample-size N] [--min-difficulty N] [--aug] [--seed N] [--overwrite]',
     positionals: [],
     flags: [
-      {
-        name: 'source',
-        aliases: ['source-repo'],
-        type: 'string',
-        valueName: 'SRC',
-        default: 'sapientinc/maze-30x30-hard-1k',
-        description: sourceHelp,
-      },
-      {
-        name: 'output-dir',
-        type: 'string',
-        valueName: 'DIR',
-        default: 'data/maze-30x30-hard-1k',
-        description: 'Dataset directory to write.',
-      },
+      ...csvSourceFlags('sapientinc/maze-30x30-hard-1k', 'data/maze-30x30-hard-1k'),
       {
         name: 'subsample-size',
         type: 'integer',

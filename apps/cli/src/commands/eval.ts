@@ -4,8 +4,8 @@ import { PuzzleDataset, writeNpy } from '@trm/datasets';
 import { createEvaluators } from '@trm/evaluators';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
-import { ConfigError, InputError } from '../errors.js';
-import { devicesFor } from '../parallel/plan.js';
+import { InputError } from '../errors.js';
+import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
@@ -73,10 +73,12 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
   const slots = await devicesFor(ctx.flags.devices as string | undefined);
   let result: EvalJobResult;
   if (slots.length > 1) {
-    if (job.globalBatchSize % slots.length !== 0)
-      throw new ConfigError(
-        `The global batch size ${job.globalBatchSize} does not divide evenly over ${slots.length} devices; pass --global-batch-size with a multiple of ${slots.length}.`,
-      );
+    assertEvenSplit(
+      'The global batch size',
+      job.globalBatchSize,
+      slots.length,
+      'pass --global-batch-size',
+    );
     const { runOnDevices } = await import('../parallel/launch.js');
     result = await runOnDevices<EvalJobResult>({ kind: 'eval', options: job }, slots, io);
   } else {
@@ -102,10 +104,6 @@ export async function evaluateCheckpoint(
   const gbs = job.globalBatchSize;
   const world = parallel?.comm.worldSize ?? 1;
   const rank = parallel?.comm.rank ?? 0;
-  if (gbs % world !== 0)
-    throw new ConfigError(
-      `The global batch size ${gbs} does not divide evenly over ${world} devices; pass --global-batch-size with a multiple of ${world}.`,
-    );
   const test = new PuzzleDataset({
     datasetPaths: [job.dataset],
     split: 'test',

@@ -1,5 +1,4 @@
-import { ConfigError } from '../errors.js';
-import { devicesFor } from '../parallel/plan.js';
+import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import { formatEvalReport, type TrainSummary, train } from '../train/loop.js';
 import type { TrainContext } from './train-command.js';
 
@@ -10,12 +9,12 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
   const slots = await devicesFor(ctx.flags.devices as string | undefined);
   let summary: TrainSummary;
   if (slots.length > 1) {
-    const gbs = ctx.config.global_batch_size;
-    if (gbs % slots.length !== 0)
-      throw new ConfigError(
-        `global_batch_size ${gbs} does not divide evenly over ${slots.length} devices; choose a multiple of ${slots.length}.`,
-        { key: 'global_batch_size' },
-      );
+    assertEvenSplit(
+      'global_batch_size',
+      ctx.config.global_batch_size,
+      slots.length,
+      'set global_batch_size',
+    );
     const { runOnDevices } = await import('../parallel/launch.js');
     summary = await runOnDevices<TrainSummary>(
       { kind: 'train', config: ctx.config, resume: ctx.resume, wandb },

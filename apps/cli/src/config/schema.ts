@@ -4,6 +4,8 @@
  * closest key on a typo, fill the keys the reference leaves unset, and render docs.
  */
 
+import type { TrmConfig } from '@trm/model';
+
 /** Loss settings (`arch.loss`). */
 export interface LossConfig {
   /** Loss head class in the reference's `module@Class` notation. */
@@ -12,29 +14,25 @@ export interface LossConfig {
   [extra: string]: unknown;
 }
 
-/** Architecture settings (`arch/trm.yaml`). Keys added with `+arch.<key>=…` are kept. */
-export interface ArchConfig {
+/**
+ * Architecture settings (`arch/trm.yaml`): the model's configuration without the fields the
+ * dataset supplies, with the loss as its own section. Keys added with `+arch.<key>=…` are kept.
+ */
+export interface ArchConfig
+  extends Omit<
+    TrmConfig,
+    | 'batch_size'
+    | 'seq_len'
+    | 'vocab_size'
+    | 'num_puzzle_identifiers'
+    | 'loss_type'
+    | 'forward_dtype'
+  > {
   /** Model class in the reference's `module@Class` notation. */
   name: string;
   loss: LossConfig;
-  halt_exploration_prob: number;
-  halt_max_steps: number;
-  H_cycles: number;
-  L_cycles: number;
-  /** Ignored by TRM (kept for reference compatibility). */
-  H_layers: number;
-  L_layers: number;
-  hidden_size: number;
-  num_heads: number;
-  expansion: number;
-  puzzle_emb_ndim: number;
-  pos_encodings: 'rope' | 'learned' | 'none';
-  rms_norm_eps: number;
-  rope_theta: number;
+  /** Accepted for compatibility; computation is f32. */
   forward_dtype: 'bfloat16' | 'float16' | 'float32';
-  mlp_t: boolean;
-  puzzle_emb_len: number;
-  no_ACT_continue: boolean;
   [extra: string]: unknown;
 }
 

@@ -16,7 +16,7 @@ import type { Device } from '@trm/tensor';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
-import { CliError, ConfigError, InputError } from '../errors.js';
+import { CliError, InputError } from '../errors.js';
 import { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
@@ -79,11 +79,6 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const world = comm?.worldSize ?? 1;
   const rank = comm?.rank ?? 0;
   const isRoot = rank === 0;
-  if (gbs % world !== 0)
-    throw new ConfigError(
-      `global_batch_size ${gbs} does not divide evenly over ${world} devices; choose a multiple of ${world}.`,
-      { key: 'global_batch_size' },
-    );
   const localBatch = gbs / world;
 
   const device: Device = await openDevice(options.parallel?.adapterName ?? options.adapterName);
@@ -270,30 +265,25 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         const lr = lrAt(step);
         if (adam) adam.step(slots(), lr);
         if (signSgd && puzzleEmb?.local?.grad && puzzleEmb.localIds) {
+          let ids = puzzleEmb.localIds;
+          let gradRows = puzzleEmb.local.grad.buffer;
+          let gathered: GPUBuffer | null = null;
           if (comm) {
             // The sparse step sees the ids and gradient rows of every rank (spec §7).
-            const ids = await comm.allGather(puzzleEmb.localIds);
-            const rows = await comm.allGather((await puzzleEmb.local.grad.data()) as Float32Array);
-            const gradRows = device.upload(rows, 'puzzle-emb-grad-rows');
-            signSgd.step(
-              puzzleEmb.weights.buffer,
-              puzzleEmb.numIds,
-              puzzleEmb.dim,
-              ids,
-              gradRows,
-              puzzleLrAt(step),
-            );
-            gradRows.destroy();
-          } else {
-            signSgd.step(
-              puzzleEmb.weights.buffer,
-              puzzleEmb.numIds,
-              puzzleEmb.dim,
-              puzzleEmb.localIds,
-              puzzleEmb.local.grad.buffer,
-              puzzleLrAt(step),
-            );
+            ids = await comm.allGather(ids);
+            const rows = (await puzzleEmb.local.grad.data()) as Float32Array;
+            gathered = device.upload(await comm.allGather(rows), 'puzzle-emb-grad-rows');
+            gradRows = gathered;
           }
+          signSgd.step(
+            puzzleEmb.weights.buffer,
+            puzzleEmb.numIds,
+            puzzleEmb.dim,
+            ids,
+            gradRows,
+            puzzleLrAt(step),
+          );
+          gathered?.destroy();
         }
         ema?.update(slots());
         model.zeroGrad();

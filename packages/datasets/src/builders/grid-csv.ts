@@ -133,3 +133,27 @@ export function loadGridCsv(path: string, codec: GridCsvCodec, sel: GridCsvSelec
 function rowError(path: string, row: PuzzleCsvRow, msg: string): SourceDataError {
   return new SourceDataError(`${path}:${row.line}: ${msg}`, { file: path, row: row.line });
 }
+
+/**
+ * Loads the train and test CSVs of a grid dataset with the same filters (subsampling applies
+ * to train only) and checks they agree on the grid size; `cells` is the common size.
+ */
+export function loadGridCsvSplits(
+  paths: { train: string; test: string },
+  codec: GridCsvCodec,
+  sel: Omit<GridCsvSelection, 'cells'>,
+  noun: string,
+): { train: GridCsvData; test: GridCsvData; cells: number } {
+  const train = loadGridCsv(paths.train, codec, sel);
+  const test = loadGridCsv(paths.test, codec, {
+    minDifficulty: sel.minDifficulty,
+    cells: train.count > 0 ? train.cells : undefined,
+    rng: sel.rng,
+  });
+  if (test.count > 0 && train.count > 0 && test.cells !== train.cells) {
+    throw new RangeError(
+      `${paths.test}: ${noun} have ${test.cells} cells but ${paths.train} has ${train.cells}`,
+    );
+  }
+  return { train, test, cells: train.count > 0 ? train.cells : test.cells };
+}

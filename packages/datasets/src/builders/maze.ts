@@ -6,7 +6,7 @@ import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import type { HubOptions } from '../hub/download.js';
 import { Rng } from '../rng.js';
 import type { BuildProgress, BuildResult } from './common.js';
-import { type GridCsvCodec, type GridCsvData, loadGridCsv } from './grid-csv.js';
+import { type GridCsvCodec, type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
 import { type CsvSource, resolveCsvSource } from './source.js';
 
 /** Maze characters in token order: `#` wall 1, space 2, `S` start 3, `G` goal 4, `o` path 5. */
@@ -55,22 +55,16 @@ export async function buildMazeDataset(options: MazeBuildOptions): Promise<Build
   const paths = await resolveCsvSource(options.source ?? MAZE_HUB_REPO, options.hub);
   const rng = new Rng(options.seed ?? 42);
   return buildIntoDirectory(options.outputDir, options, (tmp) => {
-    const trainData = loadGridCsv(paths.train, mazeCodec, {
-      minDifficulty: options.minDifficulty,
-      subsampleSize: options.subsampleSize,
-      rng,
-    });
-    const testData = loadGridCsv(paths.test, mazeCodec, {
-      minDifficulty: options.minDifficulty,
-      cells: trainData.count > 0 ? trainData.cells : undefined,
-      rng,
-    });
-    if (testData.count > 0 && trainData.count > 0 && testData.cells !== trainData.cells) {
-      throw new RangeError(
-        `${paths.test}: mazes have ${testData.cells} cells but ${paths.train} has ${trainData.cells}`,
-      );
-    }
-    const cells = trainData.count > 0 ? trainData.cells : testData.cells;
+    const {
+      train: trainData,
+      test: testData,
+      cells,
+    } = loadGridCsvSplits(
+      paths,
+      mazeCodec,
+      { minDifficulty: options.minDifficulty, subsampleSize: options.subsampleSize, rng },
+      'mazes',
+    );
     const info: SplitInfo = {
       seqLen: cells,
       vocabSize: MAZE_CHARSET.length + 1,

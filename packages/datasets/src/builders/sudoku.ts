@@ -6,7 +6,7 @@ import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import type { HubOptions } from '../hub/download.js';
 import { Rng } from '../rng.js';
 import type { BuildProgress, BuildResult } from './common.js';
-import { type GridCsvCodec, type GridCsvData, loadGridCsv } from './grid-csv.js';
+import { type GridCsvCodec, type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
 import { type CsvSource, resolveCsvSource } from './source.js';
 
 /** Options of {@link buildSudokuDataset}; names follow the reference's CLI flags. */
@@ -97,22 +97,16 @@ export async function buildSudokuDataset(options: SudokuBuildOptions): Promise<B
   const paths = await resolveCsvSource(options.source ?? SUDOKU_HUB_REPO, options.hub);
   const rng = new Rng(options.seed ?? 42);
   return buildIntoDirectory(options.outputDir, options, (tmp) => {
-    const trainData = loadGridCsv(paths.train, sudokuCodec, {
-      minDifficulty: options.minDifficulty,
-      subsampleSize: options.subsampleSize,
-      rng,
-    });
-    const testData = loadGridCsv(paths.test, sudokuCodec, {
-      minDifficulty: options.minDifficulty,
-      cells: trainData.count > 0 ? trainData.cells : undefined,
-      rng,
-    });
-    if (testData.count > 0 && trainData.count > 0 && testData.cells !== trainData.cells) {
-      throw new RangeError(
-        `${paths.test}: puzzles have ${testData.cells} cells but ${paths.train} has ${trainData.cells}`,
-      );
-    }
-    const cells = trainData.count > 0 ? trainData.cells : testData.cells;
+    const {
+      train: trainData,
+      test: testData,
+      cells,
+    } = loadGridCsvSplits(
+      paths,
+      sudokuCodec,
+      { minDifficulty: options.minDifficulty, subsampleSize: options.subsampleSize, rng },
+      'puzzles',
+    );
     const n = SIZE_BY_CELLS[cells] ?? 9;
     const info: SplitInfo = {
       seqLen: n * n,

@@ -4,10 +4,9 @@
  * a dimension it broadcasts, so no input is ever expanded in memory.
  */
 import type { Device } from '../device/device.js';
+import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
-
-type WgslType = 'f32' | 'i32' | 'u32';
 
 /** Binary expressions in terms of `a` and `b`; comparisons yield `bool`, stored as u32. */
 export const BINARY_EXPR = {

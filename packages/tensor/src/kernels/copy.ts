@@ -4,11 +4,10 @@
  * layout change as an index map through strides.
  */
 import type { Device } from '../device/device.js';
+import type { WgslType } from '../dtype.js';
 import { collapseDims } from './binary.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
-
-type WgslType = 'f32' | 'i32' | 'u32';
 
 /**
  * `out[i] = src[offset + Σ idx_d · stride_d]` where `idx` is the multi-index of `i` in the

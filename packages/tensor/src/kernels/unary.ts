@@ -3,10 +3,9 @@
  * of the input type. Also used for casts (different input and output types).
  */
 import type { Device } from '../device/device.js';
+import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
-
-type WgslType = 'f32' | 'i32' | 'u32';
 
 /** The expressions of the unary ops, in terms of `a` (the element) and `s` (the scalar). */
 export const UNARY_EXPR = {
