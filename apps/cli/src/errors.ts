@@ -5,7 +5,11 @@
  * runtime failure and exits with 1.
  */
 
-/** Base class of the errors that mean "the user asked for something we cannot do". */
+/**
+ * Base class of the errors that mean "the user asked for something we cannot do".
+ *
+ * @group Errors
+ */
 export class CliError extends Error {
   /** Process exit code. */
   readonly exitCode: number;
@@ -20,7 +24,11 @@ export class CliError extends Error {
   }
 }
 
-/** Bad command line: unknown command or flag, missing or malformed argument. Exit 2. */
+/**
+ * Bad command line: unknown command or flag, missing or malformed argument. Exit 2.
+ *
+ * @group Errors
+ */
 export class UsageError extends CliError {
   /** The command whose usage applies, for the `trm <cmd> --help` hint. */
   readonly command: string | undefined;
@@ -32,7 +40,11 @@ export class UsageError extends CliError {
   }
 }
 
-/** Invalid configuration: unknown key, wrong type, bad override, missing preset. Exit 2. */
+/**
+ * Invalid configuration: unknown key, wrong type, bad override, missing preset. Exit 2.
+ *
+ * @group Errors
+ */
 export class ConfigError extends CliError {
   /** Dotted key the error is about, when there is one. */
   readonly key: string | undefined;
@@ -44,7 +56,11 @@ export class ConfigError extends CliError {
   }
 }
 
-/** Missing or malformed input file or directory. Exit 2. */
+/**
+ * Missing or malformed input file or directory. Exit 2.
+ *
+ * @group Errors
+ */
 export class InputError extends CliError {
   readonly file: string | undefined;
 

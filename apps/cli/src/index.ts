@@ -6,11 +6,11 @@
  */
 
 export { type ParsedArgs, parseCommandArgs } from './cli/args.js';
+export { exitCodeFor } from './cli/exit-code.js';
 export { renderCommandHelp, renderGroupHelp, renderMainHelp } from './cli/help.js';
 export {
   cliVersion,
   defaultHandlers,
-  exitCodeFor,
   type HandlerLoader,
   type RunCliOptions,
   runCli,

@@ -1,5 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatasetError, HubError, NpyError, SourceDataError } from '@trm/datasets';
+import { CheckpointFormatError, CheckpointSecurityError } from '@trm/model';
+import { StateDictError } from '@trm/nn';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -251,12 +254,20 @@ describe('runCli', () => {
     expect(exitCodeFor(new UsageError('x'))).toBe(2);
     expect(exitCodeFor(new ConfigError('x'))).toBe(2);
     expect(exitCodeFor(new InputError('x'))).toBe(2);
-    const dsErr = new Error('bad row');
-    dsErr.name = 'SourceDataError';
-    expect(exitCodeFor(dsErr)).toBe(2);
-    const hub = new Error('HTTP 500');
-    hub.name = 'HubError';
-    expect(exitCodeFor(hub)).toBe(1);
+    expect(exitCodeFor(new SourceDataError('bad row', { file: 'a.csv', row: 3 }))).toBe(2);
+    expect(exitCodeFor(new NpyError('bad header'))).toBe(2);
+    expect(exitCodeFor(new CheckpointSecurityError('a.pt', 'os.system'))).toBe(2);
+    expect(exitCodeFor(new CheckpointFormatError('a.pt', 'truncated'))).toBe(2);
+    expect(exitCodeFor(new StateDictError('shapes', [], [], ['x']))).toBe(2);
+    expect(exitCodeFor(new HubError('HTTP 500', { status: 500 }))).toBe(1);
+    expect(exitCodeFor(new HubError('no answer'))).toBe(1);
+    expect(exitCodeFor(new HubError('not found', { status: 404 }))).toBe(2);
+    // A full disk is the machine's problem even when a dataset writer reports it.
+    const full = Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+    expect(exitCodeFor(new DatasetError('disk full while writing a.npy', { cause: full }))).toBe(1);
+    // Errors that crossed a worker boundary keep only their name.
+    expect(exitCodeFor(Object.assign(new Error('x'), { name: 'CheckpointError' }))).toBe(2);
+    expect(exitCodeFor(new RangeError('Invalid typed array length'))).toBe(1);
     expect(exitCodeFor(new Error('x'))).toBe(1);
   });
 
@@ -296,7 +307,7 @@ describe('train frame', () => {
     const cwd = tempDir();
     const r = await trm(['train', '--preset', 'sudoku-att'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Dataset data/sudoku-extreme-1k-aug-1000 not found');
+    expect(r.stderr).toContain('data_paths: dataset data/sudoku-extreme-1k-aug-1000 not found');
     expect(r.stderr).toContain(
       'trm build-dataset sudoku --output-dir data/sudoku-extreme-1k-aug-1000 --subsample-size 1000 --num-aug 1000',
     );
@@ -361,7 +372,7 @@ describe('eval frame', () => {
     const cwd = tempDir();
     const r = await trm(['eval', '--checkpoint', 'missing.pt', '--dataset', 'data/x'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Checkpoint missing.pt not found');
+    expect(r.stderr).toContain('--checkpoint missing.pt not found');
     const r2 = await trm(
       [
         'eval',
@@ -373,7 +384,8 @@ describe('eval frame', () => {
       { cwd },
     );
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toContain('Dataset data/x not found');
+    expect(r2.stderr).toContain('--dataset ');
+    expect(r2.stderr).toContain('data/x does not exist');
   });
 
   it('hands parsed options to the runner', async () => {
@@ -408,12 +420,14 @@ describe('eval frame', () => {
       checkpoint: join(cwd, 'ckpt.pt'),
       checkpointIsHub: false,
       dataset: join(cwd, 'ds'),
-      outdir: undefined,
+      outdir: join(cwd, 'eval_ckpt'),
+      overwrite: false,
       evalSaveOutputs: ['inputs', 'labels', 'puzzle_identifiers', 'preds'],
       globalBatchSize: 8,
       applyEma: false,
       emaShadow: undefined,
       oneBatch: true,
+      json: false,
       configDir: undefined,
       preset: undefined,
       overrides: ['arch.halt_max_steps=4'],

@@ -63,6 +63,7 @@ describe('reference defaults (spec §1)', () => {
       project_name: null,
       run_name: null,
       eval_save_outputs: [],
+      logger: null,
     };
     const { arch, ...rest } = config;
     expect(rest).toEqual(expected);

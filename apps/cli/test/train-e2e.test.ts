@@ -82,7 +82,14 @@ describe('trm train → checkpoint → --resume → trm eval', () => {
     ]) {
       expect(files, f).toContain(f);
     }
-    expect(readdirSync(join(straight.runDir, 'charts'))).toContain('train_loss.svg');
+    expect(readdirSync(join(straight.runDir, 'charts'))).toEqual(
+      expect.arrayContaining([
+        'train_lm_loss.svg',
+        'train_accuracy.svg',
+        'lr.svg',
+        'eval_accuracy.svg',
+      ]),
+    );
     const lines = readFileSync(join(straight.runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')

@@ -8,12 +8,23 @@ const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarFile)
   ? JSON.parse(readFileSync(apiSidebarFile, 'utf8'))
   : [];
 
+// The source repository, from the root package.json (`repository`), when it names one.
+const rootPackage = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8'),
+) as { repository?: string | { url?: string } };
+const repositoryUrl = (
+  typeof rootPackage.repository === 'string' ? rootPackage.repository : rootPackage.repository?.url
+)
+  ?.replace(/^git\+/, '')
+  .replace(/\.git$/, '');
+
 const guide: DefaultTheme.SidebarItem[] = [
   {
     text: 'Introduction',
     items: [
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'How TRM works', link: '/guide/how-trm-works' },
+      { text: 'Coming from the Python reference', link: '/guide/from-python' },
       { text: 'Architecture', link: '/architecture' },
     ],
   },
@@ -24,6 +35,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Training', link: '/guide/training' },
       { text: 'Evaluating checkpoints', link: '/guide/evaluation' },
       { text: 'Several GPUs', link: '/guide/multi-device' },
+      { text: 'Errors, exit codes and outputs', link: '/guide/errors-and-outputs' },
       { text: '@trm/datasets in your project', link: '/guide/datasets-standalone' },
     ],
   },
@@ -77,6 +89,7 @@ export default defineConfig({
       '/': guide,
     },
     outline: { level: [2, 3] },
+    ...(repositoryUrl ? { socialLinks: [{ icon: 'github', link: repositoryUrl }] } : {}),
     // MiniSearch index built into the site: works offline, no external service.
     search: { provider: 'local', options: { detailedView: true } },
     footer: {

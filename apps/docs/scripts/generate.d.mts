@@ -5,6 +5,12 @@ export interface DocPackage {
   slug: string;
 }
 export const PACKAGES: DocPackage[];
+/** How the site spells a `trm` command (`pnpm trm`). */
+export const TRM: string;
+/** A `trm …` command of the CLI's metadata in the site's spelling. */
+export function shown(command: string): string;
+/** Text whose `trm …` code spans are respelled in the site's spelling. */
+export function shownInText(text: string): string;
 export function cell(text: unknown): string;
 export function flow(value: unknown): string;
 export function anchorOf(name: string): string;

@@ -1,6 +1,8 @@
 /**
  * Base class of every error this package throws. Messages always name the file, row or
  * puzzle at fault so that a user can find the bad input without a debugger.
+ *
+ * @group Errors
  */
 export class DatasetError extends Error {
   /** The file the error is about, when there is one. */
@@ -13,7 +15,11 @@ export class DatasetError extends Error {
   }
 }
 
-/** A `.npy` file is malformed, truncated or uses an unsupported dtype or layout. */
+/**
+ * A `.npy` file is malformed, truncated or uses an unsupported dtype or layout.
+ *
+ * @group Errors
+ */
 export class NpyError extends DatasetError {
   constructor(message: string, options?: { file?: string; cause?: unknown }) {
     super(message, options);
@@ -21,7 +27,11 @@ export class NpyError extends DatasetError {
   }
 }
 
-/** A source row (CSV) or puzzle (ARC JSON) is invalid. */
+/**
+ * A source row (CSV) or puzzle (ARC JSON) is invalid.
+ *
+ * @group Errors
+ */
 export class SourceDataError extends DatasetError {
   /** 1-based line number in the CSV (header is line 1), when the source is a CSV. */
   readonly row: number | undefined;
@@ -39,7 +49,11 @@ export class SourceDataError extends DatasetError {
   }
 }
 
-/** `validateDataset` found one or more violated invariants; all of them are listed. */
+/**
+ * `validateDataset` found one or more violated invariants; all of them are listed.
+ *
+ * @group Errors
+ */
 export class DatasetValidationError extends DatasetError {
   readonly violations: readonly string[];
 
@@ -53,7 +67,11 @@ export class DatasetValidationError extends DatasetError {
   }
 }
 
-/** Downloading from the Hugging Face hub failed. */
+/**
+ * Downloading from the Hugging Face hub failed.
+ *
+ * @group Errors
+ */
 export class HubError extends DatasetError {
   readonly status: number | undefined;
 

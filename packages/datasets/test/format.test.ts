@@ -2,7 +2,7 @@ import { cpSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSudokuDataset } from '../src/builders/sudoku.js';
-import { DatasetError, DatasetValidationError } from '../src/errors.js';
+import { DatasetError, DatasetValidationError, SourceDataError } from '../src/errors.js';
 import { readArcPuzzles, readTestPuzzles, writeTestPuzzles } from '../src/format/arc-json.js';
 import { readIdentifiers, writeIdentifiers } from '../src/format/identifiers.js';
 import { readMetadata, writeMetadata } from '../src/format/metadata.js';
@@ -38,7 +38,7 @@ describe('dataset.json / identifiers.json / test_puzzles.json', () => {
       /meta.json: invalid dataset.json: 'seq_len' must be a non-negative integer.*'ignore_label_id'.*'sets'/,
     );
     writeFileSync(out, '{not json');
-    expect(() => readMetadata(out)).toThrow(/meta.json: invalid JSON/);
+    expect(() => readMetadata(out)).toThrow(/meta.json: dataset.json is not valid JSON/);
     expect(() => writeMetadata(out, { ...m, pad_id: 99 })).toThrow(
       /pad_id 99 is outside vocab_size/,
     );
@@ -55,11 +55,96 @@ describe('dataset.json / identifiers.json / test_puzzles.json', () => {
     };
     writeTestPuzzles(tp, puzzles);
     expect(readTestPuzzles(tp)).toEqual(puzzles);
-    writeFileSync(tp, JSON.stringify({ x1: { train: [], test: [{ input: [[3]] }] } }));
+    const demo = [{ input: [[1]], output: [[2]] }];
+    writeFileSync(tp, JSON.stringify({ x1: { train: demo, test: [{ input: [[3]] }] } }));
     expect(() => readTestPuzzles(tp)).toThrow(
       /puzzle x1 test\[0\]\.output: grid must be a non-empty list/,
     );
     expect(Object.keys(readArcPuzzles(tp))).toEqual(['x1']);
+    writeFileSync(tp, JSON.stringify({ x1: { train: [], test: [{ input: [[3]] }] } }));
+    expect(() => readArcPuzzles(tp)).toThrow(/puzzle x1 has an empty 'train' list/);
+  });
+
+  it.each([
+    ['malformed JSON', '{"p1": {"train": [', /arc\.json: ARC JSON file is not valid JSON/],
+    ['a list of puzzles', '[]', /arc\.json: expected an object of puzzles keyed by name/],
+    [
+      'a puzzle without train',
+      '{"p1": {"test": [{"input": [[1]]}]}}',
+      /arc\.json: puzzle p1 has no 'train' list/,
+    ],
+    [
+      'a puzzle without test',
+      `{"p1": {"train": ${JSON.stringify([{ input: [[1]], output: [[1]] }])}}}`,
+      /puzzle p1 has no 'test' list/,
+    ],
+    [
+      'an empty test list',
+      `{"p1": {"train": ${JSON.stringify([{ input: [[1]], output: [[1]] }])}, "test": []}}`,
+      /puzzle p1 has an empty 'test' list/,
+    ],
+    [
+      'a pair that is no object',
+      '{"p1": {"train": [7], "test": [7]}}',
+      /puzzle p1 train\[0\] is not an object/,
+    ],
+    [
+      'a ragged grid',
+      '{"p1": {"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]]}]}}',
+      /puzzle p1 train\[0\]\.input: row 1 has a different length than row 0/,
+    ],
+    [
+      'a colour of 10',
+      '{"p1": {"train": [{"input": [[10]], "output": [[1]]}], "test": [{"input": [[1]]}]}}',
+      /cell \(0, 0\) is 10, not a colour 0\.\.9/,
+    ],
+    [
+      'a colour of 1.5',
+      '{"p1": {"train": [{"input": [[1.5]], "output": [[1]]}], "test": [{"input": [[1]]}]}}',
+      /cell \(0, 0\) is 1\.5, not a colour/,
+    ],
+    [
+      'a 31-column grid',
+      `{"p1": {"train": [{"input": [${JSON.stringify(Array(31).fill(0))}], "output": [[1]]}], "test": [{"input": [[1]]}]}}`,
+      /grid has 31 columns \(max 30\)/,
+    ],
+  ])('refuses ARC JSON with %s as a SourceDataError naming the file', (_, text, message) => {
+    const p = join(dir, 'arc.json');
+    writeFileSync(p, text);
+    let err: unknown;
+    try {
+      readArcPuzzles(p);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SourceDataError);
+    expect((err as Error).message).toContain(p);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it.each([
+    ['malformed JSON', '["<blank>", ', /ids\.json: identifiers\.json is not valid JSON/],
+    [
+      'an object',
+      '{"0": "<blank>"}',
+      /ids\.json: identifiers\.json must be a JSON list of strings/,
+    ],
+    [
+      'a number among the names',
+      '["<blank>", 3]',
+      /ids\.json: identifiers\.json entry 1 is not a string/,
+    ],
+    ['no blank first', '["a"]', /entry 0 must be '<blank>'/],
+    [
+      'a megabyte-long name',
+      JSON.stringify(['<blank>', 'x'.repeat(1 << 20)]),
+      /entry 1 is 1,048,576 characters long/,
+    ],
+  ])('refuses an identifiers.json with %s, naming the file', (_, text, message) => {
+    const p = join(dir, 'ids.json');
+    writeFileSync(p, text);
+    expect(() => readIdentifiers(p)).toThrow(DatasetError);
+    expect(() => readIdentifiers(p)).toThrow(message);
   });
 });
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../src/errors.js';
@@ -277,5 +277,185 @@ describe('merging and compatibility', () => {
           globalBatchSize: 8,
         }),
     ).toThrow(/nope\/train\/dataset.json: cannot read/);
+  });
+});
+
+describe('loading checks every invariant it relies on', () => {
+  /** A copy of the synthetic dataset with one array of the train split rewritten. */
+  function broken(
+    field: string,
+    edit: (a: number[]) => number[],
+    as: 'i4' | 'i8' | 'f4' | 'u1' = 'i4',
+  ): PuzzleDataset {
+    const root = join(tempDir(), 'ds');
+    cpSync(synth, root, { recursive: true });
+    const file = join(root, 'train', `all__${field}.npy`);
+    const arr = readNpy(file);
+    const data = edit(Array.from(arr.data as ArrayLike<number>, Number));
+    const typed =
+      as === 'i8'
+        ? BigInt64Array.from(data, (x) => BigInt(x))
+        : as === 'f4'
+          ? Float32Array.from(data)
+          : as === 'u1'
+            ? Uint8Array.from(data)
+            : Int32Array.from(data);
+    const shape = data.length === arr.data.length ? arr.shape : [data.length];
+    writeNpy(file, typed, shape);
+    return new PuzzleDataset({ datasetPaths: [root], split: 'train', globalBatchSize: 4 });
+  }
+  const at = (i: number, v: number) => (a: number[]) => a.map((x, j) => (j === i ? v : x));
+
+  it.each([
+    [
+      'inputs',
+      at(7, 101),
+      /all__inputs\.npy: row 2, position 1: token 101 is outside the vocabulary 0\.\.100/,
+    ],
+    ['inputs', at(0, -3), /row 0, position 0: token -3/],
+    [
+      'labels',
+      at(4, 500),
+      /all__labels\.npy: row 1, position 1: label 500 .* is not ignore_label_id 0/,
+    ],
+    [
+      'puzzle_identifiers',
+      at(3, -1),
+      /all__puzzle_identifiers\.npy: puzzle 3: identifier -1 is outside/,
+    ],
+    [
+      'puzzle_identifiers',
+      at(3, 5000),
+      /identifier 5000 is outside 0\.\.\d+ \(num_puzzle_identifiers/,
+    ],
+    ['puzzle_indices', at(0, 1), /all__puzzle_indices\.npy: entry 0 is 1, not 0/],
+    ['puzzle_indices', at(3, 0), /entry 4 is \d+ after 0|entry 3 is 0 after \d+/],
+    [
+      'puzzle_indices',
+      (a: number[]) => a.map((x, j) => (j === a.length - 1 ? x + 5 : x)),
+      /the last entry is \d+, but there are \d+ examples/,
+    ],
+    [
+      'group_indices',
+      at(2, 1),
+      /all__group_indices\.npy: entry \d+ is \d+ after \d+: the offsets must increase \(no empty group\)/,
+    ],
+    [
+      'group_indices',
+      (a: number[]) => a.slice(0, -1),
+      /the last entry is \d+, but there are \d+ puzzles/,
+    ],
+  ] as const)('refuses a bad %s', (field, edit, message) => {
+    const ds = broken(field, edit as (a: number[]) => number[]);
+    expect(() => ds.preload()).toThrow(DatasetError);
+    expect(() => ds.preload()).toThrow(message);
+    expect(() => ds.preload()).toThrow(/rebuild the dataset with trm build-dataset/);
+  });
+
+  it('refuses int64 values that overflow int32 and float token arrays', () => {
+    expect(() => broken('inputs', at(1, 2 ** 40), 'i8').preload()).toThrow(
+      /all__inputs\.npy: element 1 is 1099511627776, which does not fit a 32-bit integer/,
+    );
+    expect(() => broken('labels', (a) => a, 'f4').preload()).toThrow(
+      /all__labels\.npy: has dtype f4 \(floating point\)/,
+    );
+  });
+
+  it('refuses token arrays whose shape disagrees with seq_len, naming dataset.json', () => {
+    const ds = broken('inputs', (a) => a.slice(0, a.length - 1));
+    expect(() => ds.preload()).toThrow(
+      /does not match \[N, seq_len\] with the seq_len 3 of dataset\.json/,
+    );
+  });
+
+  it('refuses an identifiers.json that disagrees with num_puzzle_identifiers', () => {
+    const root = join(tempDir(), 'ds');
+    cpSync(synth, root, { recursive: true });
+    writeFileSync(join(root, 'identifiers.json'), '["<blank>"]');
+    const ds = new PuzzleDataset({ datasetPaths: [root], split: 'test', globalBatchSize: 4 });
+    expect(() => ds.preload()).toThrow(
+      /identifiers\.json: has 1 names but .*num_puzzle_identifiers \d+/,
+    );
+  });
+
+  it('refuses dataset.json sizes no dataset has before anything is allocated', () => {
+    const root = join(tempDir(), 'ds');
+    cpSync(synth, root, { recursive: true });
+    const file = join(root, 'train', 'dataset.json');
+    const meta = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...meta, seq_len: 1e8 }));
+    expect(
+      () => new PuzzleDataset({ datasetPaths: [root], split: 'train', globalBatchSize: 4 }),
+    ).toThrow(
+      /dataset\.json: invalid dataset\.json: 'seq_len' is 100000000, outside 1\.\.1,048,576/,
+    );
+  });
+
+  it('checks byte token arrays (what the builders write) to the last element', () => {
+    const last = (v: number) => (a: number[]) => a.map((x, j) => (j === a.length - 1 ? v : x));
+    expect(() => broken('inputs', (a) => a, 'u1').preload()).not.toThrow();
+    expect(() => broken('inputs', at(5, 200), 'u1').preload()).toThrow(
+      /all__inputs\.npy: row 1, position 2: token 200 is outside the vocabulary 0\.\.100/,
+    );
+    expect(() => broken('labels', last(101), 'u1').preload()).toThrow(
+      /all__labels\.npy: row \d+, position 2: label 101 is outside/,
+    );
+  });
+
+  it('refuses dataset.json totals that do not describe the arrays', () => {
+    for (const [field, value, message] of [
+      ['total_groups', 41, /total_groups is 41, but the index arrays hold 40 groups/],
+      ['total_puzzles', 7, /total_puzzles is 7, but the index arrays hold \d+ puzzles/],
+    ] as const) {
+      const root = join(tempDir(), 'ds');
+      cpSync(synth, root, { recursive: true });
+      const file = join(root, 'test', 'dataset.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), [field]: value }),
+      );
+      const ds = new PuzzleDataset({ datasetPaths: [root], split: 'test', globalBatchSize: 4 });
+      expect(() => ds.preload()).toThrow(message);
+      expect(() => ds.preload()).toThrow(/test\/dataset\.json: /);
+    }
+  });
+
+  it('refuses splits that disagree on what sizes the model', () => {
+    const root = join(tempDir(), 'ds');
+    cpSync(synth, root, { recursive: true });
+    const file = join(root, 'test', 'dataset.json');
+    const meta = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...meta, num_puzzle_identifiers: 2000 }));
+    const train = new PuzzleDataset({ datasetPaths: [root], split: 'train', globalBatchSize: 4 });
+    expect(() => train.preload()).toThrow(
+      /train\/dataset\.json: num_puzzle_identifiers is \d+ but \S+test\/dataset\.json has 2000; both splits/,
+    );
+  });
+
+  it('refuses an empty offsets array', () => {
+    expect(() => broken('group_indices', () => []).preload()).toThrow(
+      /all__group_indices\.npy: is empty, but it needs at least its leading 0/,
+    );
+  });
+
+  it('refuses dataset.json values no dataset has, naming each field', () => {
+    const root = join(tempDir(), 'ds');
+    cpSync(synth, root, { recursive: true });
+    const file = join(root, 'train', 'dataset.json');
+    const meta = JSON.parse(readFileSync(file, 'utf8'));
+    const open = () =>
+      new PuzzleDataset({ datasetPaths: [root], split: 'train', globalBatchSize: 4 });
+    for (const [patch, message] of [
+      [{ vocab_size: 1e6 }, /'vocab_size' is 1000000, outside 1\.\.65,536/],
+      [{ ignore_label_id: 2 ** 40 }, /'ignore_label_id' must be a 32-bit integer or null/],
+      [{ sets: ['../../elsewhere'] }, /'sets' entry "\.\.\/\.\.\/elsewhere" is not a plain name/],
+      [{ sets: ['all', 'all'] }, /'sets' lists a name twice/],
+      [{ num_puzzle_identifiers: 0 }, /'num_puzzle_identifiers' is 0, outside 1\.\./],
+    ] as const) {
+      writeFileSync(file, JSON.stringify({ ...meta, ...patch }));
+      expect(open).toThrow(DatasetError);
+      expect(open).toThrow(message);
+      expect(open).toThrow(/Rebuild the dataset with trm build-dataset/);
+    }
   });
 });

@@ -77,4 +77,41 @@ describe('buildMazeDataset', () => {
     );
     expect(existsSync(join(dir, 'o'))).toBe(false);
   });
+
+  it('refuses a maze without exactly one start and one goal, naming the line', async () => {
+    const bad = join(dir, 'sg');
+    const [row] = [...generateMazes(1, 3, { size: 5 })];
+    const q = row!.question;
+    const cases: [string, RegExp][] = [
+      [q.replace('S', ' '), /train\.csv:2: question has no start S; a maze has exactly one/],
+      [q.replace('G', ' '), /train\.csv:2: question has no goal G; a maze has exactly one/],
+      [q.replace(' ', 'S'), /train\.csv:2: question has 2 start Ss; a maze has exactly one/],
+      [q.replace(' ', 'G'), /train\.csv:2: question has 2 goal Gs; a maze has exactly one/],
+    ];
+    for (const [question, message] of cases) {
+      writePuzzleCsvSplits(bad, [{ ...row!, question }], [row!]);
+      await expect(buildMazeDataset({ source: bad, outputDir: join(dir, 'o') })).rejects.toThrow(
+        message,
+      );
+    }
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
+  it('finds the start and goal anywhere in a maze larger than 32×32', async () => {
+    const big = join(dir, 'big');
+    // The builder does not solve mazes, so an open 40×40 field with S and G last will do.
+    const question = `${' '.repeat(1598)}GS`;
+    const mazes = [{ source: 'big', question, answer: question, rating: 1 }];
+    writePuzzleCsvSplits(big, mazes, mazes);
+    const res = await buildMazeDataset({ source: big, outputDir: join(dir, 'big-out') });
+    expect(res.train.examples).toBe(1);
+  });
+
+  it('refuses a CSV holding only its header', async () => {
+    const bad = join(dir, 'empty');
+    writePuzzleCsvSplits(bad, [], generateMazes(1, 1, { size: 5 }));
+    await expect(buildMazeDataset({ source: bad, outputDir: join(dir, 'o') })).rejects.toThrow(
+      /no mazes in \S*empty\/train\.csv \(it holds only the header\)/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NpyError } from '../src/errors.js';
@@ -104,9 +105,95 @@ describe('bad .npy input', () => {
     const p = join(dir, 'x.npy');
     writeFileSync(p, 'hello world, not numpy');
     expect(() => readNpy(p)).toThrow(/bad magic/);
-    expect(() => readNpy(join(dir, 'missing.npy'))).toThrow(/missing.npy: cannot open/);
+    expect(() => readNpy(join(dir, 'missing.npy'))).toThrow(/missing\.npy: no such file/);
+    // A directory or a named pipe (which would block a reader forever) is refused by name.
+    mkdirSync(join(dir, 'd.npy'));
+    expect(() => readNpy(join(dir, 'd.npy'))).toThrow(/d\.npy: is a directory, not a \.npy file/);
+    execFileSync('mkfifo', [join(dir, 'p.npy')]);
+    expect(() => readNpy(join(dir, 'p.npy'))).toThrow(/p\.npy: is a named pipe/);
+  });
+
+  it('never allocates what a corrupt header length asks for', () => {
+    // Format 2.0 with a 4 GiB header length in a 64-byte file.
+    const p = join(dir, 'long-header.npy');
+    const b = Buffer.alloc(64, 0x20);
+    Buffer.from('\x93NUMPY', 'latin1').copy(b);
+    b[6] = 2;
+    b[7] = 0;
+    b.writeUInt32LE(0xffffffff, 8);
+    writeFileSync(p, b);
+    expect(() => readNpy(p)).toThrow(NpyError);
+    expect(() => readNpy(p)).toThrow(
+      /long-header\.npy: header length 4294967295 is larger than any \.npy header/,
+    );
+    // A plausible length that the file does not hold.
+    b.writeUInt32LE(60_000, 8);
+    writeFileSync(p, b);
+    expect(() => readNpy(p)).toThrow(/long-header\.npy: header is truncated/);
+    const huge = join(dir, 'huge-shape.npy');
+    writeFileSync(
+      huge,
+      npyBytes(`'descr': '|u1', 'fortran_order': False, 'shape': (1000000000000, 16), `, 16),
+    );
+    expect(() => readNpy(huge)).toThrow(/huge-shape\.npy: truncated \.npy file/);
+    expect(() => readNpy(huge)).toThrow(/needs 16000000000000 data bytes but only 16 are present/);
+  });
+
+  it.each([
+    [
+      'object dtype',
+      `'descr': '|O', 'fortran_order': False, 'shape': (2,), `,
+      /unsupported dtype descr '\|O'/,
+    ],
+    [
+      'structured dtype',
+      `'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (2,), `,
+      /header has no string 'descr'/,
+    ],
+    [
+      'big-endian int32',
+      `'descr': '>i4', 'fortran_order': False, 'shape': (2,), `,
+      /big-endian dtype '>i4' is not supported/,
+    ],
+    [
+      'Fortran order',
+      `'descr': '<i4', 'fortran_order': True, 'shape': (2, 1), `,
+      /Fortran-order arrays are not supported/,
+    ],
+    [
+      'negative dimension',
+      `'descr': '<i4', 'fortran_order': False, 'shape': (-2,), `,
+      /'shape' is not a tuple of non-negative integers/,
+    ],
+    ['header that is no dict', `'descr'`, /cannot parse header/],
+    [
+      'Python code in the header',
+      `'descr': __import__('os').system('true'), 'shape': (2,), `,
+      /cannot parse header/,
+    ],
+  ])('refuses a %s, naming the file', (_, dict, message) => {
+    const p = join(dir, 'odd.npy');
+    writeFileSync(p, npyBytes(dict, 64));
+    let err: unknown;
+    try {
+      readNpy(p);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NpyError);
+    expect((err as Error).message).toContain(p);
+    expect((err as Error).message).toMatch(message);
   });
 });
+
+/** A version-1.0 `.npy` file with header dict body `dict` and `dataBytes` zero bytes of data. */
+function npyBytes(dict: string, dataBytes: number): Buffer {
+  const text = `${`{${dict}}`.padEnd(117, ' ')}\n`;
+  const prefix = Buffer.from('\x93NUMPY\x01\x00', 'latin1');
+  const len = Buffer.alloc(2);
+  len.writeUInt16LE(text.length);
+  return Buffer.concat([prefix, len, Buffer.from(text, 'latin1'), Buffer.alloc(dataBytes)]);
+}
 
 describe('writing', () => {
   const dir = tempDir();

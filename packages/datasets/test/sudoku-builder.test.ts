@@ -186,10 +186,45 @@ describe('bad Sudoku CSV input', () => {
     ));
   it('names the row for the wrong number of fields', () =>
     expectRowError(`${source},${q},${a}\n`, /:2: expected 4 fields/));
+  it('names the row for a rating that is not a number', () =>
+    expectRowError(`${good}\n${source},${q},${a},hard\n`, /:3: rating 'hard' is not a number/));
+  it('says when the difficulty filter leaves no puzzle', async () => {
+    const src = join(dir, 'too-hard');
+    writePuzzleCsvSplits(src, [], []);
+    writeFileSync(join(src, 'train.csv'), `${header}${good}\n`);
+    writeFileSync(join(src, 'test.csv'), `${header}${good}\n`);
+    const rating = Number(good.split(',')[3]);
+    const err = await buildSudokuDataset({
+      source: src,
+      outputDir: join(dir, 'th'),
+      minDifficulty: rating + 1,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(SourceDataError);
+    expect(err.message).toMatch(
+      new RegExp(
+        `no puzzles in \\S*too-hard/train\\.csv with a rating of at least ${rating + 1} \\(of its 1\\)`,
+      ),
+    );
+    expect(existsSync(join(dir, 'th'))).toBe(false);
+  });
+  it('refuses a CSV with only its header (an empty dataset is no dataset)', async () => {
+    const src = join(dir, 'header-only');
+    writePuzzleCsvSplits(src, [], []);
+    writeFileSync(join(src, 'test.csv'), `${header}${good}\n`);
+    const err = await buildSudokuDataset({ source: src, outputDir: join(dir, 'ho') }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(SourceDataError);
+    expect(err.message).toMatch(
+      /no puzzles in \S*header-only\/train\.csv \(it holds only the header\)/,
+    );
+    expect(existsSync(join(dir, 'ho'))).toBe(false);
+  });
   it('accepts a UTF-8 byte-order mark before the header', async () => {
     const src = join(dir, 'bom');
     writePuzzleCsvSplits(src, [], []);
     writeFileSync(join(src, 'train.csv'), `\uFEFF${header}${good}\n`);
+    writeFileSync(join(src, 'test.csv'), `${header}${good}\n`);
     const res = await buildSudokuDataset({ source: src, outputDir: join(dir, 'bom-out') });
     expect(res.train.examples).toBe(1);
   });

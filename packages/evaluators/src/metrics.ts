@@ -171,7 +171,11 @@ export class MetricAccumulator {
     }
   }
 
-  /** Adds one batch's sums to `set`. Sums must be finite numbers. */
+  /**
+   * Adds one batch's sums to `set`. A NaN loss (a model whose activations overflowed) is
+   * carried into the result and reported as NaN rather than refused: the user should see it.
+   * Counts must be real numbers.
+   */
   add(set: string, sums: MetricSums): void {
     let state = this.#sets.get(set);
     if (!state) {
@@ -179,7 +183,7 @@ export class MetricAccumulator {
       this.#sets.set(set, state);
     }
     for (const [key, value] of Object.entries(sums)) {
-      if (typeof value !== 'number' || Number.isNaN(value)) {
+      if (typeof value !== 'number' || (Number.isNaN(value) && !key.endsWith('loss'))) {
         throw new TypeError(
           `MetricAccumulator.add: '${key}' of set '${set}' is not a number: ${value}`,
         );

@@ -123,6 +123,13 @@ describe('MetricAccumulator', () => {
     expect(() => acc.add('all', { count: Number.NaN })).toThrow(TypeError);
   });
 
+  it('reports a NaN loss plainly instead of failing', () => {
+    const acc = new MetricAccumulator({ globalBatchSize: 2 });
+    acc.add('all', { count: 2, accuracy: 1, lm_loss: Number.NaN });
+    expect(acc.result().all!.lm_loss).toBeNaN();
+    expect(acc.result().all!.accuracy).toBe(0.5);
+  });
+
   it('accumulates computeBatchMetrics output', () => {
     const acc = new MetricAccumulator({ globalBatchSize: 2 });
     const m = computeBatchMetrics({

@@ -52,7 +52,11 @@ export const TRM_DEFAULTS = {
   loss_type: 'stablemax_cross_entropy',
 } as const satisfies Partial<TrmConfig>;
 
-/** A configuration that failed validation; `problems` lists every one found. */
+/**
+ * A configuration that failed validation; `problems` lists every one found.
+ *
+ * @group Errors
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: readonly string[]) {
@@ -86,6 +90,7 @@ const MIN_ONE = new Set([
   'L_layers',
   'hidden_size',
   'num_heads',
+  'expansion',
   'halt_max_steps',
 ]);
 const ENUMS: Record<string, readonly string[]> = {

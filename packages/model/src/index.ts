@@ -78,8 +78,11 @@ export {
 // --- end Model -------------------------------------------------------------------------------
 export {
   type CheckpointMeta,
+  checkpointBudget,
   type LoadedModelCheckpoint,
   loadWeightsInto,
+  type ReadModelOptions,
+  readCheckpointMetadata,
   readModelCheckpoint,
   saveModelCheckpoint,
 } from './model-checkpoint.js';

@@ -1,13 +1,21 @@
 import type { StateEntry } from '@trm/nn';
+import { resourceError } from './checkpoint/errors.js';
 import {
+  CheckpointFormatError,
   type HostTensor,
   loadCheckpoint,
   normalizeStateDict,
   PUZZLE_EMB_KEY,
+  type ReadOptions,
   resizePuzzleEmbedding,
   saveSafetensors,
+  sniffCheckpointFormat,
   type TensorInput,
 } from './checkpoint/index.js';
+import { weightValues } from './checkpoint/model-weights.js';
+import { readSafetensorsHeader } from './checkpoint/safetensors.js';
+import { openFileSource } from './checkpoint/source.js';
+import { DEFAULT_MAX_BYTES } from './checkpoint/types.js';
 import type { TrmConfig } from './config.js';
 import type { TinyRecursiveModel } from './model/act.js';
 
@@ -20,7 +28,7 @@ export interface CheckpointMeta {
 }
 
 /**
- * Saves the model's state dict as safetensors with the reference's tensor names (spec §9),
+ * Saves the model's state dict as safetensors with the reference's tensor names,
  * atomically. `extra` tensors (optimiser state, EMA shadow, …) are stored beside the weights
  * under their own names; `weights` replaces the live values (e.g. the EMA shadow).
  */
@@ -64,64 +72,191 @@ export interface LoadedModelCheckpoint {
 
 const WEIGHT_PREFIX = 'model.';
 
+/** Options of {@link readModelCheckpoint}. */
+export interface ReadModelOptions
+  extends Pick<ReadOptions, 'maxBytes' | 'maxHeaderBytes' | 'maxTensorBytes' | 'verifyCrc'> {
+  /**
+   * Most bytes the checkpoint's tensors may occupy once read, checked before anything is
+   * decompressed or allocated. Default 2 GiB; pass {@link checkpointBudget} of the model being
+   * loaded so that a file that cannot be a checkpoint of it is refused cheaply.
+   */
+  maxTensorBytes?: number;
+  /**
+   * Largest safetensors JSON header or torch `data.pkl`, in bytes. Default 4 MiB: a model
+   * checkpoint's header takes a few kilobytes, and parsing a hostile header of tiny entries
+   * takes about 40 times its size in memory.
+   */
+  maxHeaderBytes?: number;
+  /** Accept weights holding NaN or ±Infinity (default: refused, naming the tensor). */
+  allowNonFinite?: boolean;
+}
+
+/** Header limit of model checkpoints (see {@link ReadModelOptions.maxHeaderBytes}). */
+const MODEL_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+
 /**
- * Reads our safetensors or a reference `torch.save` file (spec §8–9): strips `_orig_mod.` /
- * `module.` prefixes, converts bf16/f16 to f32, and keeps our metadata. Keys that do not start
- * with `model.` are returned as `extra`.
+ * A `maxTensorBytes` budget for reading a checkpoint of `model`: four times its state dict in
+ * f32 (room for a file that holds two copies, such as raw and EMA weights, each read beside
+ * its half-precision storage), plus 16 MiB for small extras. A file that needs more cannot be
+ * a checkpoint of that model, save one whose puzzle-embedding table (from another dataset) is
+ * much larger than the model's.
+ *
+ * @param model - the model the checkpoint is for, or the number of elements of its state
+ *   dict. Pass the model: `parameterCount()` leaves out buffers such as the puzzle-embedding
+ *   table, which can be most of a checkpoint.
+ * @throws RangeError when a count is not a non-negative integer.
  */
-export async function readModelCheckpoint(path: string): Promise<LoadedModelCheckpoint> {
-  const ckpt = await loadCheckpoint(path, { int64: 'int32' });
-  const tensors = normalizeStateDict(ckpt.tensors);
+export function checkpointBudget(
+  model: { stateDict(): ReadonlyMap<string, { readonly size: number }> } | number,
+): number {
+  let elements = 0;
+  if (typeof model === 'number') elements = model;
+  else for (const t of model.stateDict().values()) elements += t.size;
+  if (!Number.isSafeInteger(elements) || elements < 0) {
+    throw new RangeError(
+      `checkpointBudget: the element count must be a non-negative integer, got ${elements}`,
+    );
+  }
+  return 4 * 4 * elements + 16 * 1024 * 1024;
+}
+
+/**
+ * Reads our safetensors or a reference `torch.save` file: strips `_orig_mod.` / `module.`
+ * prefixes, converts bf16/f16/f64 weights to f32, and keeps our metadata. Keys that do not
+ * start with `model.` are returned as `extra`.
+ *
+ * @throws CheckpointError (naming the file, and the tensor where there is one) for anything a
+ *   model cannot load: a path that is not a readable file, a corrupt, truncated or hostile file,
+ *   tensors needing more than `maxTensorBytes`, a weight that is not a float tensor, weights
+ *   holding NaN or infinities, metadata that is not valid JSON.
+ */
+export async function readModelCheckpoint(
+  path: string,
+  options: ReadModelOptions = {},
+): Promise<LoadedModelCheckpoint> {
+  const { allowNonFinite = false, ...limits } = options;
+  const ckpt = await loadCheckpoint(path, {
+    maxHeaderBytes: MODEL_MAX_HEADER_BYTES,
+    ...definedOnly(limits),
+  });
+  // Metadata first: a file whose header is broken is reported as such, not by its tensors.
+  const parse = (key: string) => parseMetadataJson(path, ckpt.metadata, key);
+  const config = parse('config') as TrmConfig | undefined;
+  const training = parse('training');
   const weights = new Map<string, StateEntry>();
   const extra = new Map<string, HostTensor>();
-  for (const [name, t] of tensors) {
-    if (name.startsWith(WEIGHT_PREFIX)) {
-      if (!(t.data instanceof Float32Array || t.data instanceof Int32Array)) {
-        throw new Error(`${path}: weight "${name}" has dtype ${t.dtype}; expected a float tensor`);
-      }
-      weights.set(name, { shape: t.shape, data: t.data });
-    } else {
-      extra.set(name, t);
+  try {
+    for (const [name, t] of normalizeStateDict(ckpt.tensors, path)) {
+      if (!name.startsWith(WEIGHT_PREFIX)) extra.set(name, t);
+      else weights.set(name, { shape: t.shape, data: weightValues(path, name, t, allowNonFinite) });
     }
+  } catch (err) {
+    throw resourceError(path, err);
   }
-  const parse = (key: string) => (ckpt.metadata[key] ? JSON.parse(ckpt.metadata[key]!) : undefined);
   return {
     format: ckpt.format,
     weights,
     extra,
-    config: parse('config'),
-    training: parse('training'),
+    ...(config ? { config } : {}),
+    ...(training ? { training } : {}),
   };
+}
+
+/** `options` without its undefined entries, so they do not override defaults when spread. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}
+
+/** One JSON object of a checkpoint's string metadata (undefined when absent). */
+function parseMetadataJson(
+  path: string,
+  metadata: Record<string, string>,
+  key: string,
+): Record<string, unknown> | undefined {
+  const text = metadata[key];
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CheckpointFormatError(
+      path,
+      `the "${key}" metadata is not valid JSON (${(err as Error).message})`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CheckpointFormatError(path, `the "${key}" metadata is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * A checkpoint's format and our metadata (architecture, training progress), read without its
+ * tensors: for a safetensors file only the header, for a `torch.save` file nothing but the
+ * first bytes. Lets a caller build the model, and so know the memory a checkpoint may need,
+ * before reading it. Any file that is not safetensors is reported as `torch`: whether it
+ * really is one is for {@link readModelCheckpoint} to say.
+ *
+ * @throws CheckpointError naming the file when it is not a readable regular file, or its
+ *   safetensors header or `config` / `training` metadata is broken.
+ */
+export async function readCheckpointMetadata(
+  path: string,
+  options: Pick<ReadOptions, 'maxBytes' | 'maxHeaderBytes'> = {},
+): Promise<Pick<LoadedModelCheckpoint, 'format' | 'config' | 'training'>> {
+  const src = await openFileSource(path, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  try {
+    const format = sniffCheckpointFormat(await src.read(0, Math.min(9, src.size)));
+    if (format !== 'safetensors') return { format: 'torch' };
+    const { metadata } = await readSafetensorsHeader(
+      src,
+      options.maxHeaderBytes ?? MODEL_MAX_HEADER_BYTES,
+    );
+    const config = parseMetadataJson(path, metadata, 'config') as TrmConfig | undefined;
+    const training = parseMetadataJson(path, metadata, 'training');
+    return {
+      format: 'safetensors',
+      ...(config ? { config } : {}),
+      ...(training ? { training } : {}),
+    };
+  } finally {
+    await src.close();
+  }
 }
 
 /**
  * Loads checkpoint weights into a model. The puzzle-embedding table follows the reference's
- * rule: if its shape differs from the model's (another dataset), it becomes the mean row
- * broadcast to the model's shape. Every other mismatch is an error naming the keys.
+ * rule: if its shape differs from the model's (another dataset) but its rows have the model's
+ * width, it becomes the mean row broadcast to the model's shape. Every other mismatch, that
+ * table included, is a `StateDictError` naming the keys.
  */
 export function loadWeightsInto(
   model: TinyRecursiveModel,
   weights: ReadonlyMap<string, StateEntry>,
 ): void {
   const own = model.stateDict().get(PUZZLE_EMB_KEY);
+  const table = weights.get(PUZZLE_EMB_KEY);
   let entries = weights;
-  if (own && weights.has(PUZZLE_EMB_KEY)) {
+  if (own && table && table.data instanceof Float32Array && hasMeanRow(table, own.shape)) {
     const asHost = new Map<string, HostTensor>([
-      [
-        PUZZLE_EMB_KEY,
-        {
-          dtype: 'F32',
-          shape: [...weights.get(PUZZLE_EMB_KEY)!.shape],
-          data: weights.get(PUZZLE_EMB_KEY)!.data,
-        },
-      ],
+      [PUZZLE_EMB_KEY, { dtype: 'F32', shape: [...table.shape], data: table.data }],
     ]);
     const resized = resizePuzzleEmbedding(asHost, [...own.shape]).get(PUZZLE_EMB_KEY)!;
-    entries = new Map(weights);
-    (entries as Map<string, StateEntry>).set(PUZZLE_EMB_KEY, {
-      shape: resized.shape,
-      data: resized.data as Float32Array,
-    });
+    entries = new Map([
+      ...weights,
+      [PUZZLE_EMB_KEY, { shape: resized.shape, data: resized.data as Float32Array }],
+    ]);
   }
   model.loadStateDict(entries);
+}
+
+/** Whether `table` is a non-empty 2-D table whose mean row broadcasts to `shape`. */
+function hasMeanRow(table: StateEntry, shape: readonly number[]): boolean {
+  return (
+    table.shape.length === 2 &&
+    shape.length === 2 &&
+    table.shape[0]! > 0 &&
+    table.shape[1] === shape[1]
+  );
 }

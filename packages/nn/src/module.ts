@@ -7,7 +7,11 @@ export interface StateEntry {
   data: Float32Array | Int32Array;
 }
 
-/** Error listing every problem found while loading a state dict. */
+/**
+ * Error listing every problem found while loading a state dict.
+ *
+ * @group Errors
+ */
 export class StateDictError extends Error {
   override name = 'StateDictError';
   constructor(

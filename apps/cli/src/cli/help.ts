@@ -1,4 +1,5 @@
 import { commandGroups, commands, globalFlags } from '../commands/definitions.js';
+import { spellCommands } from './invocation.js';
 import type { CommandGroupMeta, CommandMeta, FlagMeta } from './types.js';
 
 function table(rows: [string, string][], indent = '  '): string {
@@ -37,8 +38,8 @@ function flagText(f: FlagMeta): string {
   return s;
 }
 
-/** `trm --help`. */
-export function renderMainHelp(version: string): string {
+/** `trm --help`; `cmd` is how the user runs trm (see ./invocation.ts). */
+export function renderMainHelp(version: string, cmd = 'trm'): string {
   const rows: [string, string][] = [];
   const grouped = new Set(commandGroups.flatMap((g) => g.subcommands));
   for (const c of commands) {
@@ -51,14 +52,14 @@ export function renderMainHelp(version: string): string {
   return [
     `trm ${version}: Tiny Recursive Models on WebGPU, from the command line.`,
     '',
-    'Usage: trm <command> [options]',
+    `Usage: ${cmd} <command> [options]`,
     '',
     'Commands:',
     table(rows),
     '',
     'Global options:',
     table([
-      ['-h, --help', 'Show help (also: trm <command> --help).'],
+      ['-h, --help', `Show help (also: ${cmd} <command> --help).`],
       ['-V, --version', 'Print the version.'],
       ['--debug', 'Print stack traces on errors.'],
     ]),
@@ -69,8 +70,8 @@ export function renderMainHelp(version: string): string {
 }
 
 /** `trm <command> --help`. */
-export function renderCommandHelp(c: CommandMeta): string {
-  const parts = [`Usage: trm ${c.usage}`, '', wrap(c.description, 100), ''];
+export function renderCommandHelp(c: CommandMeta, cmd = 'trm'): string {
+  const parts = [`Usage: ${cmd} ${c.usage}`, '', wrap(spellCommands(c.description, cmd), 100), ''];
   if (c.stub) parts.push('Note: this command is not wired to the model packages yet.', '');
   if (c.positionals.length > 0) {
     parts.push(
@@ -97,23 +98,24 @@ export function renderCommandHelp(c: CommandMeta): string {
   parts.push('Global options:', table(globalFlags.map((f) => [flagLabel(f), f.description])), '');
   if (c.examples.length > 0) {
     parts.push('Examples:');
-    for (const e of c.examples) parts.push(`  ${e.command}`, `      ${e.description}`);
+    for (const e of c.examples)
+      parts.push(`  ${spellCommands(e.command, cmd)}`, `      ${e.description}`);
     parts.push('');
   }
   return parts.join('\n');
 }
 
 /** `trm build-dataset --help`. */
-export function renderGroupHelp(g: CommandGroupMeta): string {
+export function renderGroupHelp(g: CommandGroupMeta, cmd = 'trm'): string {
   return [
-    `Usage: trm ${g.name} <${g.subcommands.map((s) => s.split(' ')[1]).join('|')}> [options]`,
+    `Usage: ${cmd} ${g.name} <${g.subcommands.map((s) => s.split(' ')[1]).join('|')}> [options]`,
     '',
     wrap(g.description, 100),
     '',
     'Commands:',
     table(g.subcommands.map((s) => [s, commands.find((c) => c.name === s)!.summary])),
     '',
-    `Run 'trm ${g.name} <kind> --help' for the options of each.`,
+    `Run '${cmd} ${g.name} <kind> --help' for the options of each.`,
     '',
   ].join('\n');
 }

@@ -5,7 +5,9 @@ import { shippedConfigDir } from '../config/files.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../errors.js';
 import { closest } from '../util/suggest.js';
 import { parseCommandArgs } from './args.js';
+import { exitCodeFor } from './exit-code.js';
 import { renderCommandHelp, renderGroupHelp, renderMainHelp } from './help.js';
+import { invocation, spellCommands } from './invocation.js';
 import type { CliIO, CommandContext, CommandHandler } from './types.js';
 
 /** Loads a command's implementation on demand, so `trm generate` never loads the GPU packages. */
@@ -27,6 +29,7 @@ export const defaultHandlers: Readonly<Record<string, HandlerLoader>> = {
     import('../commands/generate.js').then((m) => m.generateCommand('maze', ctx)),
   show: async () => (await import('../commands/show.js')).showCommand,
   presets: async () => (await import('../commands/presets-command.js')).presetsCommand,
+  plot: async () => (await import('../commands/plot.js')).plotCommand,
 };
 
 /** Options of {@link runCli}. */
@@ -53,31 +56,21 @@ export function cliVersion(): string {
   return cachedVersion;
 }
 
-const DATASET_INPUT_ERRORS = new Set([
-  'DatasetError',
-  'SourceDataError',
-  'NpyError',
-  'DatasetValidationError',
-]);
-
-/** Exit code for an error: 2 for user-fixable input, 1 for runtime failures. */
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof CliError) return err.exitCode;
-  if (err instanceof Error) {
-    if (DATASET_INPUT_ERRORS.has(err.name)) return EXIT_USAGE;
-    if (err instanceof RangeError) return EXIT_USAGE;
-  }
-  return EXIT_FAILURE;
-}
-
-function formatError(err: unknown, command: string | undefined, debug: boolean): string {
+function formatError(
+  err: unknown,
+  command: string | undefined,
+  debug: boolean,
+  cmd: string,
+): string {
   const e = err instanceof Error ? err : new Error(String(err));
-  const lines = [`trm${command ? ` ${command}` : ''}: error: ${e.message}`];
-  if (err instanceof CliError && err.hint) lines.push(err.hint);
+  const lines = [`trm${command ? ` ${command}` : ''}: error: ${spellCommands(e.message, cmd)}`];
+  if (err instanceof CliError && err.hint) lines.push(spellCommands(err.hint, cmd));
   if (err instanceof UsageError) {
     const about = err.command ?? command;
     lines.push(
-      about ? `Run 'trm ${about} --help' for usage.` : `Run 'trm --help' for the list of commands.`,
+      about
+        ? `Run '${cmd} ${about} --help' for usage.`
+        : `Run '${cmd} --help' for the list of commands.`,
     );
   }
   if (debug) lines.push('', e.stack ?? '');
@@ -107,12 +100,13 @@ export async function runCli(
     const args = [...argv];
     const first = args.find((a) => a !== '--debug');
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+      // `trm help train`, `trm -h train` and `trm --help train` all mean `trm train --help`.
       const topic =
-        first === 'help'
-          ? args.slice(args.indexOf('help') + 1).filter((a) => !a.startsWith('-'))
-          : [];
+        first === undefined
+          ? []
+          : args.slice(args.indexOf(first) + 1).filter((a) => !a.startsWith('-'));
       if (topic.length > 0) return await runCli([...topic, '--help'], options);
-      io.stdout.write(renderMainHelp(cliVersion()));
+      io.stdout.write(renderMainHelp(cliVersion(), invocation(io.env)));
       return first === undefined ? EXIT_USAGE : 0;
     }
     if (first === '-V' || first === '--version' || first === 'version') {
@@ -132,7 +126,7 @@ export async function runCli(
       const sub = args.find((a) => !a.startsWith('-'));
       if (sub === undefined) {
         if (args.includes('--help') || args.includes('-h')) {
-          io.stdout.write(renderGroupHelp(group));
+          io.stdout.write(renderGroupHelp(group, invocation(io.env)));
           return 0;
         }
         const kinds = group.subcommands.map((s) => s.split(' ')[1]!);
@@ -163,7 +157,7 @@ export async function runCli(
     commandName = meta.name;
     const parsed = parseCommandArgs(meta, args);
     if (parsed.help) {
-      io.stdout.write(renderCommandHelp(meta));
+      io.stdout.write(renderCommandHelp(meta, invocation(io.env)));
       return 0;
     }
     const ctx: CommandContext = {
@@ -178,7 +172,7 @@ export async function runCli(
     const code = await handler(ctx);
     return code ?? 0;
   } catch (err) {
-    io.stderr.write(formatError(err, commandName, debug));
+    io.stderr.write(formatError(err, commandName, debug, invocation(io.env)));
     return exitCodeFor(err);
   }
 }

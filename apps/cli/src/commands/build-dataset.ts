@@ -7,13 +7,11 @@ import {
   buildMazeDataset,
   buildSudokuDataset,
   type CsvSource,
-  type DownloadProgress,
-  defaultHubCacheDir,
-  type HubOptions,
   isHubRepoId,
 } from '@trm/datasets';
 import type { CliIO, CommandContext } from '../cli/types.js';
 import { InputError } from '../errors.js';
+import { cliHubOptions } from '../util/hub.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { bool, checkOutputFree, int, plural, resolvePath, str } from './common.js';
 
@@ -66,15 +64,6 @@ export function parseSource(io: CliIO, source: string): CsvSource {
   return source;
 }
 
-function hubOptions(io: CliIO, onProgress: (p: DownloadProgress) => void): HubOptions {
-  return {
-    endpoint: io.env.HF_ENDPOINT || 'https://huggingface.co',
-    token: io.env.HF_TOKEN || undefined,
-    cacheDir: defaultHubCacheDir(io.env),
-    onProgress,
-  };
-}
-
 /** Progress bars for the download and each split, on stderr. */
 function progressHooks(io: CliIO) {
   const bars = new Map<string, Progress>();
@@ -87,11 +76,6 @@ function progressHooks(io: CliIO) {
     return b;
   };
   return {
-    onDownload(p: DownloadProgress) {
-      const b = bar(`dl:${p.filename}`, `downloading ${p.repo}/${p.filename}`);
-      b.update(p.downloaded, p.total);
-      if (p.total !== undefined && p.downloaded >= p.total) b.finish();
-    },
     onBuild(p: BuildProgress) {
       const b = bar(`split:${p.split}`, `writing ${p.split}`);
       b.update(p.done, p.total);
@@ -122,6 +106,7 @@ export async function buildDatasetCommand(
   const seed = int(ctx, 'seed');
   checkOutputFree(outputDir, overwrite, 'output directory');
   const hooks = progressHooks(io);
+  const hub = cliHubOptions(io);
   let result: BuildResult;
   try {
     if (kind === 'arc') {
@@ -156,7 +141,7 @@ export async function buildDatasetCommand(
         minDifficulty: int(ctx, 'min-difficulty'),
         seed,
         overwrite,
-        hub: hubOptions(io, hooks.onDownload),
+        hub: hub.options,
         onProgress: hooks.onBuild,
       };
       try {
@@ -177,6 +162,7 @@ export async function buildDatasetCommand(
     }
   } finally {
     hooks.stopAll();
+    hub.stop();
   }
   report(io, result);
   return 0;

@@ -66,7 +66,7 @@ export const commands: readonly CommandMeta[] = [
     description:
       'Composes the training config from config/cfg_pretrain.yaml, the selected arch group and preset, then the key=value overrides, validates it and starts training. Without --preset the small tiny-sudoku preset runs (its 4x4 Sudoku dataset is generated on first use); --preset none gives the reference cfg_pretrain.yaml unchanged.',
     usage:
-      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--devices N] [--print-config] [--debug] [key=value ...]',
+      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--overwrite] [--devices N] [--print-config] [--debug] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -91,6 +91,13 @@ export const commands: readonly CommandMeta[] = [
         type: 'string',
         valueName: 'DIR',
         description: 'Continue the run whose checkpoints and all_config.yaml are in DIR.',
+      },
+      {
+        name: 'overwrite',
+        type: 'boolean',
+        default: false,
+        description:
+          "Train into a run directory (checkpoint_path) that is not empty: the previous run's checkpoints, metrics.jsonl, all_config.yaml and charts there are removed first; other files are left alone. Without it a non-empty run directory is an error.",
       },
       devicesFlag,
       {
@@ -134,7 +141,7 @@ export const commands: readonly CommandMeta[] = [
     description:
       'Loads a checkpoint (a local path, or a Hugging Face hub file owner/repo/filename), runs every test example to halt_max_steps and reports the metrics with 95% Wilson intervals; ARC datasets also get pass@k and a submission.json. The config comes from the all_config.yaml next to the checkpoint when present, with key=value overrides on top.',
     usage:
-      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--devices N] [--one-batch] [--config-dir DIR] [--preset NAME] [key=value ...]',
+      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--overwrite] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--devices N] [--one-batch] [--json] [--config-dir DIR] [--preset NAME] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -143,7 +150,8 @@ export const commands: readonly CommandMeta[] = [
         type: 'string',
         valueName: 'PATH',
         required: true,
-        description: 'Checkpoint file or directory, or a hub file owner/repo/filename.',
+        description:
+          'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
       },
       {
         name: 'dataset',
@@ -157,14 +165,22 @@ export const commands: readonly CommandMeta[] = [
         type: 'string',
         valueName: 'DIR',
         description:
-          'Where predictions, metrics and submission.json go (default: next to the checkpoint).',
+          'Where metrics.json, the saved outputs (.npy) and evaluator files such as submission.json go (default: eval_<checkpoint name> next to the checkpoint). Must be new or empty unless --overwrite is given.',
+      },
+      {
+        name: 'overwrite',
+        type: 'boolean',
+        default: false,
+        description:
+          'Write into an --outdir that is not empty, replacing only the files this evaluation writes; everything else there is left as it is.',
       },
       {
         name: 'eval-save-outputs',
         type: 'string[]',
         valueName: 'KEY',
         default: ['inputs', 'labels', 'puzzle_identifiers', 'preds'],
-        description: 'Batch/output keys to save.',
+        description:
+          'Batch and output keys to save as <key>.npy: inputs, labels, puzzle_identifiers, preds, logits (rows × seq_len × vocab, f32), q_halt_logits, q_continue_logits, steps.',
       },
       {
         name: 'global-batch-size',
@@ -192,6 +208,13 @@ export const commands: readonly CommandMeta[] = [
         type: 'boolean',
         default: false,
         description: 'Evaluate one random batch only (smoke test).',
+      },
+      {
+        name: 'json',
+        type: 'boolean',
+        default: false,
+        description:
+          'Print the report (metrics with their Wilson intervals and N, the output files) as JSON on stdout, as written to metrics.json; progress stays on stderr.',
       },
       configDirFlag,
       {
@@ -572,8 +595,7 @@ export const commands: readonly CommandMeta[] = [
         type: 'string',
         valueName: 'PATH',
         description:
-          "Also show a checkpoint's predictions (cells that differ from the label are marked).",
-        note: 'needs the model packages; handled by the train/eval wiring',
+          "Also show a checkpoint's predictions (cells that differ from the label are marked): a checkpoint file, a run directory (its newest checkpoint) or a hub file owner/repo/filename.",
       },
     ],
     examples: [
@@ -584,6 +606,41 @@ export const commands: readonly CommandMeta[] = [
       {
         command: 'trm show data/maze-30x30-hard-1k --svg maze.svg',
         description: 'A maze and its path as an image.',
+      },
+    ],
+  },
+  {
+    name: 'plot',
+    summary: "Draw a run's charts (SVG) and, with --html, a report page with every curve.",
+    description:
+      "Reads RUN_DIR/metrics.jsonl (written by trm train, also while it runs) and draws the training and evaluation curves: losses on charts of their own, accuracies of the rows that halted, the learning rate, evaluations as marked points. With --html it also writes report.html: every chart, the last evaluation and the run's config on one page.",
+    usage: 'plot RUN_DIR [--html] [--out DIR] [--overwrite]',
+    positionals: [{ name: 'RUN_DIR', description: 'Run directory of trm train.', required: true }],
+    flags: [
+      {
+        name: 'html',
+        type: 'boolean',
+        default: false,
+        description: 'Also write report.html with every chart, the last evaluation and the config.',
+      },
+      {
+        name: 'out',
+        type: 'string',
+        valueName: 'DIR',
+        description: 'Where the charts go (default: RUN_DIR/charts, which trm train also updates).',
+      },
+      {
+        name: 'overwrite',
+        type: 'boolean',
+        default: false,
+        description:
+          'Write into an --out directory that is not empty (only the chart files are replaced).',
+      },
+    ],
+    examples: [
+      {
+        command: 'trm plot checkpoints/Sudoku-4x4-tiny-ACT-torch/TRM-calm-otter --html',
+        description: 'Charts and an HTML report of a run (also one still training).',
       },
     ],
   },

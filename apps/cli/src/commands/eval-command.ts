@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
 import { loadTrainConfigFile, type ResolvedConfig, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
-import { bool, int, resolvePath, str } from './common.js';
+import { checkOutputDir } from '../util/output-dir.js';
+import { resolveCheckpointArg } from './checkpoint-arg.js';
+import { bool, int, requireDir, requireFile, resolvePath, str } from './common.js';
 
 /** Parsed `trm eval` options. */
 export interface EvalOptions {
@@ -13,13 +15,17 @@ export interface EvalOptions {
   checkpointIsHub: boolean;
   /** Dataset directory (absolute). */
   dataset: string;
-  /** Output directory (absolute), when given. */
-  outdir: string | undefined;
+  /** Output directory (absolute): --outdir, or `eval_<checkpoint name>` beside the checkpoint. */
+  outdir: string;
+  /** --overwrite: write into a non-empty outdir, replacing only trm's files. */
+  overwrite: boolean;
   evalSaveOutputs: string[];
   globalBatchSize: number | undefined;
   applyEma: boolean;
   emaShadow: string | undefined;
   oneBatch: boolean;
+  /** --json: print the metrics report as JSON on stdout instead of the table. */
+  json: boolean;
   configDir: string | undefined;
   preset: string | undefined;
   /** `key=value` overrides, in order. */
@@ -37,8 +43,6 @@ export interface EvalContext extends CommandContext {
   resolveConfig(configFile?: string): ResolvedConfig;
 }
 
-const HUB_FILE_RE = /^[A-Za-z0-9][\w.-]*\/[\w.-]+\/.+$/;
-
 /** The function that actually evaluates (default: `runEval` of ./eval.ts, loaded lazily). */
 export type EvalRunner = (ctx: EvalContext) => Promise<number | undefined> | number | undefined;
 
@@ -55,49 +59,53 @@ export function createEvalCommand(runner?: EvalRunner): CommandHandler {
 /** The default `trm eval` handler (runs ./eval.ts). */
 export const evalCommand: CommandHandler = createEvalCommand();
 
+/** Files `trm eval` writes into --outdir (the only ones --overwrite replaces). */
+export const EVAL_OUTPUT_FILES = 'metrics.json, <key>.npy for --eval-save-outputs, submission.json';
+
 async function evalFrame(ctx: CommandContext, runner: EvalRunner): Promise<number | undefined> {
   const { io } = ctx;
-  const ckpt = str(ctx, 'checkpoint')!;
-  const local = resolvePath(io, ckpt);
-  let checkpointIsHub = false;
-  if (!existsSync(local)) {
-    const firstDir = ckpt.split('/')[0]!;
-    if (
-      HUB_FILE_RE.test(ckpt) &&
-      !existsSync(resolvePath(io, firstDir)) &&
-      !ckpt.startsWith('.') &&
-      !ckpt.startsWith('/')
-    ) {
-      checkpointIsHub = true;
-    } else {
-      throw new InputError(
-        `Checkpoint ${ckpt} not found (neither a local file nor a hub id owner/repo/filename).`,
-        { file: local },
-      );
-    }
-  }
-  const dataset = resolvePath(io, str(ctx, 'dataset')!);
+  const ckptArg = resolveCheckpointArg(str(ctx, 'checkpoint')!, io, '--checkpoint');
+  const checkpointIsHub = ckptArg.kind === 'hub';
+  const checkpoint = ckptArg.kind === 'hub' ? ckptArg.id : ckptArg.path;
+  const datasetFlag = str(ctx, 'dataset')!;
+  const dataset = resolvePath(io, datasetFlag);
+  requireDir(dataset, '--dataset');
   if (!existsSync(join(dataset, 'test', 'dataset.json'))) {
     throw new InputError(
-      `Dataset ${str(ctx, 'dataset')} not found or incomplete (no test/dataset.json). Build it with trm build-dataset.`,
+      `Dataset ${datasetFlag} has no test split (no ${join(datasetFlag, 'test', 'dataset.json')}). Build it with trm build-dataset.`,
       { file: dataset },
     );
   }
   const emaShadowFlag = str(ctx, 'ema-shadow');
   const emaShadow = emaShadowFlag === undefined ? undefined : resolvePath(io, emaShadowFlag);
-  if (emaShadow !== undefined && !existsSync(emaShadow))
-    throw new InputError(`--ema-shadow ${emaShadowFlag} does not exist.`, { file: emaShadow });
+  if (emaShadow !== undefined) requireFile(emaShadow, '--ema-shadow');
   const outdirFlag = str(ctx, 'outdir');
+  // Beside a local checkpoint by default; a hub file lives in the cache, so then the cwd.
+  const outdir =
+    outdirFlag !== undefined
+      ? resolvePath(io, outdirFlag)
+      : join(
+          checkpointIsHub ? io.cwd : dirname(checkpoint),
+          `eval_${basename(checkpoint).replace(/\.(safetensors|pt|pth|bin)$/, '')}`,
+        );
+  const overwrite = bool(ctx, 'overwrite');
+  checkOutputDir(outdir, {
+    overwrite,
+    label: outdirFlag === undefined ? 'The evaluation output directory' : '--outdir',
+    writes: EVAL_OUTPUT_FILES,
+  });
   const options: EvalOptions = {
-    checkpoint: checkpointIsHub ? ckpt : local,
+    checkpoint,
     checkpointIsHub,
     dataset,
-    outdir: outdirFlag === undefined ? undefined : resolvePath(io, outdirFlag),
+    outdir,
+    overwrite,
     evalSaveOutputs: (ctx.flags['eval-save-outputs'] as string[] | undefined) ?? [],
     globalBatchSize: int(ctx, 'global-batch-size', 1),
     applyEma: bool(ctx, 'apply-ema'),
     emaShadow,
     oneBatch: bool(ctx, 'one-batch'),
+    json: bool(ctx, 'json'),
     configDir: str(ctx, 'config-dir'),
     preset: str(ctx, 'preset'),
     overrides: [...ctx.overrides],

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PuzzleDataset, writeNpy } from '@trm/datasets';
 import { createEvaluators } from '@trm/evaluators';
@@ -9,8 +9,9 @@ import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
-import { formatEvalReport } from '../train/loop.js';
 import { openDevice } from '../train/model-setup.js';
+import { formatEvalReport, type MetricEntry, metricEntries } from '../train/report.js';
+import { StagedOutput } from '../util/output-dir.js';
 import type { EvalContext } from './eval-command.js';
 
 /** Everything an evaluation needs, resolved and plain (it travels to worker threads). */
@@ -28,12 +29,27 @@ export interface EvalJobOptions {
   oneBatch: boolean;
 }
 
+/** What `trm eval` writes to metrics.json (and prints with --json). */
+export interface EvalReport {
+  checkpoint: string;
+  format: string;
+  dataset: string;
+  /** Puzzles evaluated (N of the exact accuracy). */
+  puzzles: number;
+  seq_len: number;
+  metrics: Record<string, MetricEntry>;
+  /** Saved output files in the output directory. */
+  outputs: string[];
+  outdir?: string;
+}
+
 /** What {@link evaluateCheckpoint} reports (rank 0's is the one that counts). */
 export interface EvalJobResult {
   metrics: Record<string, number>;
   puzzles: number;
   seqLen: number;
   outdir: string;
+  report: EvalReport;
 }
 
 /**
@@ -61,9 +77,7 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
     config,
     overrides: options.overrides,
     dataset: options.dataset,
-    outdir:
-      options.outdir ??
-      join(dirname(path), `eval_${basename(path).replace(/\.(safetensors|pt|pth|bin)$/, '')}`),
+    outdir: options.outdir,
     save: options.evalSaveOutputs as SavableOutput[],
     globalBatchSize: options.globalBatchSize ?? config.global_batch_size,
     applyEma: options.applyEma,
@@ -84,10 +98,12 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
   } else {
     result = await evaluateCheckpoint(job, io, undefined, slots[0]?.adapterName);
   }
-  io.stdout.write(
-    `${formatEvalReport(result.metrics, { puzzles: result.puzzles, seqLen: result.seqLen })}\n`,
-  );
-  io.stdout.write(`outputs: ${result.outdir}\n`);
+  if (options.json) io.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+  else {
+    const n = { puzzles: result.puzzles, seqLen: result.seqLen };
+    io.stdout.write(`${formatEvalReport(result.metrics, n)}\n`);
+    io.stdout.write(`outputs: ${result.outdir}\n`);
+  }
   return 0;
 }
 
@@ -113,7 +129,10 @@ export async function evaluateCheckpoint(
     numReplicas: world,
   });
   const meta = test.metadata;
+  // Every array is read and checked before the device opens or anything is written.
+  test.preload();
   const device = await openDevice(parallel?.adapterName ?? adapterName);
+  let staging: StagedOutput | undefined;
   try {
     const { model, format } = await loadModelForDataset({
       path: job.path,
@@ -129,11 +148,8 @@ export async function evaluateCheckpoint(
       metadata: meta,
     });
     const isRoot = rank === 0;
-    const staging = `${job.outdir}.tmp-${process.pid}`;
-    if (isRoot) {
-      rmSync(staging, { recursive: true, force: true });
-      mkdirSync(staging, { recursive: true });
-    }
+    // Outputs are staged beside --outdir and published whole: a failure leaves nothing.
+    if (isRoot) staging = new StagedOutput(job.outdir);
     const totalBatches = Math.ceil(meta.total_puzzles > 0 ? meta.total_puzzles / gbs : 1);
     io.stderr.write(
       `evaluating ${basename(job.path)} (${format}) on ${job.dataset}: ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${gbs}${world > 1 ? ` (${gbs / world} on each of ${world} devices)` : ''}\n`,
@@ -142,7 +158,7 @@ export async function evaluateCheckpoint(
       evaluators,
       globalBatchSize: gbs,
       save: job.save,
-      saveDir: staging,
+      ...(staging ? { saveDir: staging.dir } : {}),
       maxBatches: job.oneBatch ? 1 : undefined,
       onBatch: (done) =>
         io.stderr.write(
@@ -151,15 +167,31 @@ export async function evaluateCheckpoint(
       ...(parallel ? { comm: parallel.comm } : {}),
     });
     io.stderr.write('\n');
-    if (isRoot) {
-      for (const [key, { data, shape }] of result.outputs)
-        writeNpy(join(staging, `${key}.npy`), data, shape);
-      rmSync(job.outdir, { recursive: true, force: true });
-      renameSync(staging, job.outdir);
-    }
     const puzzles = job.oneBatch ? Math.min(gbs, meta.total_puzzles) : meta.total_puzzles;
-    return { metrics: result.metrics, puzzles, seqLen: meta.seq_len, outdir: job.outdir };
+    const report: EvalReport = {
+      checkpoint: job.path,
+      format,
+      dataset: job.dataset,
+      puzzles,
+      seq_len: meta.seq_len,
+      metrics: metricEntries(result.metrics, { puzzles, seqLen: meta.seq_len }),
+      outputs: [...result.outputs.keys()].map((k) => `${k}.npy`),
+    };
+    if (staging) {
+      for (const [key, { data, shape }] of result.outputs)
+        writeNpy(join(staging.dir, `${key}.npy`), data, shape);
+      writeFileSync(join(staging.dir, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
+      staging.publish();
+    }
+    return {
+      metrics: result.metrics,
+      puzzles,
+      seqLen: meta.seq_len,
+      outdir: job.outdir,
+      report: { ...report, outdir: job.outdir },
+    };
   } finally {
+    staging?.abort();
     await device.sync().catch(() => undefined);
     device.destroy();
   }

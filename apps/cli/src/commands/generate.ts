@@ -79,7 +79,7 @@ export async function generatePuzzles(
     checkOutputFree(req.output, req.overwrite === true, 'output directory');
     const paths = await buildIntoDirectory(
       req.output,
-      { overwrite: req.overwrite === true },
+      { overwrite: req.overwrite === true, kind: 'csv-splits' },
       (tmp) => {
         writePuzzleCsvSplits(
           tmp,

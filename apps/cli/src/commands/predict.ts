@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readMetadata, readNpy } from '@trm/datasets';
+import { loadDatasetSplit } from '@trm/datasets';
 import { type ActCarry, TinyRecursiveModel } from '@trm/model';
 import type { CliIO } from '../cli/types.js';
 import { loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
 import { openDevice } from '../train/model-setup.js';
+import { resolveCheckpointArg } from './checkpoint-arg.js';
 
 /** What `trm show --checkpoint` asks for. */
 export interface PredictRequest {
@@ -27,30 +28,25 @@ export interface PredictRequest {
  * running the ACT loop to halting as evaluation does.
  */
 export async function predictExamples(req: PredictRequest): Promise<ArrayLike<number>[]> {
-  const local = resolve(req.io.cwd, req.checkpoint);
-  const isHubId = /^[A-Za-z0-9][\w.-]*\/[\w.-]+\/.+$/.test(req.checkpoint);
-  if (!existsSync(local) && !isHubId) {
-    throw new InputError(
-      `Checkpoint ${req.checkpoint} not found (neither a local file nor a hub id owner/repo/filename).`,
-      { file: local },
-    );
-  }
-  const path = existsSync(local) ? local : await fetchHubCheckpoint(req.checkpoint, req.io);
+  const arg = resolveCheckpointArg(req.checkpoint, req.io, '--checkpoint');
+  const path = arg.kind === 'file' ? arg.path : await fetchHubCheckpoint(arg.id, req.io);
   const configFile = join(dirname(path), 'all_config.yaml');
   const { config } = existsSync(configFile)
     ? loadTrainConfigFile(configFile, [], req.io.env)
     : resolveTrainConfig([], { cwd: req.io.cwd, env: req.io.env });
-  const splitDir = join(resolve(req.io.cwd, req.datasetDir), req.split);
-  const metadata = readMetadata(join(splitDir, 'dataset.json'));
+  const { metadata, sets } = loadDatasetSplit(resolve(req.io.cwd, req.datasetDir), req.split);
   const S = metadata.seq_len;
-  const file = (f: string) => join(splitDir, `${req.set}__${f}.npy`);
-  if (!existsSync(file('inputs')))
-    throw new InputError(`No set "${req.set}" in ${splitDir}.`, { file: file('inputs') });
-  const inputs = readNpy(file('inputs'));
-  const total = inputs.shape[0] ?? 0;
+  const data = sets.get(req.set);
+  if (!data)
+    throw new InputError(`No set "${req.set}" in ${join(req.datasetDir, req.split)}.`, {
+      file: join(req.datasetDir, req.split),
+    });
+  const total = data.numExamples;
   const bad = req.indices.find((i) => i < 0 || i >= total);
   if (bad !== undefined)
-    throw new InputError(`Example ${bad} is out of range: ${splitDir} has ${total} examples.`);
+    throw new InputError(
+      `Example ${bad} is out of range: ${join(req.datasetDir, req.split)} has ${total} examples.`,
+    );
   const B = req.indices.length;
   const batch = {
     inputs: new Int32Array(B * S),
@@ -58,7 +54,10 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
     puzzleIdentifiers: new Int32Array(B),
   };
   req.indices.forEach((ex, row) => {
-    for (let j = 0; j < S; j++) batch.inputs[row * S + j] = Number(inputs.data[ex * S + j]);
+    for (let j = 0; j < S; j++) batch.inputs[row * S + j] = data.inputs[ex * S + j]!;
+    // Each example's own puzzle identifier: the model's puzzle embedding is keyed by it (ARC
+    // predictions made with blank identifiers are wrong).
+    batch.puzzleIdentifiers[row] = data.puzzleIdentifiers[puzzleOf(data.puzzleIndices, ex)]!;
   });
   const device = await openDevice();
   try {
@@ -86,4 +85,16 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
   } finally {
     device.destroy();
   }
+}
+
+/** The puzzle an example belongs to: the last offset in `puzzleIndices` at or below it. */
+export function puzzleOf(puzzleIndices: ArrayLike<number>, example: number): number {
+  let lo = 0;
+  let hi = puzzleIndices.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (puzzleIndices[mid]! <= example) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildMazeDataset, buildSudokuDataset } from '@trm/datasets';
 import type { CliIO } from '../cli/types.js';
 import type { DatasetRecipe } from '../config/resolve.js';
+import { StagedOutput } from '../util/output-dir.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { generatePuzzles } from './generate.js';
 
@@ -20,10 +21,10 @@ export async function prepareDataset(
   io.stderr.write(
     `Preparing ${outputDir}: ${recipe.count} + ${recipe.test_count} generated ${recipe.size}x${recipe.size} ${recipe.kind === 'sudoku' ? 'Sudokus' : 'mazes'}\n`,
   );
-  const parent = dirname(outputDir);
-  mkdirSync(parent, { recursive: true });
-  const scratch = mkdtempSync(join(parent, '.trm-csv-'));
-  const csvDir = join(scratch, 'csv');
+  // The CSVs are scratch: staged beside the dataset (a killed run's leftovers are removed
+  // by the next one) and never published.
+  const scratch = new StagedOutput(`${outputDir}.csv`);
+  const csvDir = join(scratch.dir, 'csv');
   try {
     await generatePuzzles(
       {
@@ -66,7 +67,7 @@ export async function prepareDataset(
     }
     for (const b of bars.values()) b.stop();
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    scratch.abort();
   }
   return true;
 }

@@ -1,3 +1,4 @@
+import { invocation, spellCommands } from '../cli/invocation.js';
 import type { CommandContext } from '../cli/types.js';
 import { configSearchPath } from '../config/files.js';
 import { listPresets } from '../config/presets.js';
@@ -13,6 +14,6 @@ export async function presetsCommand(ctx: CommandContext): Promise<number> {
     if (p.generatesData) lines.push(`  ${' '.repeat(width)}dataset: generated on first use`);
     else if (p.requires) lines.push(`  ${' '.repeat(width)}dataset: ${p.requires}`);
   }
-  ctx.io.stdout.write(`${lines.join('\n')}\n`);
+  ctx.io.stdout.write(`${spellCommands(lines.join('\n'), invocation(ctx.io.env))}\n`);
   return 0;
 }

@@ -3,9 +3,8 @@ import { dirname, join } from 'node:path';
 import {
   type DatasetMetadata,
   forEachPuzzleCsvRow,
+  loadDatasetSplit,
   MAZE_CHARSET,
-  readMetadata,
-  readNpy,
   renderArcSvg,
   renderArcText,
   renderMazeSvg,
@@ -62,8 +61,10 @@ function loadDatasetExamples(
       { file: metaPath },
     );
   }
-  const meta = readMetadata(metaPath);
-  if (!meta.sets.includes(set)) {
+  // Read through the checked loader: a corrupt dataset is named here, not drawn.
+  const { metadata: meta, sets } = loadDatasetSplit(dir, split);
+  const data = sets.get(set);
+  if (!data) {
     throw new InputError(
       `${splitDir} has no set '${set}' (sets: ${meta.sets.join(', ')}). Pick one with --set.`,
       { file: splitDir },
@@ -76,9 +77,7 @@ function loadDatasetExamples(
       { file: metaPath },
     );
   }
-  const inputs = readNpy(join(splitDir, `${set}__inputs.npy`));
-  const labels = readNpy(join(splitDir, `${set}__labels.npy`));
-  const n = inputs.shape[0] ?? 0;
+  const n = data.numExamples;
   if (first >= n)
     throw new UsageError(`--index ${first} is out of range: ${split}/${set} has ${n} examples.`, {
       command: 'show',
@@ -88,8 +87,8 @@ function loadDatasetExamples(
   for (let i = first; i < Math.min(n, first + count); i++) {
     examples.push({
       title: `${split}/${set} #${i}`,
-      input: toNumbers(inputs.data, i * L, L),
-      label: toNumbers(labels.data, i * L, L),
+      input: toNumbers(data.inputs, i * L, L),
+      label: toNumbers(data.labels, i * L, L),
     });
   }
   return { kind, examples };
@@ -239,7 +238,8 @@ export function composeSvg(rows: { caption: string; svg: string }[][]): string {
         `<text x="${x}" y="${y + 13}" font-family="sans-serif" font-size="12" fill="#333">${cell.caption.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</text>`,
         `<g transform="translate(${x},${y + captionH})">${cell.svg}</g>`,
       );
-      x += Math.max(w, 60) + gap;
+      // A column is as wide as its picture or its caption (~7 px a character at 12 px).
+      x += Math.max(w, 60, Math.ceil(cell.caption.length * 7)) + gap;
       rowH = Math.max(rowH, h + captionH);
     }
     maxW = Math.max(maxW, x);

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
-import {
-  type ConfigSources,
-  loadTrainConfigFile,
-  type ResolvedConfig,
-  resolveTrainConfig,
-} from '../config/resolve.js';
+import { type ConfigSources, loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
 import { InputError } from '../errors.js';
+import { defaultProjectName, defaultRunName } from '../train/names.js';
+import { listCheckpoints } from '../train/run-dir.js';
+import { checkOutputDir } from '../util/output-dir.js';
+import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { bool, requireDir, resolvePath, str } from './common.js';
 
 /** What the real training handler ({@link import('./train.js').runTrain}) receives. */
@@ -19,6 +18,10 @@ export interface TrainContext extends CommandContext {
   sources: ConfigSources;
   /** `--resume DIR` (absolute), when given. */
   resume: string | undefined;
+  /** The run directory (absolute): `--resume DIR` or `checkpoint_path`, already checked. */
+  runDir: string;
+  /** `--overwrite`: the previous run's files in {@link runDir} are replaced. */
+  overwrite: boolean;
 }
 
 /** The function that actually trains (default: `runTrain` of ./train.ts, loaded lazily). */
@@ -43,53 +46,116 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
   const { io } = ctx;
   const resumeFlag = str(ctx, 'resume');
   const resume = resumeFlag === undefined ? undefined : resolvePath(io, resumeFlag);
-  let resolved: ResolvedConfig;
-  if (resume !== undefined) requireDir(resume, '--resume: the run directory');
-  if (resume !== undefined && existsSync(join(resume, 'all_config.yaml'))) {
-    resolved = loadTrainConfigFile(join(resume, 'all_config.yaml'), ctx.overrides, io.env);
-  } else {
-    resolved = resolveTrainConfig(ctx.overrides, {
-      preset: str(ctx, 'preset'),
-      configDir: str(ctx, 'config-dir'),
-      configName: str(ctx, 'config-name'),
-      cwd: io.cwd,
-      env: io.env,
-    });
-  }
-  const { config, sources } = resolved;
+  // A run to resume must be one before anything else happens (no dataset is generated for it).
+  if (resume !== undefined) checkResumable(resume, resumeFlag!);
+  const resolved =
+    resume !== undefined
+      ? loadTrainConfigFile(join(resume, 'all_config.yaml'), ctx.overrides, io.env)
+      : resolveTrainConfig(ctx.overrides, {
+          preset: str(ctx, 'preset'),
+          configDir: str(ctx, 'config-dir'),
+          configName: str(ctx, 'config-name'),
+          cwd: io.cwd,
+          env: io.env,
+        });
+  const { sources } = resolved;
   if (bool(ctx, 'print-config')) {
     const header = [
       `trm train --print-config${sources.preset ? ` (preset ${sources.preset})` : ''}`,
       ...sources.files.map((f) => `from ${f}`),
       ...(sources.overrides.length > 0 ? [`overrides: ${sources.overrides.join(' ')}`] : []),
     ].join('\n');
-    io.stdout.write(toYaml(config, header));
+    io.stdout.write(toYaml(resolved.config, header));
     return 0;
   }
+  if (resume !== undefined) checkHasCheckpoint(resume, resumeFlag!);
+  // Names fixed once here, so every rank of a multi-device run agrees on the run directory.
+  const config = withRunNames(resolved.config);
+  const runDir = resume ?? resolvePath(io, config.checkpoint_path!);
+  const overwrite = bool(ctx, 'overwrite');
+  if (resume === undefined)
+    checkOutputDir(runDir, {
+      overwrite,
+      label: 'The run directory (checkpoint_path)',
+      writes:
+        'step_<N>.safetensors, step_<N>.state.safetensors, metrics.jsonl, all_config.yaml, charts/, eval_step_<N>/',
+    });
+  // Checked now (a run directory becomes its newest checkpoint); read after the data.
+  if (config.load_checkpoint) {
+    const arg = resolveCheckpointArg(config.load_checkpoint, io, 'load_checkpoint');
+    if (arg.kind === 'file') config.load_checkpoint = arg.path;
+  }
+
   if (sources.preset)
     io.stderr.write(
       `preset ${sources.preset}${sources.presetDescription ? `: ${sources.presetDescription}` : ''}\n`,
     );
-
   const firstData = config.data_paths[0];
-  if (sources.dataset && firstData !== undefined && bool(ctx, 'prepare-data')) {
+  // The recipe describes the preset's own data path; a path the user chose is never generated.
+  const presetData = !(sources.origins.data_paths ?? '').startsWith('override');
+  if (sources.dataset && firstData !== undefined && presetData && bool(ctx, 'prepare-data')) {
     const { prepareDataset } = await import('./prepare-data.js');
     await prepareDataset(sources.dataset, resolvePath(io, firstData), io);
   }
-  for (const p of [...config.data_paths, ...config.data_paths_test]) {
-    const abs = resolvePath(io, p);
-    if (
-      !existsSync(join(abs, 'train', 'dataset.json')) &&
-      !existsSync(join(abs, 'test', 'dataset.json'))
-    ) {
-      const how = sources.requires
-        ? ` Build it with:\n  ${sources.requires}`
-        : ' Build it with trm build-dataset (see trm build-dataset --help).';
-      throw new InputError(
-        `Dataset ${p} not found (no ${join(p, 'train', 'dataset.json')}).${how}`,
-        { file: abs },
-      );
-    }
+  // Training reads the train split of data_paths, evaluation the test split of data_paths_test
+  // (or of data_paths when that list is empty).
+  for (const p of config.data_paths)
+    checkDatasetDir(io, p, 'data_paths', 'train', sources.requires);
+  const testPaths = config.data_paths_test.length > 0 ? config.data_paths_test : config.data_paths;
+  const testKey = config.data_paths_test.length > 0 ? 'data_paths_test' : 'data_paths';
+  for (const p of testPaths) checkDatasetDir(io, p, testKey, 'test', sources.requires);
+  return runner({ ...ctx, config, sources, resume, runDir, overwrite });
+}
+
+/** `--resume DIR` must be a run directory with its config and at least one whole checkpoint. */
+function checkResumable(dir: string, flag: string): void {
+  requireDir(dir, '--resume: the run directory');
+  if (!existsSync(join(dir, 'all_config.yaml')))
+    throw new InputError(
+      `--resume ${flag} is not a run directory of trm train (it has no all_config.yaml). Give the directory a run was saved in (its checkpoint_path).`,
+      { file: dir },
+    );
+}
+
+/** The run to resume has a checkpoint to resume from (checked after its config is read). */
+function checkHasCheckpoint(dir: string, flag: string): void {
+  if (listCheckpoints(dir).length === 0)
+    throw new InputError(
+      `--resume ${flag}: no complete checkpoint to resume from (step_<N>.safetensors with its step_<N>.state.safetensors). The run stopped before its first checkpoint: start it again without --resume.`,
+      { file: dir },
+    );
+}
+
+/** The reference's default project and run names, filled in (spec: `<Dataset>-ACT-torch`, `<Class>-<adjective>-<animal>`). */
+function withRunNames(config: TrainConfig): TrainConfig {
+  const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
+  const run = config.run_name ?? defaultRunName(config.arch.name);
+  return {
+    ...config,
+    project_name: project,
+    run_name: run,
+    checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
+  };
+}
+
+/** A data path must be a dataset directory with the split training reads from it. */
+function checkDatasetDir(
+  io: CommandContext['io'],
+  p: string,
+  key: string,
+  split: 'train' | 'test',
+  requires: string | undefined,
+): void {
+  const abs = resolvePath(io, p);
+  const how = requires
+    ? ` Build it with:\n  ${requires}`
+    : ' Build it with trm build-dataset (see trm build-dataset --help).';
+  if (existsSync(abs) && !statSync(abs).isDirectory())
+    throw new InputError(`${key}: ${p} is a file, not a dataset directory.${how}`, { file: abs });
+  if (!existsSync(join(abs, split, 'dataset.json'))) {
+    throw new InputError(
+      `${key}: dataset ${p} not found or without a ${split} split (no ${join(p, split, 'dataset.json')}).${how}`,
+      { file: abs },
+    );
   }
-  return runner({ ...ctx, config, sources, resume });
 }

@@ -1,33 +1,54 @@
+import { invocation } from '../cli/invocation.js';
 import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
-import { formatEvalReport, type TrainSummary, train } from '../train/loop.js';
+import { type TrainSummary, train } from '../train/loop.js';
+import { formatEvalReport } from '../train/report.js';
+import { listCheckpoints, weightsFile } from '../train/run-dir.js';
+import { wandbRequested } from '../train/wandb.js';
+import { onInterrupt } from '../util/interrupt.js';
 import type { TrainContext } from './train-command.js';
+
+/** What an interrupted run leaves: its newest complete checkpoint and the command to go on. */
+export function interruptNote(runDir: string, cmd = 'trm'): string {
+  const step = listCheckpoints(runDir)[0];
+  if (step === undefined)
+    return `interrupted before the first checkpoint; nothing to resume (run directory ${runDir}).`;
+  return `interrupted. Last checkpoint: ${weightsFile(runDir, step)} (step ${step}). Continue with:\n  ${cmd} train --resume ${runDir}`;
+}
 
 /** `trm train`: runs the training loop on the resolved config and reports the result. */
 export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
-  const wandb =
-    ctx.overrides.some((o) => /^\+?logger=wandb$/.test(o)) || ctx.io.env.TRM_LOGGER === 'wandb';
+  const wandb = wandbRequested(ctx.config, ctx.io.env);
   const slots = await devicesFor(ctx.flags.devices as string | undefined);
+  // Ctrl-C: say what is saved and how to continue (the newest checkpoint is complete).
+  const release = onInterrupt(() =>
+    ctx.io.stderr.write(`\n${interruptNote(ctx.runDir, invocation(ctx.io.env))}\n`),
+  );
   let summary: TrainSummary;
-  if (slots.length > 1) {
-    assertEvenSplit(
-      'global_batch_size',
-      ctx.config.global_batch_size,
-      slots.length,
-      'set global_batch_size',
-    );
-    const { runOnDevices } = await import('../parallel/launch.js');
-    summary = await runOnDevices<TrainSummary>(
-      { kind: 'train', config: ctx.config, resume: ctx.resume, wandb },
-      slots,
-      ctx.io,
-    );
-  } else {
-    summary = await train(ctx.config, {
-      io: ctx.io,
-      resume: ctx.resume,
-      wandb,
-      adapterName: slots[0]?.adapterName,
-    });
+  try {
+    if (slots.length > 1) {
+      assertEvenSplit(
+        'global_batch_size',
+        ctx.config.global_batch_size,
+        slots.length,
+        'set global_batch_size',
+      );
+      const { runOnDevices } = await import('../parallel/launch.js');
+      summary = await runOnDevices<TrainSummary>(
+        { kind: 'train', config: ctx.config, resume: ctx.resume, overwrite: ctx.overwrite, wandb },
+        slots,
+        ctx.io,
+      );
+    } else {
+      summary = await train(ctx.config, {
+        io: ctx.io,
+        resume: ctx.resume,
+        overwrite: ctx.overwrite,
+        wandb,
+        adapterName: slots[0]?.adapterName,
+      });
+    }
+  } finally {
+    release();
   }
   const { io } = ctx;
   io.stdout.write(

@@ -75,6 +75,8 @@ export interface TrainConfig {
   /** null derives `<arch class> <two random words>`. */
   run_name: string | null;
   eval_save_outputs: string[];
+  /** `wandb` also sends the metrics to Weights & Biases; null for `metrics.jsonl` only. */
+  logger: 'wandb' | null;
 }
 
 /** Value kinds a config key can hold. */
@@ -405,6 +407,16 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     default: [],
     description:
       'Batch/output keys saved at evaluation (e.g. [inputs, labels, puzzle_identifiers, preds]).',
+  }),
+  k({
+    key: 'logger',
+    type: 'enum',
+    choices: ['wandb'],
+    nullable: true,
+    optional: true,
+    default: null,
+    description:
+      'wandb also logs to Weights & Biases (needs the optional @wandb/sdk package; WANDB_API_KEY alone turns it on too).',
   }),
 ];
 

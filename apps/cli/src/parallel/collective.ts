@@ -17,7 +17,11 @@ const ABORTED = 2;
 const FAILED_RANK = 3;
 const CONTROL_BYTES = 64;
 
-/** Thrown in every rank once the run is aborted (another rank failed, or the parent stopped it). */
+/**
+ * Thrown in every rank once the run is aborted (another rank failed, or the parent stopped it).
+ *
+ * @group Errors
+ */
 export class CollectiveAbortedError extends Error {
   constructor(readonly failedRank: number) {
     super(

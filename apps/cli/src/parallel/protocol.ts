@@ -7,6 +7,7 @@ export type WorkerJob =
       kind: 'train';
       config: TrainConfig;
       resume?: string;
+      overwrite?: boolean;
       wandb?: boolean;
       maxSteps?: number;
     }

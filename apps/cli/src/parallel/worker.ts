@@ -3,8 +3,8 @@
  * its own WebGPU device, runs the job as its rank and reports back to the launcher.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { exitCodeFor } from '../cli/exit-code.js';
 import type { CliIO, OutputStream } from '../cli/types.js';
-import { CliError } from '../errors.js';
 import { Collective, CollectiveAbortedError } from './collective.js';
 import type { WorkerInput, WorkerMessage } from './protocol.js';
 
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       result = await train(job.config, {
         io,
         resume: job.resume,
+        overwrite: job.overwrite,
         wandb: job.wandb,
         maxSteps: job.maxSteps,
         parallel,
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     post({
       type: 'error',
       message: error instanceof Error ? error.message : String(error),
-      exitCode: error instanceof CliError ? error.exitCode : 1,
+      exitCode: exitCodeFor(error),
       aborted,
     });
     // Let Dawn settle the promises of the destroyed device before the thread goes away;

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type HostTensor,
   loadCheckpoint,
@@ -10,6 +8,7 @@ import {
   type TinyRecursiveModel,
 } from '@trm/model';
 import type { AdamState } from '@trm/optim';
+import { listCheckpoints, stateFile, weightsFile } from './run-dir.js';
 
 /** Where a run is in its schedule; saved in every checkpoint. */
 export interface TrainingProgress {
@@ -28,9 +27,6 @@ export interface TrainingState extends TrainingProgress {
   ema: Record<string, Float32Array> | null;
   rawWeights: Record<string, Float32Array> | null;
 }
-
-export const weightsFile = (dir: string, step: number) => join(dir, `step_${step}.safetensors`);
-export const stateFile = (dir: string, step: number) => join(dir, `step_${step}.state.safetensors`);
 
 /**
  * Writes a checkpoint: the training state first, then the weights (each atomically: temp
@@ -81,17 +77,6 @@ async function killTestPause(step: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 60_000));
 }
 
-/** Step numbers of the complete checkpoints in `dir`, newest first. */
-export function listCheckpoints(dir: string): number[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((f) => /^step_(\d+)\.safetensors$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .filter((step) => existsSync(stateFile(dir, step)))
-    .sort((a, b) => b - a);
-}
-
 /** A checkpoint read back for resuming. */
 export interface ResumePoint {
   step: number;
@@ -106,15 +91,25 @@ export interface ResumePoint {
 export async function latestResumePoint(
   dir: string,
   skipped: string[] = [],
+  maxTensorBytes?: number,
 ): Promise<ResumePoint | null> {
+  const limit = maxTensorBytes === undefined ? {} : { maxTensorBytes };
   for (const step of listCheckpoints(dir)) {
     try {
-      const weights = await readModelCheckpoint(weightsFile(dir, step));
-      const raw = await loadCheckpoint(stateFile(dir, step));
+      const weights = await readModelCheckpoint(weightsFile(dir, step), limit);
+      // The state file holds the optimiser moments, EMA shadow and raw weights: four copies.
+      const raw = await loadCheckpoint(
+        stateFile(dir, step),
+        maxTensorBytes === undefined ? {} : { maxTensorBytes: 4 * maxTensorBytes },
+      );
       const progress = JSON.parse(raw.metadata.progress ?? 'null') as
         | (TrainingProgress & { adamStep: number; hasAdam: boolean })
         | null;
-      if (!progress) throw new Error('no progress record in the state file');
+      if (
+        !progress ||
+        ![progress.step, progress.iteration, progress.loaderIteration].every(Number.isInteger)
+      )
+        throw new Error('no valid progress record in the state file');
       const group = (prefix: string): Record<string, Float32Array> | null => {
         const out: Record<string, Float32Array> = {};
         for (const [name, t] of raw.tensors as Map<string, HostTensor>) {

@@ -10,6 +10,7 @@ export const SAVABLE_OUTPUTS = [
   'labels',
   'puzzle_identifiers',
   'preds',
+  'logits',
   'q_halt_logits',
   'q_continue_logits',
   'steps',
@@ -54,6 +55,8 @@ export async function evaluateModel(
   model.eval();
   const acc = new MetricAccumulator({ globalBatchSize: options.globalBatchSize });
   const seqLen = model.config.seq_len;
+  const vocab = model.config.vocab_size;
+  const wantLogits = options.save?.includes('logits') ?? false;
   const chunks = new Map<SavableOutput, (Int32Array | Float32Array)[]>();
   for (const ev of options.evaluators) ev.begin();
   let batches = 0;
@@ -64,14 +67,27 @@ export async function evaluateModel(
       let carry: ActCarry = model.initialCarry(batch.puzzleIdentifiers.length);
       let step: Awaited<ReturnType<TinyRecursiveModel['step']>> | undefined;
       for (;;) {
-        step = await model.step(carry, batch);
+        step?.logits?.dispose();
+        step = await model.step(carry, batch, wantLogits ? { keepLogits: true } : {});
         carry = step.carry;
         if (step.allHalted) break;
       }
       TinyRecursiveModel.disposeCarry(carry);
-      let last: BatchOutcome = { ...step, steps: carry.steps };
+      let logits: Float32Array | undefined;
+      if (step.logits) {
+        logits = (await step.logits.data()) as Float32Array;
+        step.logits.dispose();
+      }
+      let last: BatchOutcome = {
+        metrics: step.metrics,
+        preds: step.preds,
+        qHalt: step.qHalt,
+        qContinue: step.qContinue,
+        steps: carry.steps,
+        ...(logits ? { logits } : {}),
+      };
       if (comm) {
-        const global = await gatherOutcome(comm, batch, last, seqLen);
+        const global = await gatherOutcome(comm, batch, last, seqLen, vocab);
         if (!global) {
           batches++;
           if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
@@ -108,6 +124,7 @@ export async function evaluateModel(
       add('labels', batch.labels, seqLen);
       add('puzzle_identifiers', batch.puzzleIdentifiers, 1);
       add('preds', last.preds, seqLen);
+      if (last.logits) add('logits', last.logits, seqLen * vocab);
       add('q_halt_logits', last.qHalt, 1);
       add('q_continue_logits', last.qContinue, 1);
       add('steps', last.steps, 1);
@@ -136,8 +153,13 @@ export async function evaluateModel(
       data.set(a, at);
       at += a.length;
     }
-    const width = key === 'inputs' || key === 'labels' || key === 'preds' ? seqLen : 1;
-    outputs.set(key, { data, shape: width === 1 ? [total] : [total / width, width] });
+    const shape =
+      key === 'logits'
+        ? [total / (seqLen * vocab), seqLen, vocab]
+        : key === 'inputs' || key === 'labels' || key === 'preds'
+          ? [total / seqLen, seqLen]
+          : [total];
+    outputs.set(key, { data, shape });
   }
   return { metrics, counts, outputs };
 }
@@ -149,6 +171,8 @@ interface BatchOutcome {
   qHalt: Float32Array;
   qContinue: Float32Array;
   steps: Int32Array;
+  /** Final-step logits, rows × seq_len × vocab (only when `logits` is saved). */
+  logits?: Float32Array;
 }
 
 /**
@@ -161,6 +185,7 @@ async function gatherOutcome(
   batch: HostBatch,
   out: BatchOutcome,
   seqLen: number,
+  vocab: number,
 ): Promise<{ batch: HostBatch; last: BatchOutcome } | null> {
   const rows = batch.puzzleIdentifiers.length;
   const ints = new Int32Array(rows * (3 * seqLen + 2));
@@ -176,6 +201,8 @@ async function gatherOutcome(
   const allInts = await comm.gather(ints);
   const allFloats = await comm.gather(floats);
   const lossSums = await comm.allReduceSum(losses);
+  // Every rank takes part in the same collectives, logits or not.
+  const allLogits = out.logits ? await comm.gather(out.logits) : null;
   if (!allInts || !allFloats) return null;
   const world = comm.worldSize;
   const total = rows * world;
@@ -212,5 +239,11 @@ async function gatherOutcome(
     lm_loss: lossSums[0]!,
     q_halt_loss: lossSums[1]!,
   };
-  return { batch: global, last: { metrics, preds, qHalt, qContinue, steps } };
+  const logits = allLogits
+    ? (part(allLogits, rows * seqLen * vocab, 0, seqLen * vocab) as Float32Array)
+    : undefined;
+  return {
+    batch: global,
+    last: { metrics, preds, qHalt, qContinue, steps, ...(logits ? { logits } : {}) },
+  };
 }

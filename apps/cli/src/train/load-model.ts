@@ -1,26 +1,23 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type DatasetMetadata, downloadHubFile } from '@trm/datasets';
+import type { DatasetMetadata } from '@trm/datasets';
 import {
+  checkpointBudget,
   loadCheckpoint,
   loadWeightsInto,
+  readCheckpointMetadata,
   readModelCheckpoint,
   resolveTrmConfig,
   type TinyRecursiveModel,
   type TrmConfig,
 } from '@trm/model';
 import { StateDictError, type StateEntry } from '@trm/nn';
-import type { CliIO } from '../cli/types.js';
+import { getDefaultDevice } from '@trm/tensor';
 import type { TrainConfig } from '../config/schema.js';
 import { ConfigError, InputError } from '../errors.js';
-import { createModel, modelConfig } from './model-setup.js';
+import { archProblems, checkModelFits, createModel, modelConfig } from './model-setup.js';
 
-/** Downloads `owner/repo/file` from the hub's model repos into the cache; returns the path. */
-export async function fetchHubCheckpoint(id: string, io: CliIO): Promise<string> {
-  const [owner, repo, ...rest] = id.split('/');
-  io.stderr.write(`downloading ${id} from the Hugging Face hub…\n`);
-  return downloadHubFile(`${owner}/${repo}`, rest.join('/'), { repoType: 'model' });
-}
+export { fetchHubCheckpoint } from '../util/hub.js';
 
 /** How to choose the weights inside a checkpoint. */
 export interface WeightChoice {
@@ -46,30 +43,16 @@ export async function loadModelForDataset(args: {
   choice: WeightChoice;
 }): Promise<{ model: TinyRecursiveModel; format: string }> {
   const { path, config, metadata: meta, choice } = args;
-  const ckpt = await readModelCheckpoint(path);
-  const weights = new Map<string, StateEntry>(ckpt.weights);
-  if (choice.emaShadow) {
-    for (const [k, v] of (await readModelCheckpoint(choice.emaShadow)).weights) weights.set(k, v);
-  } else if (!choice.applyEma) {
-    const statePath = path.replace(/\.safetensors$/, '.state.safetensors');
-    if (ckpt.training && existsSync(statePath)) {
-      for (const [name, t] of (await loadCheckpoint(statePath)).tensors) {
-        if (!name.startsWith('raw/')) continue;
-        const key = name.slice(4);
-        weights.set(key, {
-          shape: weights.get(key)?.shape ?? t.shape,
-          data: t.data as Float32Array,
-        });
-      }
-    }
-  }
+  // The architecture first (from the header alone), so that the model, and with it the memory
+  // the checkpoint may legitimately need, is known before any tensor is read.
+  const header = await readCheckpointMetadata(path);
   let arch: TrmConfig;
   const archOverride = args.overrides.some((o) => o.replace(/^\+/, '').startsWith('arch.'));
   try {
     arch =
-      ckpt.config && !archOverride
+      header.config && !archOverride
         ? resolveTrmConfig({
-            ...ckpt.config,
+            ...header.config,
             batch_size: args.batchSize,
             seq_len: meta.seq_len,
             vocab_size: meta.vocab_size,
@@ -78,24 +61,65 @@ export async function loadModelForDataset(args: {
         : modelConfig(config.arch, meta, args.batchSize);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError(archProblems(error));
   }
+  checkModelFits(arch, getDefaultDevice());
   const model = createModel(arch, config.seed);
+  const budget = checkpointBudget(model);
+  let weights: Map<string, StateEntry>;
+  let ckpt: Awaited<ReturnType<typeof readModelCheckpoint>>;
+  try {
+    ckpt = await readModelCheckpoint(path, { maxTensorBytes: budget });
+    weights = new Map<string, StateEntry>(ckpt.weights);
+    if (choice.emaShadow) {
+      const shadow = await readModelCheckpoint(choice.emaShadow, { maxTensorBytes: budget });
+      for (const [k, v] of shadow.weights) weights.set(k, v);
+    } else if (!choice.applyEma) {
+      const statePath = path.replace(/\.safetensors$/, '.state.safetensors');
+      if (ckpt.training && existsSync(statePath)) {
+        // Optimiser moments, EMA shadow and raw weights: four copies of the parameters.
+        const state = await loadCheckpoint(statePath, { maxTensorBytes: 2 * budget });
+        for (const [name, t] of state.tensors) {
+          if (!name.startsWith('raw/')) continue;
+          const key = name.slice(4);
+          weights.set(key, {
+            shape: weights.get(key)?.shape ?? t.shape,
+            data: t.data as Float32Array,
+          });
+        }
+      }
+    }
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   try {
     loadWeightsInto(model, weights);
   } catch (error) {
     model.dispose();
-    if (error instanceof StateDictError) {
-      const vocab = error.wrongShape.some((w) => /embed_tokens|lm_head/.test(w));
-      const hint = vocab
-        ? ` The dataset's vocabulary (${meta.vocab_size} tokens) disagrees with the checkpoint's: was it trained on another kind of puzzle?`
-        : ' Pass the architecture the checkpoint was trained with (e.g. arch.mlp_t=True arch.hidden_size=256), or keep its all_config.yaml beside it.';
-      throw new InputError(
-        `${basename(path)} does not fit the model built for ${args.datasetDir}. ${error.message}${hint}`,
-        { file: path },
-      );
-    }
-    throw error;
+    throw fitError(error, path, meta, args.datasetDir);
   }
   return { model, format: ckpt.format };
+}
+
+/**
+ * The error for a checkpoint whose tensors do not fit the model built for a dataset: an
+ * {@link InputError} (exit 2) that says what disagrees and what to do. Other errors pass
+ * through unchanged.
+ */
+export function fitError(
+  error: unknown,
+  path: string,
+  meta: DatasetMetadata,
+  datasetDir: string,
+): unknown {
+  if (!(error instanceof StateDictError)) return error;
+  const vocab = error.wrongShape.some((w) => /embed_tokens|lm_head/.test(w));
+  const hint = vocab
+    ? ` The dataset's vocabulary (${meta.vocab_size} tokens) disagrees with the checkpoint's: was it trained on another kind of puzzle?`
+    : ' Pass the architecture the checkpoint was trained with (e.g. arch.mlp_t=True arch.hidden_size=256), or keep its all_config.yaml beside it.';
+  return new InputError(
+    `${basename(path)} does not fit the model built for ${datasetDir}. ${error.message}${hint}`,
+    { file: path },
+  );
 }

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, totalTrainSteps, writeNpy } from '@trm/datasets';
-import { createEvaluators, formatWilson } from '@trm/evaluators';
+import { createEvaluators } from '@trm/evaluators';
 import {
   type ActCarry,
+  checkpointBudget,
   drawExploration,
   type ExplorationDraws,
   loadWeightsInto,
@@ -19,11 +20,21 @@ import { toYaml } from '../config/yaml.js';
 import { CliError, InputError } from '../errors.js';
 import { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import { isHubFileId } from '../util/hub-id.js';
+import { createProgress } from '../util/progress.js';
 import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from './evaluate.js';
-import { createLoaders, createModel, modelConfig, openDevice } from './model-setup.js';
+import { fetchHubCheckpoint, fitError } from './load-model.js';
+import {
+  checkModelFits,
+  createLoaders,
+  createModel,
+  modelConfig,
+  openDevice,
+} from './model-setup.js';
 import { defaultProjectName, defaultRunName } from './names.js';
 import { TrainProgress } from './progress-line.js';
+import { clearRunFiles } from './run-dir.js';
 import { RunLog } from './run-log.js';
 import { createWandbSink } from './wandb.js';
 
@@ -32,6 +43,8 @@ export interface TrainOptions {
   io: CliIO;
   /** Run directory to resume from (`--resume`). */
   resume?: string;
+  /** `--overwrite`: remove the previous run's files from the run directory before writing. */
+  overwrite?: boolean;
   /** Log to W&B even without WANDB_API_KEY (`logger=wandb`). */
   wandb?: boolean;
   /** Stop after this many optimiser steps (tests; a kill-test stand-in). */
@@ -55,11 +68,6 @@ export interface TrainSummary {
   /** Data-parallel runs: mean time of the gradient all-reduce per step, in milliseconds. */
   allReduce?: { devices: number; meanMs: number; meanReduceMs: number };
 }
-
-const CHART_GROUPS: Record<string, readonly string[]> = {
-  train_loss: ['train/lm_loss', 'train/q_halt_loss'],
-  train_accuracy: ['train/accuracy', 'train/exact_accuracy', 'train/q_halt_accuracy'],
-};
 
 /**
  * The training loop of spec §8: `epochs / eval_interval` iterations, each one pass of the
@@ -94,16 +102,22 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       numReplicas: world,
     });
     const trainSet = trainData!;
+    // Every array is read and checked now, before the model is built or anything is written.
+    trainSet.preload();
+    testData.preload();
     const metadata = trainSet.metadata;
-    const model = createModel(modelConfig(config.arch, metadata, localBatch), config.seed);
     const totalSteps = totalTrainSteps(metadata, config.epochs, gbs);
     if (totalSteps < 1) {
       throw new InputError(
         `The run would take no optimiser step: ${config.epochs} epochs × ${metadata.total_groups} groups × ${metadata.mean_puzzle_examples} examples / global_batch_size ${gbs} < 1. Lower global_batch_size or raise epochs.`,
       );
     }
+    const archConfig = modelConfig(config.arch, metadata, localBatch);
+    checkModelFits(archConfig, device);
+    const model = createModel(archConfig, config.seed);
+    const planned = plannedSteps(metadata, iterations, evalInterval, gbs) ?? totalSteps;
 
-    // Run directory and names (spec §1 defaults), fixed in all_config.yaml.
+    // Run directory and names (the reference's defaults), fixed in all_config.yaml.
     const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
     const run = config.run_name ?? defaultRunName(config.arch.name);
     const runDir =
@@ -114,15 +128,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       run_name: run,
       checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
     };
-    if (isRoot) {
-      mkdirSync(runDir, { recursive: true });
-      writeFileSync(
-        join(runDir, 'all_config.yaml'),
-        toYaml(resolvedConfig, `trm train — ${project} / ${run}`),
-      );
-    }
 
-    // Optimisers (spec §7): AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
+    // Optimisers: AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
     const params = model.namedParameters();
     const slots = (): ParamSlot[] =>
       params.map(([name, p]) => ({
@@ -158,12 +165,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     let step = 0;
     let firstIteration = 0;
     let ema: Ema | null = null;
-    // Rank 0 owns the run directory: logs, charts, evaluation outputs and checkpoints.
-    const log = isRoot ? new RunLog(runDir) : null;
 
     if (options.resume) {
       const skipped: string[] = [];
-      const point = await latestResumePoint(runDir, skipped);
+      const point = await latestResumePoint(runDir, skipped, checkpointBudget(model));
       for (const s of skipped) io.stderr.write(`warning: skipping unreadable checkpoint ${s}\n`);
       if (!point)
         throw new InputError(
@@ -182,14 +187,48 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         ema = new Ema(device, slots(), config.ema_rate);
         if (point.state.ema) ema.loadStateDict(point.state.ema);
       }
-      log?.truncateAfter(step);
       io.stderr.write(
         `resuming ${runDir} at step ${step} (iteration ${firstIteration} of ${iterations})\n`,
       );
     } else if (config.load_checkpoint) {
-      const ckpt = await readModelCheckpoint(resolve(config.load_checkpoint));
-      loadWeightsInto(model, ckpt.weights);
+      const path = isHubFileId(config.load_checkpoint, io.cwd)
+        ? await fetchHubCheckpoint(config.load_checkpoint, io)
+        : resolve(config.load_checkpoint);
+      const ckpt = await readModelCheckpoint(path, {
+        maxTensorBytes: checkpointBudget(model),
+      });
+      try {
+        loadWeightsInto(model, ckpt.weights);
+      } catch (error) {
+        throw fitError(error, path, metadata, config.data_paths[0] ?? '');
+      }
       io.stderr.write(`initialised from ${config.load_checkpoint}\n`);
+    }
+
+    const evaluators = createEvaluators(config.evaluators as never, {
+      datasetDir: resolve((config.data_paths_test[0] ?? config.data_paths[0])!),
+      metadata: testData.metadata,
+    });
+
+    // Every input is valid: now the run directory may be written. Rank 0 owns it: logs,
+    // charts, evaluation outputs and checkpoints.
+    let log: RunLog | null = null;
+    if (isRoot) {
+      if (options.overwrite && !options.resume) {
+        const removed = clearRunFiles(runDir);
+        if (removed.length > 0)
+          io.stderr.write(
+            `--overwrite: removed the previous run's ${removed.join(', ')} from ${runDir}\n`,
+          );
+      }
+      mkdirSync(runDir, { recursive: true });
+      if (!options.resume)
+        writeFileSync(
+          join(runDir, 'all_config.yaml'),
+          toYaml(resolvedConfig, `trm train — ${project} / ${run}`),
+        );
+      log = new RunLog(runDir);
+      if (options.resume) log.truncateAfter(step);
     }
     // Every replica starts from rank 0's weights (spec §7–8).
     if (sync) await sync.broadcastFromRoot(params.map(([, p]) => p));
@@ -198,7 +237,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     const paramCount = model.parameterCount();
     const where = device.adapterInfo.description || device.adapterInfo.device;
     io.stderr.write(
-      `training ${project} / ${run}: ${paramCount.toLocaleString('en-US')} parameters, ${totalSteps} steps, batch ${gbs}${world > 1 ? ` (${localBatch} on each of ${world} devices)` : ''}, ${iterations} evaluation interval(s) on ${where}\n  run directory ${runDir}\n`,
+      `training ${project} / ${run}: ${paramCount.toLocaleString('en-US')} parameters, ${planned} steps${planned === totalSteps ? '' : ` (the learning-rate schedule spans ${totalSteps}, as the reference counts them)`}, batch ${gbs}${world > 1 ? ` (${localBatch} on each of ${world} devices)` : ''}, ${iterations} evaluation interval${iterations === 1 ? '' : 's'} on ${where}\n  run directory ${runDir}\n`,
     );
     if (!options.resume) log?.append(0, { num_params: paramCount });
     const sink = isRoot
@@ -212,17 +251,19 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       : null;
     sink?.log(0, { num_params: paramCount });
 
-    const evaluators = createEvaluators(config.evaluators as never, {
-      datasetDir: resolve((config.data_paths_test[0] ?? config.data_paths[0])!),
-      metadata: testData.metadata,
-    });
-    const progress = new TrainProgress(io.stderr, totalSteps, step);
+    const progress = new TrainProgress(io.stderr, planned, step);
+    // Known when each test puzzle is one example (Sudoku, Maze); ARC puzzles have several.
+    const evalBatches =
+      testData.metadata.mean_puzzle_examples === 1
+        ? Math.max(1, Math.ceil(testData.metadata.total_puzzles / gbs))
+        : undefined;
     const checkpoints: string[] = [];
     let lastEval: Record<string, number> | null = null;
     const stopAt =
       options.maxSteps === undefined ? totalSteps : Math.min(totalSteps, options.maxSteps);
 
     let shownAccuracy = 0;
+    let chartsDrawn = Date.now();
     let allReduceMs = 0;
     let reduceMs = 0;
     let syncedSteps = 0;
@@ -287,17 +328,24 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         }
         ema?.update(slots());
         model.zeroGrad();
-        const count = Math.max(m.count, 1);
-        const metrics: Record<string, number> = {
-          'train/accuracy': m.accuracy / count,
-          'train/exact_accuracy': m.exact_accuracy / count,
-          'train/q_halt_accuracy': m.q_halt_accuracy / count,
-          'train/steps': m.steps / count,
-          'train/count': m.count,
+        // Accuracies are over the rows that halted: a step where none did has none (logged as
+        // absent, so charts show a gap rather than a drop to zero).
+        const perRow = (v: number) => (m.count > 0 ? { v: v / m.count } : null);
+        const metrics: Record<string, number> = { 'train/count': m.count };
+        for (const [key, v] of [
+          ['train/accuracy', m.accuracy],
+          ['train/exact_accuracy', m.exact_accuracy],
+          ['train/q_halt_accuracy', m.q_halt_accuracy],
+          ['train/steps', m.steps],
+        ] as const) {
+          const r = perRow(v);
+          if (r) metrics[key] = r.v;
+        }
+        Object.assign(metrics, {
           'train/lm_loss': m.lm_loss / gbs,
           'train/q_halt_loss': m.q_halt_loss / gbs,
           'train/lr': lr,
-        };
+        });
         if (m.q_continue_loss !== undefined)
           metrics['train/q_continue_loss'] = m.q_continue_loss / gbs;
         if (sync) metrics['train/allreduce_ms'] = sync.last.totalMs;
@@ -309,9 +357,13 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         }
         log?.append(step, metrics);
         sink?.log(step, metrics);
+        if (log && Date.now() - chartsDrawn >= CHART_REDRAW_MS) {
+          chartsDrawn = Date.now();
+          redrawCharts(log, progress);
+        }
         // Accuracy counts halted rows only; keep the last step that had some, for the display.
         if (m.count > 0) shownAccuracy = metrics['train/accuracy']!;
-        progress.update(step, metrics['train/lm_loss']!, shownAccuracy);
+        progress.update(step, { loss: metrics['train/lm_loss']!, accuracy: shownAccuracy, lr });
       }
       TinyRecursiveModel.disposeCarry(carry);
       const finishedIteration = it + 1 === iterations || step >= totalSteps;
@@ -330,13 +382,23 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         const save = config.eval_save_outputs.filter((k): k is SavableOutput =>
           (SAVABLE_OUTPUTS as readonly string[]).includes(k),
         );
+        // In a log (no terminal) a short evaluation prints only its final line.
+        const evalBar = isRoot
+          ? createProgress(io.stderr, `evaluating step ${step}`, {
+              lineStep: 0.25,
+              quietMs: 10_000,
+            })
+          : null;
+        progress.pause();
         const result = await evaluateModel(model, testData, {
           evaluators,
           globalBatchSize: gbs,
           save,
           saveDir: join(runDir, `eval_step_${step}`),
+          onBatch: (done) => evalBar?.update(done, evalBatches),
           ...(comm ? { comm } : {}),
         });
+        evalBar?.finish();
         if (isRoot && save.length > 0) {
           const dir = join(runDir, `eval_step_${step}`);
           mkdirSync(dir, { recursive: true });
@@ -348,10 +410,6 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         sink?.log(step, result.metrics);
         const parts = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`);
         progress.note(`eval @ step ${step}: ${parts.join(', ')}`);
-        log?.writeCharts({
-          ...CHART_GROUPS,
-          eval_accuracy: Object.keys(result.metrics).filter((k) => /accuracy|pass@/.test(k)),
-        });
       }
       if (doSave && isRoot) {
         const state: TrainingState = {
@@ -366,9 +424,16 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         checkpoints.push(path);
         progress.note(`checkpoint ${path}`);
       }
+      // Charts come after the checkpoint, and a chart that cannot be drawn only warns: the
+      // log is for the user, it must never cost the run.
+      if (doEval && log) {
+        chartsDrawn = Date.now();
+        redrawCharts(log, progress);
+      }
       if (rawWeights) for (const [name, p] of params) device.write(p.buffer, rawWeights[name]!);
     }
     progress.finish();
+    if (log) redrawCharts(log, progress);
     await sink?.finish();
     return {
       runDir,
@@ -393,6 +458,36 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     // Settle outstanding GPU work (and its error-scope promises) before the device goes away.
     await device.sync().catch(() => undefined);
     device.destroy();
+  }
+}
+
+/**
+ * The optimiser steps the run will take, when the data makes it exact: one example per group
+ * and pick (Sudoku, Maze), so each iteration has floor(groups × epochs per iteration / batch)
+ * full batches. The reference's schedule length (epochs × groups / batch) can be a few steps
+ * more, because every iteration drops its last partial batch. Undefined for datasets whose
+ * batches depend on which puzzles are drawn (ARC).
+ */
+export function plannedSteps(
+  metadata: { mean_puzzle_examples: number; total_puzzles: number; total_groups: number },
+  iterations: number,
+  epochsPerIteration: number,
+  globalBatchSize: number,
+): number | undefined {
+  if (metadata.mean_puzzle_examples !== 1 || metadata.total_puzzles !== metadata.total_groups)
+    return undefined;
+  return iterations * Math.floor((metadata.total_groups * epochsPerIteration) / globalBatchSize);
+}
+
+/** Charts are also redrawn this often during training, not only at evaluations. */
+const CHART_REDRAW_MS = 60_000;
+
+/** Redraws the run's charts; a chart that cannot be drawn only warns (it must not cost the run). */
+function redrawCharts(log: RunLog, progress: TrainProgress): void {
+  try {
+    log.writeCharts();
+  } catch (error) {
+    progress.note(`warning: could not draw the charts: ${(error as Error).message}`);
   }
 }
 
@@ -435,26 +530,4 @@ async function sumOverRanks(
     ...(hasContinue ? { q_continue_loss: v[7]! } : {}),
     loss: v[8]!,
   };
-}
-
-/** Prints evaluation metrics with 95% Wilson intervals (spec §8). */
-export function formatEvalReport(
-  metrics: Record<string, number>,
-  n: { puzzles: number; seqLen: number },
-): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(metrics)) {
-    let interval = '';
-    if (key.endsWith('/exact_accuracy')) interval = formatWilson(value, n.puzzles);
-    else if (key.endsWith('/accuracy') && !key.includes('q_halt'))
-      interval = formatWilson(value, n.puzzles * n.seqLen);
-    else if (/example_pass@\d+$/.test(key)) {
-      const N = metrics[key.replace(/example_pass@\d+$/, 'example_N')];
-      if (N) interval = formatWilson(value, N);
-    }
-    lines.push(
-      `  ${key.padEnd(34)} ${interval ? `${interval}  (95% Wilson interval)` : value.toFixed(4)}`,
-    );
-  }
-  return lines.join('\n');
 }

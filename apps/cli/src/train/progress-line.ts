@@ -1,15 +1,18 @@
 import type { OutputStream } from '../cli/types.js';
+import { formatDuration } from '../util/progress.js';
 
-function clock(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** What one training step shows besides its number. */
+export interface StepFigures {
+  loss: number;
+  /** Accuracy of the rows that halted (the last step that had some). */
+  accuracy: number;
+  lr: number;
 }
 
 /**
- * The training progress display: `step 120/400 [#####-----] 3.1 steps/s ETA 1m30s loss 1.23
- * acc 0.456`, redrawn in place on a terminal, a plain line every 10% or 30 s otherwise.
+ * The training progress display: `step 120/400 [#####-----] 3.1 steps/s 0m42s elapsed, ETA
+ * 1m30s | lr 3.0e-3 loss 1.2300 acc 0.456`, redrawn in place on a terminal, a plain line every
+ * 10% or 30 s otherwise.
  */
 export class TrainProgress {
   private readonly start = Date.now();
@@ -24,15 +27,17 @@ export class TrainProgress {
     private readonly firstStep: number,
   ) {}
 
-  update(step: number, loss: number, accuracy: number): void {
+  update(step: number, figures: StepFigures): void {
     const now = Date.now();
     const done = step - this.firstStep;
-    const rate = done / Math.max((now - this.start) / 1000, 1e-9);
+    const elapsed = now - this.start;
+    const rate = done / Math.max(elapsed / 1000, 1e-9);
     const left = (this.total - step) / Math.max(rate, 1e-9);
     const frac = this.total > 0 ? step / this.total : 1;
     const width = 20;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '-');
-    const text = `step ${step}/${this.total} [${bar}] ${rate.toFixed(2)} steps/s ETA ${clock(left * 1000)} loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`;
+    const { loss, accuracy, lr } = figures;
+    const text = `step ${step}/${this.total} [${bar}] ${rate.toFixed(2)} steps/s ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(left * 1000)} | lr ${lr.toExponential(1)} loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`;
     if (this.out.isTTY) {
       if (now - this.lastDraw < 100 && step < this.total) return;
       this.lastDraw = now;
@@ -45,6 +50,12 @@ export class TrainProgress {
       this.lastLine = now;
       this.out.write(`${text}\n`);
     }
+  }
+
+  /** Clears the bar so that another display (the evaluation's) can take the line. */
+  pause(): void {
+    if (this.drawn && this.out.isTTY) this.out.write('\r\x1b[2K');
+    this.drawn = false;
   }
 
   /** Prints a line without tearing the bar. */

@@ -28,8 +28,9 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function eta(ms: number): string {
-  const s = Math.round(ms / 1000);
+/** A duration for a progress line: `42s`, `3m07s`, `2h05m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
@@ -63,7 +64,9 @@ export function createProgress(
     const elapsed = now() - start;
     // An estimate needs some history: none in the first second.
     const rest =
-      frac > 0 && frac < 1 && elapsed >= 1000 ? ` ETA ${eta((elapsed * (1 - frac)) / frac)}` : '';
+      frac > 0 && frac < 1 && elapsed >= 1000
+        ? ` ETA ${formatDuration((elapsed * (1 - frac)) / frac)}`
+        : '';
     if (!withBar) return `${label} ${pct.trim()} (${fmt(done)}/${fmt(total)})${rest}`;
     const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - label.length - 40));
     const full = Math.round(frac * width);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { augmentedName, gridHash } from '../augment/arc.js';
 import { randomColourMap } from '../augment/colour.js';
@@ -11,11 +11,12 @@ import {
   type ArcPuzzle,
   type ArcPuzzleSet,
   arcGridProblem,
+  readArcJsonObject,
   readArcPuzzles,
   writeTestPuzzles,
 } from '../format/arc-json.js';
-import { buildIntoDirectory, type OutputOptions } from '../format/fs.js';
 import { BLANK_IDENTIFIER, writeIdentifiers } from '../format/identifiers.js';
+import { buildIntoDirectory, type OutputOptions } from '../format/output.js';
 import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import { Rng } from '../rng.js';
 import type { BuildProgress, BuildResult } from './common.js';
@@ -157,7 +158,7 @@ function loadSubset(prefix: string, subset: string): ArcPuzzleSet {
   }
   const solutionsPath = `${prefix}_${subset}_solutions.json`;
   if (existsSync(solutionsPath)) {
-    const sols = readJsonObject(solutionsPath);
+    const sols = readArcJsonObject(solutionsPath);
     for (const [name, p] of Object.entries(puzzles)) {
       const s = sols[name];
       if (!Array.isArray(s) || s.length !== p.test.length) {
@@ -184,22 +185,6 @@ function loadSubset(prefix: string, subset: string): ArcPuzzleSet {
     for (const p of Object.values(puzzles)) for (const t of p.test) t.output ??= [[0]];
   }
   return puzzles;
-}
-
-function readJsonObject(path: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new SourceDataError(`${path}: cannot read: ${(e as Error).message}`, {
-      file: path,
-      cause: e,
-    });
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new SourceDataError(`${path}: expected an object keyed by puzzle name`, { file: path });
-  }
-  return v as Record<string, unknown>;
 }
 
 /**

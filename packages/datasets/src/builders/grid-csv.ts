@@ -17,6 +17,8 @@ export interface GridCsvCodec {
 
 /** Encoded puzzles: row `i` occupies `[i * cells, (i + 1) * cells)` of both arrays. */
 export interface GridCsvData {
+  /** Data rows in the file, before filtering and subsampling. */
+  rows: number;
   count: number;
   cells: number;
   inputs: Uint8Array;
@@ -40,10 +42,18 @@ export interface GridCsvSelection {
  * proportional to the selection, not to the source (the hub's Sudoku train set has 3.8M rows).
  */
 export function loadGridCsv(path: string, codec: GridCsvCodec, sel: GridCsvSelection): GridCsvData {
+  if (
+    sel.subsampleSize !== undefined &&
+    !(Number.isInteger(sel.subsampleSize) && sel.subsampleSize >= 1)
+  )
+    throw new RangeError(`subsampleSize must be a positive integer, got ${sel.subsampleSize}`);
   let cells = sel.cells ?? -1;
+  let rows = 0;
   let eligible = 0;
-  const q = new Uint8Array(1024);
-  const a = new Uint8Array(1024);
+  // Scratch rows of the first pass, as long as the longest question seen (encode writes only
+  // rows of exactly `cells` characters).
+  let q = new Uint8Array(0);
+  let a = new Uint8Array(0);
   const isEligible = (row: PuzzleCsvRow) =>
     sel.minDifficulty === undefined || row.rating >= sel.minDifficulty;
 
@@ -96,7 +106,12 @@ export function loadGridCsv(path: string, codec: GridCsvCodec, sel: GridCsvSelec
   };
 
   forEachPuzzleCsvRow(path, (row) => {
+    if (q.length < row.question.length) {
+      q = new Uint8Array(row.question.length);
+      a = new Uint8Array(row.question.length);
+    }
     encode(row, q, 0, a, 0);
+    rows++;
     if (isEligible(row)) eligible++;
   });
   if (cells < 0) cells = 0;
@@ -127,7 +142,7 @@ export function loadGridCsv(path: string, codec: GridCsvCodec, sel: GridCsvSelec
     ordinal++;
     if (pos >= 0) encode(row, inputs, pos * cells, labels, pos * cells);
   });
-  return { count, cells, inputs, labels };
+  return { rows, count, cells, inputs, labels };
 }
 
 function rowError(path: string, row: PuzzleCsvRow, msg: string): SourceDataError {
@@ -150,9 +165,22 @@ export function loadGridCsvSplits(
     cells: train.count > 0 ? train.cells : undefined,
     rng: sel.rng,
   });
-  if (test.count > 0 && train.count > 0 && test.cells !== train.cells) {
-    throw new RangeError(
+  for (const [data, file] of [
+    [train, paths.train],
+    [test, paths.test],
+  ] as const) {
+    if (data.count === 0)
+      throw new SourceDataError(
+        data.rows === 0
+          ? `no ${noun} in ${file} (it holds only the header); a dataset needs at least one in each of train.csv and test.csv`
+          : `no ${noun} in ${file} with a rating of at least ${sel.minDifficulty} (of its ${data.rows}); lower the minimum difficulty`,
+        { file },
+      );
+  }
+  if (test.cells !== train.cells) {
+    throw new SourceDataError(
       `${paths.test}: ${noun} have ${test.cells} cells but ${paths.train} has ${train.cells}`,
+      { file: paths.test },
     );
   }
   return { train, test, cells: train.count > 0 ? train.cells : test.cells };

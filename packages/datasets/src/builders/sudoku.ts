@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SudokuAugmenter, sudokuGeometry } from '../augment/sudoku.js';
-import { buildIntoDirectory, type OutputOptions } from '../format/fs.js';
 import { BLANK_IDENTIFIER, writeIdentifiers } from '../format/identifiers.js';
+import { buildIntoDirectory, type OutputOptions } from '../format/output.js';
 import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import type { HubOptions } from '../hub/download.js';
 import { Rng } from '../rng.js';

@@ -1,5 +1,12 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { DatasetError, SourceDataError } from '../errors.js';
+import { fsError } from '../format/fs-errors.js';
+
+/**
+ * Longest line accepted. A 30×30 maze row is under 2,000 characters; a file without line
+ * breaks (a binary, a wrong file) must not be gathered into one string until memory runs out.
+ */
+const MAX_LINE_CHARS = 1 << 22;
 
 /** The columns of the hub's Sudoku and Maze CSVs (and of this package's generators). */
 export const PUZZLE_CSV_HEADER = 'source,question,answer,rating';
@@ -23,12 +30,16 @@ export interface PuzzleCsvRow {
 export function forEachPuzzleCsvRow(path: string, onRow: (row: PuzzleCsvRow) => void): void {
   let fd: number;
   try {
+    // Checked before opening: opening a named pipe would wait for a writer forever.
+    const info = statSync(path);
+    if (!info.isFile())
+      throw new DatasetError(
+        `${path}: cannot open CSV: ${info.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file'}`,
+        { file: path },
+      );
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new DatasetError(`${path}: cannot open CSV: ${(e as Error).message}`, {
-      file: path,
-      cause: e,
-    });
+    throw fsError('open CSV', path, e);
   }
   try {
     const buf = Buffer.alloc(1 << 20);
@@ -72,7 +83,12 @@ export function forEachPuzzleCsvRow(path: string, onRow: (row: PuzzleCsvRow) => 
       onRow({ source: f[0]!, question: f[1]!, answer: f[2]!, rating, line });
     };
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, pos);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, pos);
+      } catch (e) {
+        throw fsError('read CSV', path, e);
+      }
       if (n === 0) break;
       pos += n;
       const text = carry + buf.toString('latin1', 0, n);
@@ -84,6 +100,11 @@ export function forEachPuzzleCsvRow(path: string, onRow: (row: PuzzleCsvRow) => 
         start = nl + 1;
       }
       carry = text.slice(start);
+      if (carry.length > MAX_LINE_CHARS)
+        throw new SourceDataError(
+          `${path}:${line + 1}: line is longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters; this is not a puzzle CSV (${PUZZLE_CSV_HEADER})`,
+          { file: path, row: line + 1 },
+        );
     }
     if (carry.length > 0) handle(carry);
     if (line === 0)

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { DatasetError, SourceDataError } from '../errors.js';
-import { writeFileAtomic } from './fs.js';
+import { SourceDataError } from '../errors.js';
+import { MAX_JSON_BYTES, parseJsonText, readTextFile } from './read-text.js';
+import { writeFileAtomic } from './write-all.js';
 
 /** An ARC grid: rows of colours 0..9, at most 30×30. */
 export type ArcGrid = number[][];
@@ -65,6 +65,13 @@ export function checkArcPuzzle(
         puzzle: name,
       });
     }
+    // A challenge needs demonstrations to learn from and at least one test input; a solutions
+    // file (requireOutputs) only needs its test pairs.
+    if (pairs.length === 0 && (kind === 'test' || !requireOutputs))
+      throw new SourceDataError(`${file}: puzzle ${name} has an empty '${kind}' list`, {
+        file,
+        puzzle: name,
+      });
     pairs.forEach((pair: unknown, i: number) => {
       const where = `${file}: puzzle ${name} ${kind}[${i}]`;
       if (typeof pair !== 'object' || pair === null) {
@@ -84,20 +91,26 @@ export function checkArcPuzzle(
   return p as unknown as ArcPuzzle;
 }
 
-/** Reads and validates an ARC JSON file of puzzles keyed by name. */
-export function readArcPuzzles(path: string, requireOutputs = false): ArcPuzzleSet {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new DatasetError(`${path}: cannot read ARC JSON: ${(e as Error).message}`, {
+/** Reads an ARC JSON file (challenges or solutions): an object keyed by puzzle name. */
+export function readArcJsonObject(path: string): Record<string, unknown> {
+  const text = readTextFile(path, 'ARC JSON file', MAX_JSON_BYTES.large);
+  const value = parseJsonText(
+    text,
+    path,
+    'ARC JSON file',
+    (message, options) => new SourceDataError(message, options),
+  );
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SourceDataError(`${path}: expected an object of puzzles keyed by name`, {
       file: path,
-      cause: e,
     });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DatasetError(`${path}: expected an object of puzzles keyed by name`, { file: path });
-  }
+  return value as Record<string, unknown>;
+}
+
+/** Reads and validates an ARC JSON file of puzzles keyed by name. */
+export function readArcPuzzles(path: string, requireOutputs = false): ArcPuzzleSet {
+  const value = readArcJsonObject(path);
   const out: ArcPuzzleSet = {};
   for (const [name, puzzle] of Object.entries(value)) {
     out[name] = checkArcPuzzle(name, puzzle, path, requireOutputs);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetValidationError } from '../errors.js';
 import type { NpyArray } from '../npy/read.js';
@@ -6,6 +6,7 @@ import { readNpy } from '../npy/read.js';
 import { arcGridProblem } from './arc-json.js';
 import { identifiersProblems } from './identifiers.js';
 import { type DatasetMetadata, metadataProblems } from './metadata.js';
+import { MAX_JSON_BYTES, parseJsonText, readTextFile } from './read-text.js';
 
 /** The five arrays of one set, in file-name order. */
 export const SET_FIELDS = [
@@ -70,9 +71,9 @@ export function assertValidDataset(dir: string): void {
 
 function parseJson(path: string, v: string[]): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseJsonText(readTextFile(path, 'JSON file', MAX_JSON_BYTES.large), path, 'it');
   } catch (e) {
-    v.push(`${path}: ${(e as Error).message}`);
+    v.push((e as Error).message);
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NpyWriter, writeNpy } from '../npy/write.js';
+import { fsError } from './fs-errors.js';
 import { GrowableInt32 } from './growable.js';
 import { type DatasetMetadata, writeMetadata } from './metadata.js';
 
@@ -58,7 +59,11 @@ export class SplitWriter {
     rows: number | null = null,
   ) {
     this.splitDir = join(rootDir, split);
-    mkdirSync(this.splitDir, { recursive: true });
+    try {
+      mkdirSync(this.splitDir, { recursive: true });
+    } catch (e) {
+      throw fsError('create a directory', this.splitDir, e);
+    }
     const base = join(this.splitDir, `${this.setName}__`);
     this.inputs = new NpyWriter(`${base}inputs.npy`, 'u1', rows, [info.seqLen]);
     this.labels = new NpyWriter(`${base}labels.npy`, 'u1', rows, [info.seqLen]);

@@ -1,7 +1,9 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { csvField, PUZZLE_CSV_HEADER } from '../csv/reader.js';
-import { DatasetError } from '../errors.js';
+import { fsError } from '../format/fs-errors.js';
+import { checkCreatable } from '../format/paths.js';
+import { writeAllSync, writeViaTemporary } from '../format/write-all.js';
 
 /** One puzzle in the hub CSV format (`source,question,answer,rating`). */
 export interface GeneratedPuzzle {
@@ -16,34 +18,26 @@ export interface GeneratedPuzzle {
  * appears under its name only when complete.
  */
 export function writePuzzleCsv(path: string, puzzles: Iterable<GeneratedPuzzle>): number {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  let rows = 0;
-  let open = true;
+  checkCreatable(path);
   try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw fsError('create', path, e);
+  }
+  return writeViaTemporary(path, (fd) => {
+    let rows = 0;
     let buf = `${PUZZLE_CSV_HEADER}\n`;
     for (const p of puzzles) {
       buf += `${csvField(p.source)},${csvField(p.question)},${csvField(p.answer)},${p.rating}\n`;
       rows++;
       if (buf.length > 1 << 20) {
-        writeSync(fd, buf);
+        writeAllSync(fd, buf, path);
         buf = '';
       }
     }
-    writeSync(fd, buf);
-    closeSync(fd);
-    open = false;
-    renameSync(tmp, path);
+    writeAllSync(fd, buf, path);
     return rows;
-  } catch (e) {
-    if (open) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw new DatasetError(`${path}: cannot write CSV: ${(e as Error).message}`, {
-      file: path,
-      cause: e,
-    });
-  }
+  });
 }
 
 /** Writes `train.csv` and `test.csv` into `dir`, the layout the builders accept as `source`. */

@@ -1,8 +1,16 @@
+export { hubRepoFolder } from './cache.js';
+export { downloadHubFile, hubFileUrl, isHubRepoId } from './download.js';
 export {
-  type DownloadProgress,
+  DEFAULT_HUB_ENDPOINT,
   defaultHubCacheDir,
-  downloadHubFile,
-  type HubOptions,
-  hubFileUrl,
-  isHubRepoId,
-} from './download.js';
+  hfHome,
+  hubOptionsFromEnv,
+  hubToken,
+} from './env.js';
+export type {
+  DownloadProgress,
+  HubEnv,
+  HubOptions,
+  HubRepoType,
+  HubRetryEvent,
+} from './options.js';

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
-import { DatasetError } from '../errors.js';
 import type { DatasetMetadata } from '../format/metadata.js';
-import type { NpyArray } from '../npy/read.js';
-import { readNpy } from '../npy/read.js';
 import { Rng } from '../rng.js';
+import { type LoadedSet, loadDatasetSplit } from './load-set.js';
 import { mergeMetadata } from './metadata.js';
 
 /** Label value the loss ignores (PyTorch's default `ignore_index`). */
@@ -44,17 +41,6 @@ export interface BatchItem {
   effectiveBatchSize: number;
 }
 
-type IntArray = Exclude<NpyArray['data'], BigInt64Array | Float32Array | Float64Array>;
-
-interface LoadedSet {
-  inputs: IntArray;
-  labels: IntArray;
-  numExamples: number;
-  puzzleIdentifiers: Int32Array;
-  puzzleIndices: Int32Array;
-  groupIndices: Int32Array;
-}
-
 /**
  * The training and evaluation data pipeline of §10, yielding typed arrays:
  * - train: per iteration, shuffle groups with an RNG seeded from `seed + iteration`; for each
@@ -73,6 +59,13 @@ export class PuzzleDataset implements Iterable<BatchItem> {
   private data: Map<string, LoadedSet> | undefined;
   private iters = 0;
 
+  /**
+   * Reads and checks every path's `dataset.json` (cheap; the arrays are read by
+   * {@link preload} or the first iteration).
+   *
+   * @throws DatasetError naming the file when a `dataset.json` is missing, malformed, declares
+   *   sizes no dataset has, or disagrees with the first path's.
+   */
   constructor(readonly options: PuzzleDatasetOptions) {
     this.metadata = mergeMetadata(options.datasetPaths, options.split);
     const replicas = options.numReplicas ?? 1;
@@ -108,7 +101,13 @@ export class PuzzleDataset implements Iterable<BatchItem> {
     this.iters = value;
   }
 
-  /** Reads every set's arrays now rather than on the first iteration. */
+  /**
+   * Reads and checks every set's arrays now rather than on the first iteration (see
+   * {@link loadDatasetSplit}). Call it before creating outputs or building a model, so that a
+   * corrupt dataset is reported before anything else happens.
+   *
+   * @throws DatasetError naming the file, the first offending row or entry and its value.
+   */
   preload(): void {
     this.load();
   }
@@ -116,10 +115,12 @@ export class PuzzleDataset implements Iterable<BatchItem> {
   private load(): Map<string, LoadedSet> {
     if (this.data) return this.data;
     const data = new Map<string, LoadedSet>();
+    const splits = this.options.datasetPaths.map((path) =>
+      loadDatasetSplit(path, this.options.split),
+    );
     for (const set of this.metadata.sets) {
-      this.options.datasetPaths.forEach((path, i) => {
-        const name = i > 0 ? `${set}${i}` : set;
-        data.set(name, loadSet(join(path, this.options.split), set, this.metadata.seq_len));
+      splits.forEach((split, i) => {
+        data.set(i > 0 ? `${set}${i}` : set, split.sets.get(set)!);
       });
     }
     this.data = data;
@@ -250,66 +251,4 @@ function upperBound(a: Int32Array, x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function toInt32(arr: NpyArray, file: string): Int32Array {
-  if (arr.data instanceof Int32Array) return arr.data;
-  if (arr.dtype === 'f4' || arr.dtype === 'f8')
-    throw new DatasetError(`${file}: expected integers, got ${arr.dtype}`, { file });
-  const out = new Int32Array(arr.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Number(arr.data[i]);
-  return out;
-}
-
-function tokens(arr: NpyArray, file: string, seqLen: number): { data: IntArray; rows: number } {
-  if (arr.shape.length !== 2 || arr.shape[1] !== seqLen) {
-    throw new DatasetError(
-      `${file}: shape (${arr.shape.join(', ')}) does not match [N, seq_len=${seqLen}]`,
-      { file },
-    );
-  }
-  const data =
-    arr.data instanceof BigInt64Array ||
-    arr.data instanceof Float32Array ||
-    arr.data instanceof Float64Array
-      ? toInt32(arr, file)
-      : arr.data;
-  return { data, rows: arr.shape[0]! };
-}
-
-function loadSet(dir: string, set: string, seqLen: number): LoadedSet {
-  const file = (f: string) => join(dir, `${set}__${f}.npy`);
-  const inputs = tokens(readNpy(file('inputs')), file('inputs'), seqLen);
-  const labels = tokens(readNpy(file('labels')), file('labels'), seqLen);
-  if (labels.rows !== inputs.rows) {
-    throw new DatasetError(`${file('labels')}: ${labels.rows} rows but inputs has ${inputs.rows}`, {
-      file: file('labels'),
-    });
-  }
-  const loaded: LoadedSet = {
-    inputs: inputs.data,
-    labels: labels.data,
-    numExamples: inputs.rows,
-    puzzleIdentifiers: toInt32(readNpy(file('puzzle_identifiers')), file('puzzle_identifiers')),
-    puzzleIndices: toInt32(readNpy(file('puzzle_indices')), file('puzzle_indices')),
-    groupIndices: toInt32(readNpy(file('group_indices')), file('group_indices')),
-  };
-  const last = loaded.puzzleIndices[loaded.puzzleIndices.length - 1];
-  if (last !== inputs.rows || loaded.puzzleIndices.length !== loaded.puzzleIdentifiers.length + 1) {
-    throw new DatasetError(
-      `${file('puzzle_indices')}: inconsistent with ${inputs.rows} examples / ${loaded.puzzleIdentifiers.length} puzzles`,
-      {
-        file: file('puzzle_indices'),
-      },
-    );
-  }
-  if (loaded.groupIndices[loaded.groupIndices.length - 1] !== loaded.puzzleIdentifiers.length) {
-    throw new DatasetError(
-      `${file('group_indices')}: last offset does not equal the ${loaded.puzzleIdentifiers.length} puzzles`,
-      {
-        file: file('group_indices'),
-      },
-    );
-  }
-  return loaded;
 }

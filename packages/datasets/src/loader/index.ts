@@ -5,4 +5,5 @@ export {
   PuzzleDataset,
   type PuzzleDatasetOptions,
 } from './dataset.js';
+export { type LoadedSet, type LoadedSplit, loadDatasetSet, loadDatasetSplit } from './load-set.js';
 export { mergeMetadata, totalTrainSteps } from './metadata.js';

@@ -5,6 +5,12 @@ export const MAGIC = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 /** NumPy aligns the start of the data to 64 bytes so it can be memory-mapped. */
 export const ALIGN = 64;
 
+/**
+ * Longest header dict this reader accepts. NumPy's own reader stops at 10,000 bytes; this
+ * allows far more, yet a corrupt length field cannot make a reader allocate gigabytes.
+ */
+export const MAX_HEADER_LEN = 1 << 20;
+
 /** What a `.npy` header says about the array. */
 export interface NpyHeader {
   dtype: NpyDtype;
@@ -41,6 +47,8 @@ export function parseHeader(
   } else {
     return `unsupported .npy format version ${major}.${prefix[7]} (supported: 1.0, 2.0, 3.0)`;
   }
+  if (headerLen > MAX_HEADER_LEN)
+    return `header length ${headerLen} is larger than any .npy header (at most ${MAX_HEADER_LEN}); the file is corrupt`;
   const raw = readMore(headerStart + headerLen);
   if (raw.length < headerStart + headerLen) return 'header is truncated';
   const bytes = raw.subarray(headerStart, headerStart + headerLen);

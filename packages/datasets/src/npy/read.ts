@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { NpyError } from '../errors.js';
+import { describeFsError } from '../format/fs-errors.js';
 import { DTYPES, type NpyArrayTypes, type NpyDtype } from './dtype.js';
 import { type NpyHeader, parseHeader } from './header.js';
 
@@ -50,18 +51,19 @@ export function readNpy(path: string): NpyArray {
         { file: path },
       );
     }
-    const buffer = new ArrayBuffer(byteLength);
+    const buffer = allocate(byteLength, path);
     const bytes = new Uint8Array(buffer);
     let done = 0;
     // readSync caps a single call at 2 GiB, so large arrays are read in slices.
     const slice = 1 << 30;
     while (done < byteLength) {
-      const n = readSync(
+      const n = readOrThrow(
         fd,
         bytes,
         done,
         Math.min(slice, byteLength - done),
         header.dataOffset + done,
+        path,
       );
       if (n === 0)
         throw new NpyError(`${path}: unexpected end of file while reading data`, { file: path });
@@ -97,23 +99,76 @@ export function parseNpy(bytes: Uint8Array, name = '<buffer>'): NpyArray {
   } as NpyArray;
 }
 
+/**
+ * Opens a `.npy` file for reading. A missing file, a directory, a device or a named pipe (which
+ * would block the reader forever) is an NpyError naming the path, checked before opening.
+ */
 function openOrThrow(path: string): number {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NpyError(
+      code === 'ENOENT'
+        ? `${path}: no such file (the dataset is incomplete: rebuild it with trm build-dataset)`
+        : `${path}: cannot read: ${describeFsError(e)}`,
+      { file: path, cause: e },
+    );
+  }
+  if (!info.isFile()) {
+    const kind = info.isDirectory()
+      ? 'a directory'
+      : info.isFIFO()
+        ? 'a named pipe'
+        : 'not a regular file';
+    throw new NpyError(`${path}: is ${kind}, not a .npy file`, { file: path });
+  }
   try {
     return openSync(path, 'r');
   } catch (e) {
-    throw new NpyError(`${path}: cannot open .npy file: ${(e as Error).message}`, {
+    throw new NpyError(`${path}: cannot open .npy file: ${describeFsError(e)}`, {
       file: path,
       cause: e,
     });
   }
 }
 
+/** An ArrayBuffer of the data's size; running out of memory is named, not a stack trace. */
+function allocate(byteLength: number, path: string): ArrayBuffer {
+  try {
+    return new ArrayBuffer(byteLength);
+  } catch (e) {
+    throw new NpyError(
+      `${path}: its ${byteLength.toLocaleString('en-US')} bytes of data do not fit in memory`,
+      { file: path, cause: e },
+    );
+  }
+}
+
+function readOrThrow(
+  fd: number,
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+  path: string,
+): number {
+  try {
+    return readSync(fd, buf, offset, length, position);
+  } catch (e) {
+    throw new NpyError(`${path}: cannot read: ${describeFsError(e)}`, { file: path, cause: e });
+  }
+}
+
 function headerFromFd(fd: number, path: string): NpyHeader {
+  const fileSize = fstatSync(fd).size;
   const readAt = (len: number): Uint8Array => {
-    const buf = new Uint8Array(len);
+    // Never more than the file holds: a corrupt header length cannot make us allocate.
+    const buf = new Uint8Array(Math.min(len, fileSize));
     let got = 0;
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, got);
+    while (got < buf.length) {
+      const n = readOrThrow(fd, buf, got, buf.length - got, got, path);
       if (n === 0) break;
       got += n;
     }

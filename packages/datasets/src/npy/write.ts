@@ -1,5 +1,8 @@
-import { closeSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { ftruncateSync, openSync, renameSync, rmSync } from 'node:fs';
 import { NpyError } from '../errors.js';
+import { fsError, writeError } from '../format/fs-errors.js';
+import { removeStaleTemporaries, tempFileFor } from '../format/temporaries.js';
+import { closeQuietly, syncAndClose, writeAllSync } from '../format/write-all.js';
 import { DTYPES, dtypeOf, type NpyArrayTypes, type NpyDtype, type NpyTypedArray } from './dtype.js';
 import { buildHeader } from './header.js';
 
@@ -40,14 +43,16 @@ export class NpyWriter<D extends NpyDtype = NpyDtype> {
     this.headerSize = header.length;
     try {
       this.fd = openSync(path, 'w');
-      writeSync(this.fd, header);
     } catch (e) {
-      throw new NpyError(`${path}: cannot write .npy file: ${(e as Error).message}`, {
-        file: path,
-        cause: e,
-      });
+      throw fsError('create the .npy file', path, e);
     }
     this.position = header.length;
+    try {
+      writeAllSync(this.fd, header, path, 0);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
   }
 
   /** Appends whole rows; `data.length` must be a multiple of the row size. */
@@ -59,17 +64,8 @@ export class NpyWriter<D extends NpyDtype = NpyDtype> {
         { file: this.path },
       );
     }
-    let off = 0;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    while (off < bytes.length) {
-      off += writeSync(
-        this.fd,
-        bytes,
-        off,
-        Math.min(bytes.length - off, 1 << 30),
-        this.position + off,
-      );
-    }
+    writeAllSync(this.fd, bytes, this.path, this.position);
     this.position += bytes.length;
     this.written += this.rowSize > 0 ? data.length / this.rowSize : 0;
   }
@@ -79,9 +75,14 @@ export class NpyWriter<D extends NpyDtype = NpyDtype> {
     return this.written;
   }
 
-  /** Finishes the file; checks that the promised number of rows was written. */
+  /**
+   * Finishes the file: checks that the promised number of rows was written, fixes the header
+   * and flushes the data to the disk (where some file systems first report it did not fit).
+   */
   close(): void {
     if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
     try {
       if (this.rows !== null && this.written !== this.rows) {
         throw new NpyError(
@@ -96,19 +97,20 @@ export class NpyWriter<D extends NpyDtype = NpyDtype> {
             file: this.path,
           });
         }
-        writeSync(this.fd, header, 0, header.length, 0);
+        writeAllSync(fd, header, this.path, 0);
       }
-      ftruncateSync(this.fd, this.position);
-    } finally {
-      closeSync(this.fd);
-      this.fd = -1;
+      ftruncateSync(fd, this.position);
+    } catch (e) {
+      closeQuietly(fd);
+      throw writeError(this.path, e);
     }
+    syncAndClose(fd, this.path);
   }
 
   /** Closes and deletes the partial file (used when building fails). */
   abort(): void {
     if (this.fd >= 0) {
-      closeSync(this.fd);
+      closeQuietly(this.fd);
       this.fd = -1;
     }
     rmSync(this.path, { force: true });
@@ -134,7 +136,8 @@ export function writeNpy(path: string, data: NpyTypedArray, shape?: readonly num
       },
     );
   }
-  const tmp = `${path}.tmp-${process.pid}`;
+  removeStaleTemporaries(path);
+  const tmp = tempFileFor(path);
   const w = new NpyWriter(tmp, dtype, dims[0] ?? 1, dims.slice(1));
   try {
     if (dims.length === 0) {
@@ -148,17 +151,26 @@ export function writeNpy(path: string, data: NpyTypedArray, shape?: readonly num
     renameSync(tmp, path);
   } catch (e) {
     w.abort();
-    throw e;
+    rmSync(tmp, { force: true });
+    throw e instanceof NpyError ? e : fsError('write', path, e);
   }
 }
 
 function writeScalar(path: string, dtype: NpyDtype, data: NpyTypedArray): void {
   const header = buildHeader(dtype, []);
-  const fd = openSync(path, 'w');
+  let fd: number;
   try {
-    writeSync(fd, header);
-    writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, DTYPES[dtype].size));
-  } finally {
-    closeSync(fd);
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw fsError('create the .npy file', path, e);
   }
+  try {
+    writeAllSync(fd, header, path, 0);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, DTYPES[dtype].size);
+    writeAllSync(fd, bytes, path, header.length);
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+  syncAndClose(fd, path);
 }

@@ -69,6 +69,17 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * Bytes an element of `dtype` occupies once read with `options` (half precision becomes f32,
+ * int64 may become int32).
+ */
+export function readElementSize(dtype: DType, options: ReadOptions): number {
+  if ((dtype === 'F16' || dtype === 'BF16') && (options.float16 ?? 'float32') === 'float32')
+    return 4;
+  if (dtype === 'I64' && options.int64 === 'int32') return 4;
+  return DTYPE_SIZE[dtype];
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

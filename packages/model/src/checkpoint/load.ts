@@ -1,29 +1,31 @@
-import { CheckpointFormatError } from './errors.js';
+import { CheckpointFormatError, resourceError } from './errors.js';
 import { readSafetensorsSource } from './safetensors.js';
 import { type ByteSource, memorySource, openFileSource } from './source.js';
 import { readTorchSource } from './torch.js';
-import { type Checkpoint, DEFAULT_MAX_BYTES, type ReadOptions } from './types.js';
+import { type Checkpoint, checkReadOptions, DEFAULT_MAX_BYTES, type ReadOptions } from './types.js';
 
 /** A checkpoint format as recognised from the first bytes of a file. */
 export type CheckpointFormat = 'safetensors' | 'torch' | 'torch-legacy' | 'unknown';
 
 /**
  * Recognises a format from a file's first (up to) 9 bytes: `PK\x03\x04` (or an empty archive's
- * `PK\x05\x06`) is a torch.save zip, a pickle `PROTO` byte a legacy torch file, and an 8-byte
- * little-endian length followed by `{` a safetensors file.
+ * `PK\x05\x06`) is a torch.save zip, an 8-byte little-endian length followed by `{` a
+ * safetensors file, and a pickle `PROTO` byte a legacy torch file. Safetensors is tried before
+ * the pickle: a header of 640 bytes starts with the bytes `80 02`, like a pickle.
  */
 export function sniffCheckpointFormat(head: Uint8Array): CheckpointFormat {
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'torch';
-  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'torch-legacy';
   if (head.length >= 9 && head[8] === 0x7b) return 'safetensors';
+  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'torch-legacy';
   return 'unknown';
 }
 
 /**
  * Loads a checkpoint file (or buffer), recognising the format by its magic bytes: safetensors,
  * or a `torch.save` zip archive (the format of the published TRM weights). Tensor names are
- * returned as stored; see `normalizeStateDict` and `resizePuzzleEmbedding` for the §8 rules.
- * By default F16/BF16 tensors come back as F32 (exactly) and I64 as BigInt64Array.
+ * returned as stored; see `normalizeStateDict` and `resizePuzzleEmbedding` for the reference
+ * loader's rules. By default F16/BF16 tensors come back as F32 (exactly) and I64 as
+ * BigInt64Array. Memory is bounded by `options.maxTensorBytes` before anything is inflated.
  *
  * @throws CheckpointFormatError for unknown, legacy, truncated or corrupt files;
  *   CheckpointSecurityError for a pickle that references a global outside the allow-list.
@@ -32,12 +34,15 @@ export async function loadCheckpoint(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<Checkpoint> {
+  checkReadOptions(options);
   const src =
     typeof input === 'string'
       ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
       : memorySource(input);
   try {
     return await loadFromSource(src, options);
+  } catch (err) {
+    throw resourceError(src.name, err);
   } finally {
     await src.close();
   }

@@ -35,6 +35,25 @@ export interface UnpicklerHooks {
   persistentLoad?(pid: unknown): unknown;
 }
 
+/**
+ * Most values a pickle may create. A state dict holds a few thousand; the cap keeps a hostile
+ * pickle of tiny opcodes from filling memory with millions of them.
+ */
+export const MAX_PICKLE_VALUES = 2_000_000;
+/**
+ * Most containers (dicts, sets, lists, tuples, objects made by REDUCE) a pickle may create.
+ * A state dict needs a handful per tensor; an empty dict costs a few hundred bytes, so two
+ * million of them (a two-megabyte pickle) would take half a gigabyte.
+ */
+export const MAX_PICKLE_CONTAINERS = 250_000;
+/** Longest integer accepted, in bytes (a 256-bit number); longer ones only cost time. */
+const MAX_LONG_BYTES = 32;
+/**
+ * Longest text line (the arguments of GLOBAL, INT, PUT, …): module paths and numbers are short,
+ * and the cap keeps one unterminated line from being scanned or copied at full pickle size.
+ */
+const MAX_LINE_BYTES = 4096;
+
 /** Unpickles `data` and returns the top-level value. */
 export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
   const file = hooks.file;
@@ -71,10 +90,16 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
     return data.subarray(at, at + n);
   };
   const line = (): string => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0) fail('unterminated text line');
-    const s = latin1.decode(data.subarray(pos, end));
-    pos = end + 1;
+    const rel = data.subarray(pos, pos + MAX_LINE_BYTES + 1).indexOf(0x0a);
+    if (rel < 0) {
+      fail(
+        pos + MAX_LINE_BYTES < data.byteLength
+          ? `text line longer than ${MAX_LINE_BYTES} bytes`
+          : 'unterminated text line',
+      );
+    }
+    const s = latin1.decode(data.subarray(pos, pos + rel));
+    pos += rel + 1;
     return s;
   };
   const pop = (): unknown => {
@@ -98,6 +123,7 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
   };
   const decodeLong = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
+    if (b.length > MAX_LONG_BYTES) fail(`an integer of ${b.length} bytes is too large`);
     let x = 0n;
     for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!);
     if (b[b.length - 1]! & 0x80) x -= 1n << BigInt(8 * b.length);
@@ -113,7 +139,18 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
     }
     return f;
   };
+  let containers = 0;
+  /** Counts one more container against {@link MAX_PICKLE_CONTAINERS} and returns `c`. */
+  const made = <T>(c: T): T => {
+    if (++containers > MAX_PICKLE_CONTAINERS) {
+      fail(
+        `more than ${MAX_PICKLE_CONTAINERS} dicts, lists, tuples and objects: too many to be a state dict`,
+      );
+    }
+    return c;
+  };
   const apply = (f: PyCallable, args: unknown): unknown => {
+    made(null);
     if (!Array.isArray(args)) fail(`arguments of ${f.qualname} are not a tuple`);
     const out = f.call(args as unknown[]);
     if (typeof out === 'object' && out !== null) producedBy.set(out, f);
@@ -127,11 +164,16 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
   };
   const appendItems = (list: unknown, items: unknown[]): void => {
     if (!Array.isArray(list)) fail(`APPEND(S) on a non-list ${describe(list)}`);
-    (list as unknown[]).push(...items);
+    // A loop, not push(...items): a spread of a long list overflows the call stack.
+    for (const item of items) (list as unknown[]).push(item);
   };
 
+  let opcodes = 0;
   for (;;) {
     const op = u8();
+    // Each opcode makes at most one new value (or one container of existing ones).
+    if (++opcodes > MAX_PICKLE_VALUES)
+      fail(`more than ${MAX_PICKLE_VALUES} values: too large to be a state dict`);
     switch (op) {
       case 0x80: // PROTO
         if (u8() > 5) fail('unsupported pickle protocol (> 5)');
@@ -143,7 +185,7 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
         return pop();
       case 0x28: // MARK
         metastack.push(stack);
-        stack = [];
+        stack = made([]);
         break;
       case 0x30: // POP
         if (stack.length === 0) popMark();
@@ -234,21 +276,21 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
         stack.push(bytes(u64()).slice());
         break;
       case 0x7d: // EMPTY_DICT
-        stack.push(new Map());
+        stack.push(made(new Map()));
         break;
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        stack.push(made([]));
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+        stack.push(made([]));
         break;
       case 0x8f: // EMPTY_SET
-        stack.push(new Set());
+        stack.push(made(new Set()));
         break;
       case 0x64: {
         // DICT
         const items = popMark();
-        const d = new Map();
+        const d = made(new Map());
         setItems(d, items);
         stack.push(d);
         break;
@@ -257,23 +299,23 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
       case 0x74: {
         // TUPLE (popMark replaces `stack`, so pop before pushing)
         const items = popMark();
-        stack.push(items);
+        stack.push(made(items));
         break;
       }
       case 0x91: {
         // FROZENSET
         const items = popMark();
-        stack.push(new Set(items));
+        stack.push(made(new Set(items)));
         break;
       }
       case 0x85: // TUPLE1
-        stack.push([pop()]);
+        stack.push(made([pop()]));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
         const a = pop();
-        stack.push([a, b]);
+        stack.push(made([a, b]));
         break;
       }
       case 0x87: {
@@ -281,7 +323,7 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push([a, b, c]);
+        stack.push(made([a, b, c]));
         break;
       }
       case 0x61: {
@@ -427,6 +469,7 @@ export function unpickle(data: Uint8Array, hooks: UnpicklerHooks): unknown {
 }
 
 function parseIntText(s: string, fail: (msg: string) => never): number | bigint {
+  if (s.length > 80) fail(`an integer of ${s.length} digits is too large`);
   if (!/^[-+]?\d+$/.test(s)) fail(`bad integer ${JSON.stringify(s)}`);
   const x = BigInt(s);
   return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER)

@@ -6,13 +6,16 @@ import {
   f32ToHalfBits,
   isDType,
   numelOf,
+  readElementSize,
   viewAs,
 } from './dtype.js';
-import { CheckpointError, CheckpointFormatError } from './errors.js';
+import { CheckpointError, CheckpointFormatError, resourceError } from './errors.js';
 import { type ByteSource, memorySource, openFileSource } from './source.js';
 import {
+  checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_TENSOR_BYTES,
   type DType,
   type HostTensor,
   type ReadOptions,
@@ -88,8 +91,10 @@ export async function readSafetensorsHeader(
     );
   }
   const lenBytes = await src.read(0, 8);
+  // Compared as a double: exact for any sane limit, and a fractional or infinite limit cannot
+  // make BigInt() throw.
   const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
-  if (n > BigInt(maxHeaderBytes)) {
+  if (Number(n) > maxHeaderBytes) {
     throw new CheckpointFormatError(
       file,
       `safetensors header length ${n} is over the limit of ${maxHeaderBytes} bytes (corrupt file, or raise maxHeaderBytes)`,
@@ -235,12 +240,15 @@ export async function readSafetensors(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<SafetensorsContents> {
+  checkReadOptions(options);
   const src =
     typeof input === 'string'
       ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
       : memorySource(input);
   try {
     return await readSafetensorsSource(src, options);
+  } catch (err) {
+    throw resourceError(src.name, err);
   } finally {
     await src.close();
   }
@@ -255,6 +263,24 @@ export async function readSafetensorsSource(
     throw new CheckpointFormatError(src.name, `${src.size} bytes is over the maxBytes limit`);
   }
   const header = await readSafetensorsHeader(src, options.maxHeaderBytes);
+  // The budget is checked from the header, before any tensor is read. Tensors are kept as read
+  // (one copy each) unless converted; a converted tensor's raw bytes live only while it is
+  // converted, so the peak is every result plus the largest such raw read.
+  const budget = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+  let kept = 0;
+  let transient = 0;
+  for (const [name, entry] of header.entries) {
+    const raw = entry.dataOffsets[1] - entry.dataOffsets[0];
+    const size = readElementSize(entry.dtype, options);
+    kept += numelOf(entry.shape) * size;
+    if (size !== DTYPE_SIZE[entry.dtype]) transient = Math.max(transient, raw);
+    if (kept + transient > budget)
+      throw new CheckpointFormatError(
+        src.name,
+        `the tensors need more than ${budget} bytes of memory once read (the maxTensorBytes limit): too large for the model being loaded`,
+        name,
+      );
+  }
   const tensors: TensorMap = new Map();
   for (const [name, entry] of header.entries) {
     const [begin, end] = entry.dataOffsets;

@@ -1,4 +1,5 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { CheckpointFormatError } from './errors.js';
 
 /** Random-access bytes: a file opened for reading, or a buffer in memory. */
@@ -11,22 +12,68 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-/** Opens `path` for reading; throws a CheckpointFormatError when it is over `maxBytes`. */
+/**
+ * Opens `path` for reading. Anything but a readable regular file within `maxBytes` is a
+ * CheckpointFormatError naming the file: a missing path, a directory, a device such as
+ * /dev/null, a named pipe. Named pipes are refused before opening (a plain open would block
+ * until a writer appears), and the open itself does not block in case the path was swapped
+ * for one in between.
+ */
 export async function openFileSource(path: string, maxBytes: number): Promise<ByteSource> {
-  const fh: FileHandle = await open(path, 'r');
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
-    const stat = await fh.stat();
-    if (!stat.isFile()) throw new CheckpointFormatError(path, 'not a regular file');
-    if (stat.size > maxBytes) {
+    info = await stat(path);
+  } catch (err) {
+    throw new CheckpointFormatError(path, describeFsError(err));
+  }
+  if (!info.isFile()) {
+    const kind = info.isDirectory()
+      ? 'a directory'
+      : info.isFIFO()
+        ? 'a named pipe'
+        : info.isCharacterDevice() || info.isBlockDevice()
+          ? 'a device'
+          : 'not a regular file';
+    throw new CheckpointFormatError(path, `is ${kind}, not a checkpoint file`);
+  }
+  let fh: FileHandle;
+  try {
+    // O_NONBLOCK does not exist on Windows, where there are no FIFOs to guard against.
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new CheckpointFormatError(path, describeFsError(err));
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new CheckpointFormatError(path, 'is not a regular file (any more)');
+    if (st.size > maxBytes) {
       throw new CheckpointFormatError(
         path,
-        `file is ${stat.size} bytes, over the limit of ${maxBytes} bytes (raise the maxBytes option)`,
+        `file is ${st.size} bytes, over the limit of ${maxBytes} bytes (raise the maxBytes option)`,
       );
     }
-    return fileSource(path, fh, stat.size);
+    return fileSource(path, fh, st.size);
   } catch (err) {
     await fh.close();
     throw err;
+  }
+}
+
+/** A plain sentence for a file-system error (no `ENOENT: …, open '…'`). */
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'the file does not exist (check the path)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied: the file cannot be read';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return `cannot be read (${(err as Error).message})`;
   }
 }
 
@@ -41,7 +88,12 @@ function fileSource(name: string, fh: FileHandle, size: number): ByteSource {
       while (done < length) {
         // Chunked: a single read is capped at 2 GiB.
         const chunk = Math.min(length - done, 1 << 30);
-        const { bytesRead } = await fh.read(out, done, chunk, offset + done);
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(out, done, chunk, offset + done));
+        } catch (err) {
+          throw new CheckpointFormatError(name, describeFsError(err));
+        }
         if (bytesRead === 0) {
           throw new CheckpointFormatError(name, `unexpected end of file at byte ${offset + done}`);
         }

@@ -1,4 +1,5 @@
 import { halfBitsToF32, numelOf } from './dtype.js';
+import { CheckpointFormatError } from './errors.js';
 import type { HostTensor, TensorMap } from './types.js';
 
 /** Key of the puzzle-embedding table in a TRM state dict (after prefix stripping). */
@@ -25,19 +26,25 @@ export function stripStateDictPrefix(key: string): string {
 }
 
 /**
- * Normalises a loaded state dict (§8): strips the `_orig_mod.` / `module.` key prefixes and
- * converts F16/BF16 tensors to F32. Returns a new map; throws if two keys collide after
- * stripping.
+ * Normalises a loaded state dict: strips the `_orig_mod.` / `module.` key prefixes and
+ * converts F16/BF16 tensors to F32. Returns a new map.
+ *
+ * @param file - the checkpoint the tensors came from, for error messages.
+ * @throws CheckpointFormatError naming `file` when two keys collide after stripping.
  */
-export function normalizeStateDict(tensors: ReadonlyMap<string, HostTensor>): TensorMap {
+export function normalizeStateDict(
+  tensors: ReadonlyMap<string, HostTensor>,
+  file = '<memory>',
+): TensorMap {
   const out: TensorMap = new Map();
   const from = new Map<string, string>();
   for (const [key, tensor] of tensors) {
     const name = stripStateDictPrefix(key);
     const other = from.get(name);
     if (other !== undefined) {
-      throw new Error(
-        `state dict keys "${other}" and "${key}" both become "${name}" after prefix stripping`,
+      throw new CheckpointFormatError(
+        file,
+        `state dict keys "${other}" and "${key}" both become "${name}" after prefix stripping: the file holds two copies of one tensor; keep one`,
       );
     }
     from.set(name, key);
@@ -52,7 +59,7 @@ function toF32IfHalf(t: HostTensor): HostTensor {
 }
 
 /**
- * The reference's puzzle-embedding rule (§8): if `model.inner.puzzle_emb.weights` is present and
+ * The reference's puzzle-embedding rule: if `model.inner.puzzle_emb.weights` is present and
  * its shape differs from `expectedShape`, it is replaced by its mean row (the mean over dim 0)
  * broadcast to `expectedShape`. Returns a new map (the input is not modified); the other tensors
  * are shared. A missing key or matching shape returns the tensors unchanged.

@@ -3,13 +3,22 @@
  * of the state dict), `<name>/data/<key>` (raw little-endian storages), `<name>/version` and,
  * in newer files, `<name>/byteorder`.
  */
-import { applyReadOptions, DTYPE_SIZE, numelOf, typedArrayFor, viewAs } from './dtype.js';
-import { CheckpointFormatError, CheckpointSecurityError } from './errors.js';
+import {
+  applyReadOptions,
+  DTYPE_SIZE,
+  numelOf,
+  readElementSize,
+  typedArrayFor,
+  viewAs,
+} from './dtype.js';
+import { CheckpointFormatError, CheckpointSecurityError, resourceError } from './errors.js';
 import { describe, PyCallable, PyClassRef, unpickle } from './pickle.js';
 import { type ByteSource, memorySource, openFileSource } from './source.js';
 import {
+  checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_TENSOR_BYTES,
   type DType,
   type ReadOptions,
   type TensorData,
@@ -68,12 +77,15 @@ export async function readTorchCheckpoint(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<TensorMap> {
+  checkReadOptions(options);
   const src =
     typeof input === 'string'
       ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
       : memorySource(input);
   try {
     return await readTorchSource(src, options);
+  } catch (err) {
+    throw resourceError(src.name, err);
   } finally {
     await src.close();
   }
@@ -119,7 +131,10 @@ export async function readTorchSource(
   const verify = options.verifyCrc ?? true;
   const byteorder = entries.get(`${prefix}byteorder`);
   if (byteorder) {
-    const order = new TextDecoder().decode(await readZipEntry(src, byteorder, verify)).trim();
+    const order = new TextDecoder()
+      .decode(await readZipEntry(src, byteorder, { verifyCrc: verify, maxSize: 64 }))
+      .trim()
+      .slice(0, 64);
     if (order !== 'little') fail(`byteorder "${order}" is not supported (only little-endian)`);
   }
   const pklEntry = entry(pklName);
@@ -129,7 +144,7 @@ export async function readTorchSource(
       `${pklName} is ${pklEntry.uncompressedSize} bytes, over the limit of ${maxPickle} (raise maxHeaderBytes)`,
     );
   }
-  const pickle = await readZipEntry(src, pklEntry, verify);
+  const pickle = await readZipEntry(src, pklEntry, { verifyCrc: verify, maxSize: maxPickle });
 
   // 1. Unpickle: pure data, globals from the allow-list only.
   const storages = new Map<string, StorageRef>();
@@ -151,13 +166,19 @@ export async function readTorchSource(
     }
   }
 
-  // 2. Read the storages the tensors use, each once.
-  const loaded = new Map<string, TensorData>();
-  const tensors: TensorMap = new Map();
-  for (const [name, ref] of root as Map<string, TensorRef>) {
+  // 2. Check every view against its storage and the whole against the memory budget before
+  //    a single byte is decompressed: a small file may not expand into a huge allocation.
+  const refs = root as Map<string, TensorRef>;
+  const budget = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+  let needed = 0;
+  const uses = new Map<string, number>();
+  for (const [name, ref] of refs) {
     const st = ref.storage;
-    let storage = loaded.get(st.key);
-    if (!storage) {
+    const numel = checkedNumel(ref.shape);
+    if (numel === undefined) fail(`shape [${ref.shape.join(', ')}] has too many elements`, name);
+    const problem = viewProblem(ref, numel!);
+    if (problem) fail(problem, name);
+    if (!uses.has(st.key)) {
       const e = entry(`${prefix}data/${st.key}`);
       const bytes = st.numel * DTYPE_SIZE[st.dtype];
       if (e.uncompressedSize !== bytes) {
@@ -166,15 +187,41 @@ export async function readTorchSource(
           name,
         );
       }
-      storage = viewAs(st.dtype, await readZipEntry(src, e, verify));
+      needed += bytes;
+    }
+    uses.set(st.key, (uses.get(st.key) ?? 0) + 1);
+    // The materialised tensor is charged in full even when it ends up sharing the storage's
+    // memory: the bound stays simple and errs on the safe side.
+    needed += numel! * readElementSize(st.dtype, options);
+    if (!Number.isSafeInteger(needed) || needed > budget) {
+      fail(
+        `the tensors need more than ${budget} bytes of memory once read (the maxTensorBytes limit): too large for the model being loaded, or a decompression bomb`,
+        name,
+      );
+    }
+  }
+
+  // 3. Read each storage once, when its first tensor needs it, and let it go after its last.
+  const loaded = new Map<string, TensorData>();
+  const tensors: TensorMap = new Map();
+  for (const [name, ref] of refs) {
+    const st = ref.storage;
+    let storage = loaded.get(st.key);
+    if (!storage) {
+      const bytes = await readZipEntry(src, entry(`${prefix}data/${st.key}`), {
+        verifyCrc: verify,
+        maxSize: st.numel * DTYPE_SIZE[st.dtype],
+      });
+      storage = viewAs(st.dtype, bytes);
       loaded.set(st.key, storage);
     }
-    let data: TensorData;
-    try {
-      data = materialize(ref, storage, options.maxBytes ?? DEFAULT_MAX_BYTES);
-    } catch (err) {
-      return fail((err as Error).message, name);
-    }
+    const left = uses.get(st.key)! - 1;
+    uses.set(st.key, left);
+    if (left === 0) loaded.delete(st.key);
+    const converts = readElementSize(st.dtype, options) !== DTYPE_SIZE[st.dtype];
+    // Sharing the storage is safe when nothing else will see it: this is its last tensor, or
+    // the conversion below copies anyway.
+    const data = materialize(ref, storage, left === 0 || converts);
     try {
       tensors.set(
         name,
@@ -187,27 +234,47 @@ export async function readTorchSource(
   return tensors;
 }
 
-/** Copies a (possibly strided) view of a storage into a contiguous row-major array. */
-function materialize(ref: TensorRef, storage: TensorData, maxBytes: number): TensorData {
+/** The product of a shape, or undefined when it is not a safe integer. */
+function checkedNumel(shape: readonly number[]): number | undefined {
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (!Number.isSafeInteger(n)) return undefined;
+  }
+  return n;
+}
+
+/** Why a view does not fit its storage (undefined when it does). */
+function viewProblem(ref: TensorRef, numel: number): string | undefined {
+  if (numel === 0) return undefined;
+  const { shape, stride, offset } = ref;
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
+  if (!Number.isSafeInteger(last) || last >= ref.storage.numel) {
+    return `view (offset ${offset}, shape [${shape.join(', ')}], stride [${stride.join(', ')}]) reaches element ${last} of a storage of ${ref.storage.numel}`;
+  }
+  return undefined;
+}
+
+/**
+ * A (possibly strided) view of a storage as a contiguous row-major array. The view was checked
+ * against the storage and the memory budget beforehand. A contiguous view is returned without
+ * a copy when `mayShare` (nobody else will read or write the storage).
+ */
+function materialize(ref: TensorRef, storage: TensorData, mayShare: boolean): TensorData {
   const { shape, stride, offset } = ref;
   const numel = numelOf(shape);
   const Ctor = typedArrayFor(ref.storage.dtype);
   if (numel === 0) return new Ctor(new ArrayBuffer(0));
-  let last = offset;
-  for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
-  if (last >= storage.length) {
-    throw new Error(
-      `view (offset ${offset}, shape [${shape.join(', ')}], stride [${stride.join(', ')}]) reaches element ${last} of a storage of ${storage.length}`,
-    );
-  }
   let contiguous = true;
   for (let d = shape.length - 1, expect = 1; d >= 0; d--) {
     if (shape[d] !== 1 && stride[d] !== expect) contiguous = false;
     expect *= shape[d]!;
   }
-  if (contiguous) return storage.slice(offset, offset + numel);
-  if (numel * storage.BYTES_PER_ELEMENT > maxBytes) {
-    throw new Error(`view of ${numel} elements is over the maxBytes limit of ${maxBytes} bytes`);
+  if (contiguous) {
+    return mayShare
+      ? storage.subarray(offset, offset + numel)
+      : storage.slice(offset, offset + numel);
   }
   const out = new Ctor(new ArrayBuffer(numel * storage.BYTES_PER_ELEMENT)) as TensorData & {
     [i: number]: number | bigint;
@@ -237,7 +304,11 @@ function findTorchGlobal(file: string, module: string, name: string): PyCallable
   if (Object.hasOwn(TORCH_STORAGE_DTYPES, qualname) || TORCH_ALLOWED_GLOBALS.includes(qualname)) {
     return new PyClassRef(qualname);
   }
-  throw new CheckpointSecurityError(file, qualname);
+  // The name comes from the file: keep a hostile megabyte-long one out of the message.
+  throw new CheckpointSecurityError(
+    file,
+    qualname.length > 200 ? `${qualname.slice(0, 200)}…` : qualname,
+  );
 }
 
 function persistentLoad(file: string, pid: unknown, storages: Map<string, StorageRef>): StorageRef {

@@ -82,7 +82,28 @@ export interface ReadOptions {
   maxHeaderBytes?: number;
   /** Check the CRC-32 of zip entries of torch files (default true). */
   verifyCrc?: boolean;
+  /**
+   * Most bytes the tensors may occupy in memory once read (storages plus materialised views),
+   * checked from the header or pickle before anything is decompressed or allocated (default
+   * 2 GiB). Pass what the model can legitimately need (see `checkpointBudget`) to refuse
+   * decompression bombs and views that blow one element up into a huge tensor.
+   */
+  maxTensorBytes?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_MAX_TENSOR_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Throws a RangeError naming the option when a size limit of `options` is not a non-negative
+ * number: a NaN limit would silently disable the check it configures.
+ */
+export function checkReadOptions(options: ReadOptions): void {
+  for (const key of ['maxBytes', 'maxHeaderBytes', 'maxTensorBytes'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0)) {
+      throw new RangeError(`ReadOptions.${key} must be a non-negative number of bytes, got ${v}`);
+    }
+  }
+}

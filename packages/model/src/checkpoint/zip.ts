@@ -4,6 +4,7 @@
  */
 import * as zlib from 'node:zlib';
 import { CheckpointFormatError } from './errors.js';
+import { inflateRawInto } from './inflate.js';
 import type { ByteSource } from './source.js';
 
 export interface ZipEntry {
@@ -92,6 +93,9 @@ export async function readZipDirectory(src: ByteSource): Promise<Map<string, Zip
     while (e + 4 <= extraEnd) {
       const id = v.getUint16(e, true);
       const size = v.getUint16(e + 2, true);
+      if (e + 4 + size > extraEnd) {
+        fail(`extra field of "${name}" claims ${size} bytes, more than the entry has`);
+      }
       if (id === 0x0001) {
         let q = e + 4;
         const take = (): number => {
@@ -121,16 +125,37 @@ export async function readZipDirectory(src: ByteSource): Promise<Map<string, Zip
   return entries;
 }
 
-/** Reads and (if needed) inflates one entry, checking sizes and, by default, its CRC-32. */
+/** Options of {@link readZipEntry}. */
+export interface ReadZipEntryOptions {
+  /** Check the CRC-32 of the entry (default true). */
+  verifyCrc?: boolean;
+  /**
+   * Most bytes the entry may hold uncompressed: what the caller legitimately needs from it. A
+   * larger declared size is refused before anything is read or inflated.
+   */
+  maxSize?: number;
+}
+
+/**
+ * Reads and (if needed) inflates one entry, checking sizes and, by default, its CRC-32. The
+ * output buffer is allocated once at the declared size; a deflate stream that inflates to more
+ * is refused while streaming, before any further allocation.
+ */
 export async function readZipEntry(
   src: ByteSource,
   entry: ZipEntry,
-  verifyCrc = true,
+  options: ReadZipEntryOptions = {},
 ): Promise<Uint8Array> {
   const file = src.name;
   const fail = (msg: string): never => {
     throw new CheckpointFormatError(file, `corrupt zip entry "${entry.name}": ${msg}`);
   };
+  const { verifyCrc = true, maxSize } = options;
+  if (maxSize !== undefined && entry.uncompressedSize > maxSize) {
+    fail(
+      `declares ${entry.uncompressedSize} bytes uncompressed, more than the ${maxSize} it can legitimately hold`,
+    );
+  }
   if (entry.localHeaderOffset + 30 > src.size) fail('local header beyond the end of the file');
   const lh = new DataView((await src.read(entry.localHeaderOffset, 30)).buffer);
   if (lh.getUint32(0, true) !== SIG_LOCAL) fail('bad local header signature');
@@ -140,24 +165,22 @@ export async function readZipEntry(
       `data (${entry.compressedSize} bytes at ${dataStart}) runs past the end of the file (${src.size} bytes): truncated?`,
     );
   }
-  const raw = await src.read(dataStart, entry.compressedSize);
   let data: Uint8Array;
   if (entry.method === 0) {
     if (entry.compressedSize !== entry.uncompressedSize) fail('stored entry with differing sizes');
-    data = raw;
+    data = await src.read(dataStart, entry.compressedSize);
   } else if (entry.method === 8) {
-    try {
-      const out = zlib.inflateRawSync(raw, {
-        maxOutputLength: Math.max(1, entry.uncompressedSize),
-      });
-      data = new Uint8Array(out.byteLength);
-      data.set(out);
-    } catch (err) {
-      return fail(`deflate data is corrupt (${(err as Error).message})`);
+    const out = await inflateRawInto(src, dataStart, entry.compressedSize, entry.uncompressedSize);
+    if (!(out instanceof Uint8Array)) {
+      return fail(
+        out.kind === 'overflow'
+          ? `inflates to more than its declared ${entry.uncompressedSize} bytes (a decompression bomb, or a corrupt archive)`
+          : out.kind === 'short'
+            ? `inflated to ${out.bytes} bytes, expected ${entry.uncompressedSize}`
+            : `deflate data is corrupt (${out.reason})`,
+      );
     }
-    if (data.byteLength !== entry.uncompressedSize) {
-      fail(`inflated to ${data.byteLength} bytes, expected ${entry.uncompressedSize}`);
-    }
+    data = out;
   } else {
     return fail(`unsupported compression method ${entry.method} (only stored and deflate)`);
   }

@@ -4,27 +4,47 @@
  * classes so callers never have to watch the console for problems.
  */
 
-/** Base class of every error the device layer throws. */
+/**
+ * Base class of every error the device layer throws.
+ *
+ * @group Errors
+ */
 export class GpuError extends Error {
   override name = 'GpuError';
 }
 
-/** No WebGPU adapter could be found: no GPU driver, or no usable software driver. */
+/**
+ * No WebGPU adapter could be found: no GPU driver, or no usable software driver.
+ *
+ * @group Errors
+ */
 export class NoAdapterError extends GpuError {
   override name = 'NoAdapterError';
 }
 
-/** WebGPU rejected a call as invalid (bad WGSL, wrong bindings, a buffer over the limits…). */
+/**
+ * WebGPU rejected a call as invalid (bad WGSL, wrong bindings, a buffer over the limits…).
+ *
+ * @group Errors
+ */
 export class GpuValidationError extends GpuError {
   override name = 'GpuValidationError';
 }
 
-/** The device could not allocate memory for a buffer or pipeline. */
+/**
+ * The device could not allocate memory for a buffer or pipeline.
+ *
+ * @group Errors
+ */
 export class GpuOutOfMemoryError extends GpuError {
   override name = 'GpuOutOfMemoryError';
 }
 
-/** The device was lost (driver reset, `destroy()`, or a fatal internal error). */
+/**
+ * The device was lost (driver reset, `destroy()`, or a fatal internal error).
+ *
+ * @group Errors
+ */
 export class DeviceLostError extends GpuError {
   override name = 'DeviceLostError';
   constructor(

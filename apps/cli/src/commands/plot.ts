@@ -1,0 +1,88 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  chartOptions,
+  chartSeries,
+  drawRunCharts,
+  type MetricRecord,
+  RUN_CHARTS,
+} from '../charts/run-charts.js';
+import { lineChartSvg } from '../charts/svg.js';
+import type { CommandContext } from '../cli/types.js';
+import { InputError } from '../errors.js';
+import { readMetricRecords } from '../train/run-log.js';
+import { checkOutputDir } from '../util/output-dir.js';
+import { bool, requireDir, resolvePath, str } from './common.js';
+
+/** `trm plot RUN_DIR [--html] [--out DIR]`. */
+export async function plotCommand(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const arg = ctx.positionals[0]!;
+  const runDir = resolvePath(io, arg);
+  requireDir(runDir, 'RUN_DIR');
+  const log = join(runDir, 'metrics.jsonl');
+  if (!existsSync(log))
+    throw new InputError(
+      `${arg} has no metrics.jsonl: give the run directory of trm train (its checkpoint_path).`,
+      { file: log },
+    );
+  const records = readMetricRecords(log);
+  if (records.length === 0)
+    throw new InputError(`${log} holds no metric records yet.`, { file: log });
+  const outFlag = str(ctx, 'out');
+  const out = outFlag === undefined ? join(runDir, 'charts') : resolvePath(io, outFlag);
+  if (outFlag !== undefined)
+    checkOutputDir(out, {
+      overwrite: bool(ctx, 'overwrite'),
+      label: '--out',
+      writes: `${RUN_CHARTS.map((c) => `${c.name}.svg`).join(', ')}, report.html`,
+    });
+  const files = drawRunCharts(records, out);
+  if (bool(ctx, 'html')) {
+    const file = join(out, 'report.html');
+    writeFileSync(file, htmlReport(runDir, records));
+    files.push(file);
+  }
+  const last = records.at(-1)!;
+  io.stdout.write(
+    `${records.length.toLocaleString('en-US')} records up to step ${last.step}; wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`,
+  );
+  return 0;
+}
+
+const esc = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** One self-contained page: every chart inline, the last evaluation, the config. */
+export function htmlReport(runDir: string, records: readonly MetricRecord[]): string {
+  const charts = RUN_CHARTS.map((spec) => ({ spec, series: chartSeries(records, spec) }))
+    .filter((c) => c.series.length > 0)
+    .map((c) => `<figure>${lineChartSvg(c.spec.title, c.series, chartOptions(c.spec))}</figure>`);
+  const evals = records.filter((r) => Object.keys(r).some((k) => /^(?!train\/)[^/]+\/.+/.test(k)));
+  const lastEval = evals.at(-1);
+  const evalRows = lastEval
+    ? Object.entries(lastEval)
+        .filter(([k]) => k !== 'step' && k !== 'time')
+        .map(
+          ([k, v]) =>
+            `<tr><td>${esc(k)}</td><td>${typeof v === 'number' ? v.toFixed(4) : esc(String(v))}</td></tr>`,
+        )
+        .join('')
+    : '';
+  const configFile = join(runDir, 'all_config.yaml');
+  const config = existsSync(configFile) ? readFileSync(configFile, 'utf8') : '';
+  const last = records.at(-1)!;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>trm run ${esc(basename(runDir))}</title>
+<style>body{font-family:sans-serif;max-width:1320px;margin:2em auto;padding:0 1em;color:#111}
+figure{display:inline-block;margin:0 12px 12px 0}table{border-collapse:collapse}
+td{padding:2px 12px 2px 0;font-family:monospace}pre{background:#f6f8fa;padding:1em;overflow:auto}</style>
+</head><body>
+<h1>${esc(basename(runDir))}</h1>
+<p>${esc(runDir)} — ${records.length.toLocaleString('en-US')} records, last at step ${last.step} (${esc(String(last.time))}).</p>
+${lastEval ? `<h2>Last evaluation (step ${lastEval.step})</h2><table>${evalRows}</table>` : '<p>No evaluation yet.</p>'}
+<h2>Curves</h2>
+${charts.join('\n')}
+${config ? `<h2>Config</h2><pre>${esc(config)}</pre>` : ''}
+</body></html>
+`;
+}
