@@ -37,7 +37,9 @@ export class TrainProgress {
     const width = 20;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '-');
     const { loss, accuracy, lr } = figures;
-    const text = `step ${step}/${this.total} [${bar}] ${rate.toFixed(2)} steps/s ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(left * 1000)} | lr ${lr.toExponential(1)} loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`;
+    // The first steps also compile the kernels: an estimate from them would be far off.
+    const eta = done < 5 ? '…' : formatDuration(left * 1000);
+    const text = `step ${step}/${this.total} [${bar}] ${rate.toFixed(2)} steps/s ${formatDuration(elapsed)} elapsed, ETA ${eta} | lr ${lr.toExponential(1)} loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`;
     if (this.out.isTTY) {
       if (now - this.lastDraw < 100 && step < this.total) return;
       this.lastDraw = now;
