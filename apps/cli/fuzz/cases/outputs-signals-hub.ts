@@ -279,6 +279,14 @@ function outputCases(f: Fixtures): FuzzCase[] {
   ];
 }
 
+/**
+ * Augmentations that make a build of the 24-puzzle fixture write for seconds (about 4.8M
+ * examples), and the progress line that only a write still under way prints (in a log, the
+ * first one comes after a second; a finished write prints only its final "done" line).
+ */
+const BIG_AUG = '200000';
+const MID_WRITE = /writing train +\d+%/;
+
 function signalCases(f: Fixtures): FuzzCase[] {
   const c = (id: string, arrange: (ws: CaseDir) => Run): FuzzCase => ({
     id: `signals/${id}`,
@@ -298,9 +306,10 @@ function signalCases(f: Fixtures): FuzzCase[] {
       },
     })),
     c('sigint-eval', () => ({
-      argv: evalArgs(f, f.dataset),
+      // One puzzle a batch, so the evaluation is surely still running when the signal lands.
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--global-batch-size', '1'),
       code: 130,
-      kill: { when: /evaluating/, signal: 'SIGINT' },
+      kill: { when: /batch 2\//, signal: 'SIGINT' },
       changes: 'none',
     })),
     c('sigkill-build-then-rerun', (ws) => ({
@@ -312,10 +321,10 @@ function signalCases(f: Fixtures): FuzzCase[] {
         '--output-dir',
         'ds',
         '--num-aug',
-        '400',
+        BIG_AUG,
       ],
       code: 137,
-      kill: { when: /writing train/, signal: 'SIGKILL' },
+      kill: { when: MID_WRITE, signal: 'SIGKILL' },
       changes: 'any',
       rerun: {
         argv: [
@@ -367,10 +376,10 @@ function signalCases(f: Fixtures): FuzzCase[] {
         '--output-dir',
         'ds',
         '--num-aug',
-        '400',
+        BIG_AUG,
       ],
       code: 143,
-      kill: { when: /writing train/, signal: 'SIGTERM' },
+      kill: { when: MID_WRITE, signal: 'SIGTERM' },
       changes: 'any',
       rerun: {
         argv: ['build-dataset', 'sudoku', '--source', f.sudokuCsv, '--output-dir', 'ds'],
