@@ -81,40 +81,29 @@ function main() {
   const work = mkdtempSync(join(tmpdir(), 'trm-docs-'));
   try {
     // Puzzles and their solutions.
-    trm(
-      work,
-      'generate',
-      'sudoku',
-      '--size',
-      '9',
-      '--count',
-      '4',
-      '--test-count',
-      '2',
-      '--seed',
-      '7',
-      '--output',
-      'sudoku-csv',
-    );
-    trm(work, 'build-dataset', 'sudoku', '--source', 'sudoku-csv', '--output-dir', 'sudoku');
-    trm(work, 'show', 'sudoku', '--count', '1', '--svg', join(out, 'sudoku.svg'));
-    trm(
-      work,
-      'generate',
-      'maze',
-      '--size',
-      '13',
-      '--count',
-      '4',
-      '--test-count',
-      '2',
-      '--seed',
-      '7',
-      '--output',
-      'maze-csv',
-    );
-    trm(work, 'build-dataset', 'maze', '--source', 'maze-csv', '--output-dir', 'maze');
-    trm(work, 'show', 'maze', '--count', '1', '--svg', join(out, 'maze.svg'));
+    for (const [kind, size] of [
+      ['sudoku', '9'],
+      ['maze', '13'],
+    ]) {
+      const csv = `${kind}-csv`;
+      trm(
+        work,
+        'generate',
+        kind,
+        '--size',
+        size,
+        '--count',
+        '4',
+        '--test-count',
+        '2',
+        '--seed',
+        '7',
+        '--output',
+        csv,
+      );
+      trm(work, 'build-dataset', kind, '--source', csv, '--output-dir', kind);
+      trm(work, 'show', kind, '--count', '1', '--svg', join(out, `${kind}.svg`));
+    }
     const arc = arcChallenges();
     mkdirSync(join(work, 'arc'));
     for (const subset of ['training', 'evaluation']) {

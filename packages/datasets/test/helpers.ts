@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,36 @@ export function tempDir(prefix = 'trm-datasets-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function bind(s: Server): Promise<string> {
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+/** A local HTTP server for this test file (closed after it); resolves to its base URL. */
+export function listen(handler: Handler): Promise<string> {
+  const s = createServer(handler);
+  servers.push(s);
+  return bind(s);
+}
+
+/** A base URL on a port nothing listens on: the connection is refused. */
+export async function refusedUrl(): Promise<string> {
+  const gone = createServer();
+  const url = await bind(gone);
+  await new Promise((r) => gone.close(r));
+  return url;
 }
 
 let numpyAvailable: boolean | undefined;

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HubError } from '../src/errors.js';
 import { downloadHubFile, type HubOptions, type HubRetryEvent } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { listen as listenLocal, refusedUrl, tempDir } from './helpers.js';
 
 // Servers that fail the way networks do. Every test sets short timeouts and delays, and
 // checks that the failure ends within a few seconds with a message a user can act on.
@@ -13,7 +12,6 @@ import { tempDir } from './helpers.js';
 const dir = tempDir();
 const COMMIT = 'c3'.repeat(20);
 const BODY = Buffer.from('inputs,labels\n1,2\n');
-const servers: Server[] = [];
 let silent: string;
 let stalling: string;
 let flaky: string;
@@ -31,14 +29,12 @@ function ok(req: IncomingMessage, res: ServerResponse): void {
   res.end(req.method === 'HEAD' ? undefined : BODY);
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const s = createServer((req, res) => {
+/** A local server that also records each request's method and arrival time. */
+function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  return listenLocal((req, res) => {
     seen.push({ method: req.method ?? '', at: Date.now() });
     handler(req, res);
   });
-  servers.push(s);
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
 beforeAll(async () => {
@@ -60,17 +56,7 @@ beforeAll(async () => {
     if (limitedLeft-- > 0) res.writeHead(429, { 'retry-after': retryAfter }).end();
     else ok(req, res);
   });
-  const gone = createServer();
-  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
-  refused = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`;
-  await new Promise((r) => gone.close(r));
-});
-
-afterAll(async () => {
-  for (const s of servers) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  refused = await refusedUrl();
 });
 
 let n = 0;

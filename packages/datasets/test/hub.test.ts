@@ -11,16 +11,15 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSudokuDataset } from '../src/builders/sudoku.js';
 import { HubError } from '../src/errors.js';
 import { writePuzzleCsvSplits } from '../src/generators/csv.js';
 import { generateSudokus } from '../src/generators/sudoku.js';
 import { type DownloadProgress, downloadHubFile, hubFileUrl, hubRepoFolder } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { listen as listenLocal, refusedUrl, tempDir } from './helpers.js';
 
 // A stand-in for huggingface.co and its CDN, answering as they do: HEAD with X-Repo-Commit and
 // the etag (the git blob id of small files; a redirect to the CDN with X-Linked-Etag, the
@@ -67,7 +66,6 @@ let corrupt = false;
 let hub: string;
 let cdn: string;
 let refused: string;
-const servers: Server[] = [];
 
 function sendBody(req: IncomingMessage, res: ServerResponse, body: Buffer, extra: object): void {
   const data = corrupt ? Buffer.from(body).fill(7, 0, 10) : body;
@@ -132,11 +130,12 @@ function serveCdn(req: IncomingMessage, res: ServerResponse): void {
   sendBody(req, res, files[name]!, { etag: `"cdn-${etagOf(name).slice(0, 8)}"` });
 }
 
-async function listen(
+/** A local server that also records who was asked for what (and with which token). */
+function listen(
   name: Seen['server'],
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<string> {
-  const s = createServer((req, res) => {
+  return listenLocal((req, res) => {
     requests.push({
       server: name,
       method: req.method ?? '',
@@ -146,26 +145,13 @@ async function listen(
     });
     handler(req, res);
   });
-  servers.push(s);
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
 beforeAll(async () => {
   hub = await listen('hub', serveHub);
   // Another host name, as the real CDN has: the hub's token must not go there.
   cdn = (await listen('cdn', serveCdn)).replace('127.0.0.1', 'localhost');
-  const gone = createServer();
-  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
-  refused = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`;
-  await new Promise((r) => gone.close(r));
-});
-
-afterAll(async () => {
-  for (const s of servers) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  refused = await refusedUrl();
 });
 
 beforeEach(() => {

@@ -5,7 +5,7 @@ import { type ConfigSources, loadTrainConfigFile, resolveTrainConfig } from '../
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
 import { InputError } from '../errors.js';
-import { defaultProjectName, defaultRunName } from '../train/names.js';
+import { withRunNames } from '../train/names.js';
 import { listCheckpoints } from '../train/run-dir.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { resolveCheckpointArg } from './checkpoint-arg.js';
@@ -124,18 +124,6 @@ function checkHasCheckpoint(dir: string, flag: string): void {
       `--resume ${flag}: no complete checkpoint to resume from (step_<N>.safetensors with its step_<N>.state.safetensors). The run stopped before its first checkpoint: start it again without --resume.`,
       { file: dir },
     );
-}
-
-/** The reference's default project and run names, filled in (spec: `<Dataset>-ACT-torch`, `<Class>-<adjective>-<animal>`). */
-function withRunNames(config: TrainConfig): TrainConfig {
-  const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
-  const run = config.run_name ?? defaultRunName(config.arch.name);
-  return {
-    ...config,
-    project_name: project,
-    run_name: run,
-    checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
-  };
 }
 
 /** A data path must be a dataset directory with the split training reads from it. */

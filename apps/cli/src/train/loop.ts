@@ -32,7 +32,7 @@ import {
   modelConfig,
   openDevice,
 } from './model-setup.js';
-import { defaultProjectName, defaultRunName } from './names.js';
+import { withRunNames } from './names.js';
 import { TrainProgress } from './progress-line.js';
 import { clearRunFiles } from './run-dir.js';
 import { RunLog } from './run-log.js';
@@ -118,16 +118,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     const planned = plannedSteps(metadata, iterations, evalInterval, gbs) ?? totalSteps;
 
     // Run directory and names (the reference's defaults), fixed in all_config.yaml.
-    const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
-    const run = config.run_name ?? defaultRunName(config.arch.name);
-    const runDir =
-      options.resume ?? resolve(config.checkpoint_path ?? join('checkpoints', project, run));
-    const resolvedConfig: TrainConfig = {
-      ...config,
-      project_name: project,
-      run_name: run,
-      checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
-    };
+    const resolvedConfig = withRunNames(config);
+    const project = resolvedConfig.project_name!;
+    const run = resolvedConfig.run_name!;
+    const runDir = options.resume ?? resolve(resolvedConfig.checkpoint_path!);
 
     // Optimisers: AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
     const params = model.namedParameters();

@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import type { TrainConfig } from '../config/schema.js';
 
 const ADJECTIVES = [
   'amber',
@@ -64,4 +65,20 @@ export function defaultRunName(archName: string, random: () => number = Math.ran
   const cls = archName.split('@').pop() ?? 'TRM';
   const pick = (list: readonly string[]) => list[Math.floor(random() * list.length)]!;
   return `${cls}-${pick(ADJECTIVES)}-${pick(ANIMALS)}`;
+}
+
+/**
+ * The config with its project name, run name and run directory filled in (the reference's
+ * defaults: `<Dataset>-ACT-torch`, `<Class>-<adjective>-<animal>`, `checkpoints/<project>/<run>`).
+ * Resolved once, so that every rank of a multi-device run agrees on them.
+ */
+export function withRunNames(config: TrainConfig): TrainConfig {
+  const project = config.project_name ?? defaultProjectName(config.data_paths[0] ?? 'data');
+  const run = config.run_name ?? defaultRunName(config.arch.name);
+  return {
+    ...config,
+    project_name: project,
+    run_name: run,
+    checkpoint_path: config.checkpoint_path ?? join('checkpoints', project, run),
+  };
 }
