@@ -7,6 +7,7 @@ import { type DatasetMetadata, writeMetadata } from '../src/format/metadata.js';
 import { validateDataset } from '../src/format/validate.js';
 import { type BatchItem, IGNORE_LABEL_ID, PuzzleDataset } from '../src/loader/dataset.js';
 import { totalTrainSteps } from '../src/loader/metadata.js';
+import { puzzleOfExample } from '../src/loader/puzzle-of.js';
 import { readNpy } from '../src/npy/read.js';
 import { writeNpy } from '../src/npy/write.js';
 import { FIXTURES, sudokuTokens, tempDir } from './helpers.js';
@@ -88,6 +89,17 @@ function exampleIds(item: BatchItem, seqLen = 3): number[] {
   }
   return ids;
 }
+
+describe('puzzleOfExample', () => {
+  it('finds the puzzle of every example, puzzles of one example and of none included', () => {
+    const indices = readNpy(join(synth, 'train', 'all__puzzle_indices.npy')).data as Int32Array;
+    for (let e = 0; e < info.examples; e++)
+      expect(puzzleOfExample(indices, e), `example ${e}`).toBe(info.puzzleOf[e]);
+    // An empty puzzle (a repeated offset) owns no example: 2 belongs to the puzzle after it.
+    const withEmpty = [0, 2, 2, 5];
+    expect([0, 1, 2, 3, 4].map((e) => puzzleOfExample(withEmpty, e))).toEqual([0, 0, 2, 2, 2]);
+  });
+});
 
 describe('PuzzleDataset (train)', () => {
   it('is a valid dataset to start with', () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadDatasetSplit } from '@trm/datasets';
+import { loadDatasetSplit, puzzleOfExample } from '@trm/datasets';
 import { type ActCarry, TinyRecursiveModel } from '@trm/model';
 import type { CliIO } from '../cli/types.js';
 import { loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
@@ -57,7 +57,7 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
     for (let j = 0; j < S; j++) batch.inputs[row * S + j] = data.inputs[ex * S + j]!;
     // Each example's own puzzle identifier: the model's puzzle embedding is keyed by it (ARC
     // predictions made with blank identifiers are wrong).
-    batch.puzzleIdentifiers[row] = data.puzzleIdentifiers[puzzleOf(data.puzzleIndices, ex)]!;
+    batch.puzzleIdentifiers[row] = data.puzzleIdentifiers[puzzleOfExample(data.puzzleIndices, ex)]!;
   });
   const device = await openDevice();
   try {
@@ -85,16 +85,4 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
   } finally {
     device.destroy();
   }
-}
-
-/** The puzzle an example belongs to: the last offset in `puzzleIndices` at or below it. */
-export function puzzleOf(puzzleIndices: ArrayLike<number>, example: number): number {
-  let lo = 0;
-  let hi = puzzleIndices.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (puzzleIndices[mid]! <= example) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }

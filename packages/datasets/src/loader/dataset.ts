@@ -2,6 +2,7 @@ import type { DatasetMetadata } from '../format/metadata.js';
 import { Rng } from '../rng.js';
 import { type LoadedSet, loadDatasetSplit } from './load-set.js';
 import { mergeMetadata } from './metadata.js';
+import { puzzleOfExample } from './puzzle-of.js';
 
 /** Label value the loss ignores (PyTorch's default `ignore_index`). */
 export const IGNORE_LABEL_ID = -100;
@@ -198,7 +199,7 @@ export class PuzzleDataset implements Iterable<BatchItem> {
         const localStart = start + this.rank * local;
         const localEnd = Math.min(start + (this.rank + 1) * local, end);
         const n = Math.max(0, localEnd - localStart);
-        let p = upperBound(set.puzzleIndices, localStart) - 1;
+        let p = puzzleOfExample(set.puzzleIndices, localStart);
         for (let i = 0; i < n; i++) {
           const e = localStart + i;
           while (p + 1 < set.puzzleIndices.length && e >= set.puzzleIndices[p + 1]!) p++;
@@ -239,16 +240,4 @@ export class PuzzleDataset implements Iterable<BatchItem> {
     }
     return { inputs, labels, puzzleIdentifiers };
   }
-}
-
-/** Index of the first element greater than `x` (NumPy `searchsorted(..., side='right')`). */
-function upperBound(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

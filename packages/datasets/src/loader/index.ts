@@ -7,3 +7,4 @@ export {
 } from './dataset.js';
 export { type LoadedSet, type LoadedSplit, loadDatasetSet, loadDatasetSplit } from './load-set.js';
 export { mergeMetadata, totalTrainSteps } from './metadata.js';
+export { puzzleOfExample } from './puzzle-of.js';
