@@ -187,8 +187,7 @@ describe('variants', () => {
       expect(steps).toBe(2); // evaluation runs exactly halt_max_steps
       TinyRecursiveModel.disposeCarry(carry);
       model.zeroGrad();
-      model.inner.puzzleEmb?.local?.dispose();
-      if (model.inner.puzzleEmb) model.inner.puzzleEmb.local = null;
+      model.inner.puzzleEmb?.releaseBatch();
       expect(memoryStats(device).liveBuffers).toBe(start.liveBuffers);
       model.dispose();
     },

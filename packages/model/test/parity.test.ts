@@ -141,9 +141,11 @@ describe.each(['attn_rope_stablemax', 'mlpt_stablemax', 'attn_learned_softmax_co
           expect(checked).toBe(
             [...ckpt.tensors.keys()].filter((k) => k.startsWith('grad/model.')).length,
           );
-          const local = model.inner.puzzleEmb?.local;
-          if (local) {
-            close(await local.grad!.data(), 'grad/puzzle_emb_local');
+          const emb = model.inner.puzzleEmb;
+          if (emb) {
+            const sparse = emb.sparseGrad();
+            expect(sparse, 'sparse gradient of the puzzle embedding').not.toBeNull();
+            close(await sparse!.rows.data(), 'grad/puzzle_emb_local');
           }
         }
       }

@@ -175,7 +175,7 @@ export class Module {
       const e = entries.get(name);
       if (!e) continue;
       const data = t.dtype === 'f32' ? Float32Array.from(e.data) : Int32Array.from(e.data);
-      t.device.write(t.buffer, data);
+      t.assign(data);
     }
   }
 

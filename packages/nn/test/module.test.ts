@@ -68,7 +68,7 @@ describe('Module', () => {
 describe('SparsePuzzleEmbedding', () => {
   it('trains through a batch-local copy and reads the table directly in eval', async () => {
     const emb = new SparsePuzzleEmbedding(4, 2);
-    device.write(emb.weights.buffer, Float32Array.of(0, 1, 10, 11, 20, 21, 30, 31));
+    emb.weights.assign([0, 1, 10, 11, 20, 21, 30, 31]);
     const ids = Int32Array.of(2, 2, 0);
     const local = emb.forward(
       (await import('@trm/tensor')).tensor(ids, { dtype: 'i32', shape: [3] }),
@@ -76,7 +76,11 @@ describe('SparsePuzzleEmbedding', () => {
     );
     expect(local.isLeaf && local.requiresGrad).toBe(true);
     expect([...(await local.data())]).toEqual([20, 21, 20, 21, 0, 1]);
-    expect([...emb.localIds!]).toEqual([2, 2, 0]);
+    expect(emb.sparseGrad()).toBeNull(); // no backward yet
+    local.sum().backward();
+    const sparse = emb.sparseGrad()!;
+    expect([...sparse.ids]).toEqual([2, 2, 0]);
+    expect([...(await sparse.rows.data())]).toEqual([1, 1, 1, 1, 1, 1]);
     expect(emb.namedParameters()).toEqual([]); // not seen by the dense optimiser
     emb.eval();
     const direct = emb.forward(

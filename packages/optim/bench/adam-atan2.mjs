@@ -1,8 +1,9 @@
 // AdamATan2 step time for the 7M-parameter TRM attention model's tensors: the fused kernel of
-// @trm/optim against an unfused baseline of one elementwise kernel per arithmetic step (how a
-// tensor library without fusion runs the same update), measured in the same run.
+// @trm/optim against an unfused baseline, the same update written in @trm/tensor ops (one
+// elementwise kernel per arithmetic step, as a tensor library without fusion runs it),
+// measured in the same run.
 //   pnpm --filter @trm/optim build && pnpm --filter @trm/optim bench
-import { Device, mapF32 } from '@trm/tensor';
+import { Device, noGrad, setDefaultDevice, tensor, tidy, zeros } from '@trm/tensor';
 import { AdamATan2 } from '../dist/index.js';
 
 const D = 512;
@@ -15,12 +16,18 @@ for (let l = 0; l < 2; l++) {
   shapes[`l${l}.down`] = [D, inter];
 }
 const device = await Device.open();
-const slots = Object.entries(shapes).map(([name, shape]) => {
+setDefaultDevice(device);
+const params = Object.entries(shapes).map(([name, shape]) => {
   const size = shape.reduce((a, b) => a * b, 1);
   const init = Float32Array.from({ length: size }, (_, i) => Math.sin(i) * 0.02);
-  return { name, size, value: device.upload(init), grad: device.upload(init.map((x) => x * 0.1)) };
+  const p = tensor(init, { shape }).keep().requireGrad();
+  p.grad = tensor(
+    init.map((x) => x * 0.1),
+    { shape },
+  );
+  return [name, p];
 });
-const total = slots.reduce((a, s) => a + s.size, 0);
+const total = params.reduce((a, [, p]) => a + p.size, 0);
 
 async function time(fn, iters) {
   fn();
@@ -36,44 +43,37 @@ async function time(fn, iters) {
   return samples[Math.floor(samples.length / 2)];
 }
 
-const fused = new AdamATan2(device, slots);
-const fusedMs = await time(() => fused.step(slots, 1e-4), 10);
+const fused = new AdamATan2(params);
+const fusedMs = await time(() => fused.step(1e-4), 10);
 
-// Unfused: moments as separate buffers, each arithmetic step its own dispatch and buffer.
-const moments = slots.map((s) => ({
-  m: device.createBuffer(s.size * 4),
-  v: device.createBuffer(s.size * 4),
-}));
+// Unfused: the same update in tensor ops, each arithmetic step its own kernel and tensor.
+const moments = params.map(([, p]) => ({ m: zeros(p.shape).keep(), v: zeros(p.shape).keep() }));
 let t = 0;
-const unfusedStep = () => {
-  t += 1;
-  const lr = 1e-4;
-  const bc1 = 1 - 0.9 ** t;
-  const sbc2 = Math.sqrt(1 - 0.95 ** t);
-  const f = (x) => x.toExponential(9);
-  slots.forEach((s, i) => {
-    const { m, v } = moments[i];
-    const tmp = [];
-    const p1 = mapF32(device, `a * ${f(1 - lr * 0.1)}`, [s.value], s.size);
-    const m1 = mapF32(device, `a + ${f(0.1)} * (b - a)`, [m, s.grad], s.size);
-    const g2 = mapF32(device, 'a * a', [s.grad], s.size);
-    const v1 = mapF32(device, `a + ${f(0.05)} * (b - a)`, [v, g2], s.size);
-    const den = mapF32(device, `sqrt(a) / ${f(sbc2)}`, [v1], s.size);
-    const upd = mapF32(device, 'atan2(a, b)', [m1, den], s.size);
-    const p2 = mapF32(device, `a - ${f(lr / bc1)} * b`, [p1, upd], s.size);
-    device.copy(p2, s.value, s.size * 4);
-    device.copy(m1, m, s.size * 4);
-    device.copy(v1, v, s.size * 4);
-    tmp.push(p1, m1, g2, v1, den, upd, p2);
-    device.submit();
-    for (const b of tmp) b.destroy();
+const unfusedStep = () =>
+  noGrad(() => {
+    t += 1;
+    const lr = 1e-4;
+    const bc1 = 1 - 0.9 ** t;
+    const sbc2 = Math.sqrt(1 - 0.95 ** t);
+    params.forEach(([, p], i) => {
+      tidy(() => {
+        const { m, v } = moments[i];
+        const g = p.grad;
+        const m1 = m.add(g.sub(m).mul(0.1));
+        const v1 = v.add(g.mul(g).sub(v).mul(0.05));
+        const upd = m1.atan2(v1.sqrt().div(sbc2));
+        const p2 = p.mul(1 - lr * 0.1).sub(upd.mul(lr / bc1));
+        p.assign(p2);
+        m.assign(m1);
+        v.assign(v1);
+      });
+    });
   });
-};
 const unfusedMs = await time(unfusedStep, 10);
 
 const rows = [
   ['parameters', total.toLocaleString('en-US')],
-  ['parameter tensors', String(slots.length)],
+  ['parameter tensors', String(params.length)],
   ['fused AdamATan2 step (ms, median of 10)', fusedMs.toFixed(2)],
   ['unfused per-op step (ms, median of 10)', unfusedMs.toFixed(2)],
   ['speed-up (unfused / fused)', `${(unfusedMs / fusedMs).toFixed(2)}×`],

@@ -1,6 +1,6 @@
-import { type Device, gridFor } from '@trm/tensor';
+import { customOp, noGrad, type Tensor, zerosLike } from '@trm/tensor';
 import { ADAM_ATAN2_WGSL, ADAMW_WGSL } from './kernels.js';
-import { FlatState, type ParamSlot, packRecords } from './slots.js';
+import { loadState, namedList, type Parameters, readState } from './params.js';
 
 /** Hyper-parameters shared by {@link AdamATan2} and {@link AdamW} (reference defaults). */
 export interface AdamOptions {
@@ -23,15 +23,16 @@ abstract class FusedAdam {
   readonly beta1: number;
   readonly beta2: number;
   readonly weightDecay: number;
-  private readonly state: FlatState;
-  private readonly pipeline: GPUComputePipeline;
+  private readonly params: [string, Tensor][];
+  /** First and second moments, one tensor each per parameter, by name. */
+  private readonly m = new Map<string, Tensor>();
+  private readonly v = new Map<string, Tensor>();
 
   protected constructor(
-    protected readonly device: Device,
-    params: readonly Pick<ParamSlot, 'name' | 'size'>[],
+    params: Parameters,
     options: AdamOptions,
     private readonly label: string,
-    source: string,
+    private readonly source: string,
   ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.95;
@@ -44,71 +45,57 @@ abstract class FusedAdam {
     }
     if (!(this.weightDecay >= 0))
       throw new RangeError(`${label}: weightDecay must be ≥ 0, got ${this.weightDecay}`);
-    this.state = new FlatState(device, params, 2, label);
-    this.pipeline = device.pipeline(source, 'main', label);
+    this.params = namedList(params, label);
+    noGrad(() => {
+      for (const [name, p] of this.params) {
+        this.m.set(name, zerosLike(p).keep());
+        this.v.set(name, zerosLike(p).keep());
+      }
+    });
   }
 
   protected abstract extraScalars(): number[];
 
   /**
-   * Applies one update to every parameter with a gradient, at learning rate `lr`. All
-   * parameters' updates are encoded into one batch: one upload of scalars, one dispatch per
-   * parameter tensor, no host round trip.
+   * Applies one update at learning rate `lr` to every parameter that has a gradient (`.grad`);
+   * the others are left alone. One fused kernel per parameter tensor; the step's scalars travel
+   * as kernel parameters, so a step allocates nothing.
    */
-  step(params: readonly ParamSlot[], lr: number): void {
+  step(lr: number): void {
     if (!Number.isFinite(lr))
       throw new RangeError(`${this.label}: learning rate must be finite, got ${lr}`);
     this.stepCount += 1;
     const t = this.stepCount;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
-    const live = params.filter((p) => p.grad !== null);
-    const records = live.map((p) => [
-      1 - lr * this.weightDecay,
-      lr / bc1,
-      1 - this.beta1,
-      1 - this.beta2,
-      Math.sqrt(bc2),
-      p.size,
-      ...this.extraScalars(),
-    ]);
-    const kinds = ['f32', 'f32', 'f32', 'f32', 'f32', 'u32', 'f32', 'f32'] as const;
-    const scalars = this.device.upload(
-      new Uint8Array(packRecords(records, kinds)),
-      `${this.label}.scalars`,
-    );
-    const [m, v] = this.state.buffers as [GPUBuffer, GPUBuffer];
-    live.forEach((p, i) => {
-      const seg = this.state.segment(p.name, this.label);
-      if (seg.size !== p.size) {
-        throw new Error(
-          `${this.label}: parameter "${p.name}" has ${p.size} elements, but ${seg.size} when the optimiser was built`,
-        );
-      }
-      const bytes = p.size * 4;
-      this.device.dispatch(
-        this.pipeline,
-        [
-          { buffer: scalars, offset: i * 256, size: 32 },
-          { buffer: p.value, size: bytes },
-          { buffer: p.grad!, size: bytes },
-          { buffer: m, offset: seg.offset * 4, size: bytes },
-          { buffer: v, offset: seg.offset * 4, size: bytes },
+    for (const [name, p] of this.params) {
+      const grad = p.grad;
+      if (!grad) continue;
+      customOp({
+        name: this.label,
+        code: this.source,
+        params: [
+          1 - lr * this.weightDecay,
+          lr / bc1,
+          1 - this.beta1,
+          1 - this.beta2,
+          Math.sqrt(bc2),
+          { u32: p.size },
+          ...this.extraScalars(),
         ],
-        gridFor(p.size, this.device.limits.maxComputeWorkgroupsPerDimension),
-      );
-    });
-    this.device.submit();
-    scalars.destroy();
+        varyingParams: true,
+        inputs: [grad],
+        updates: [p, this.m.get(name)!, this.v.get(name)!],
+        threads: p.size,
+      });
+    }
+    // Start the step's kernels now rather than at the next read.
+    this.params[0]?.[1].device.submit();
   }
 
   /** Reads the moments back (async) with the step count. */
   async stateDict(): Promise<AdamState> {
-    const [m, v] = (await this.state.toRecord()) as [
-      Record<string, Float32Array>,
-      Record<string, Float32Array>,
-    ];
-    return { step: this.stepCount, m, v };
+    return { step: this.stepCount, m: await readState(this.m), v: await readState(this.v) };
   }
 
   /** Restores what {@link stateDict} returned. */
@@ -118,23 +105,32 @@ abstract class FusedAdam {
         `${this.label}: saved step count must be a non-negative integer, got ${state.step}`,
       );
     }
-    this.state.load([state.m, state.v], this.label);
+    loadState(this.m, state.m, this.label);
+    loadState(this.v, state.v, this.label);
     this.stepCount = state.step;
+  }
+
+  /** Frees the moments. */
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }
 }
 
 /**
- * AdamATan2, the optimiser of the TRM reference (spec §7): Adam whose update is
- * `atan2(m̂, sqrt(v̂))`, so it needs no epsilon and is bounded by π/2·lr, with decoupled
- * weight decay. One fused WGSL kernel per parameter tensor.
+ * AdamATan2, the optimiser of the TRM reference: Adam whose update is `atan2(m̂, sqrt(v̂))`,
+ * so it needs no epsilon and is bounded by π/2·lr, with decoupled weight decay. One fused
+ * WGSL kernel per parameter tensor.
+ *
+ * @example
+ * ```ts
+ * const opt = new AdamATan2(model.namedParameters(), { weightDecay: 0.1 });
+ * loss.backward();
+ * opt.step(lr);
+ * ```
  */
 export class AdamATan2 extends FusedAdam {
-  constructor(
-    device: Device,
-    params: readonly Pick<ParamSlot, 'name' | 'size'>[],
-    options: AdamOptions = {},
-  ) {
-    super(device, params, options, 'AdamATan2', ADAM_ATAN2_WGSL);
+  constructor(params: Parameters, options: AdamOptions = {}) {
+    super(params, options, 'AdamATan2', ADAM_ATAN2_WGSL);
   }
 
   protected extraScalars(): number[] {
@@ -146,12 +142,8 @@ export class AdamATan2 extends FusedAdam {
 export class AdamW extends FusedAdam {
   readonly eps: number;
 
-  constructor(
-    device: Device,
-    params: readonly Pick<ParamSlot, 'name' | 'size'>[],
-    options: AdamOptions & { eps?: number } = {},
-  ) {
-    super(device, params, options, 'AdamW', ADAMW_WGSL);
+  constructor(params: Parameters, options: AdamOptions & { eps?: number } = {}) {
+    super(params, options, 'AdamW', ADAMW_WGSL);
     this.eps = options.eps ?? 1e-8;
   }
 

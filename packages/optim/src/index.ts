@@ -6,6 +6,7 @@
  */
 export { AdamATan2, type AdamOptions, type AdamState, AdamW } from './adam.js';
 export { Ema } from './ema.js';
+export type { Parameters } from './params.js';
 export {
   type CosineScheduleOptions,
   constantLr,
@@ -14,5 +15,9 @@ export {
   type LrSchedule,
   registerSchedule,
 } from './schedule.js';
-export { groupRowsById, type SignSgdOptions, SparseSignSGD } from './sign-sgd.js';
-export type { ParamSlot } from './slots.js';
+export {
+  groupRowsById,
+  type SignSgdOptions,
+  type SparseGrad,
+  SparseSignSGD,
+} from './sign-sgd.js';

@@ -1,11 +1,13 @@
+import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from '@trm/tensor';
+
 /**
  * WGSL of the fused optimiser updates: one thread per parameter element, every step of the
- * update rule in registers, one dispatch per parameter tensor.
+ * update rule in registers, one dispatch per parameter tensor. They run through `customOp`,
+ * so bindings follow its order: parameters, inputs, then the tensors updated in place.
  */
 
 const HEADER = /* wgsl */ `
-const WG: u32 = 256u;
-fn linear(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 { return (wid.y * nwg.x + wid.x) * WG + lid.x; }
+const WG: u32 = ${WORKGROUP_SIZE}u;
 
 // WGSL allows atan/atan2 an error of thousands of ulp and leaves atan2(0, 0) undefined; the
 // optimiser must match PyTorch to 1e-6, so use Cephes' single-precision arctangent (range
@@ -44,14 +46,14 @@ function adamKernel(extraScalars: string, secondMoment: string, update: string):
   return /* wgsl */ `${HEADER}
 struct Scalars { decay: f32, step_size: f32, one_minus_b1: f32, one_minus_b2: f32, sqrt_bc2: f32, n: u32${extraScalars} }
 @group(0) @binding(0) var<storage, read> s: Scalars;
-@group(0) @binding(1) var<storage, read_write> p: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> p: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = linear(wid, nwg, lid);
+  let i = ${LINEAR_INDEX_WGSL};
   if (i >= s.n) { return; }
   let grad = g[i];
   let param = p[i] * s.decay;
@@ -95,15 +97,15 @@ export const ADAMW_WGSL = adamKernel(
 export const SIGN_SGD_WGSL = /* wgsl */ `${HEADER}
 struct Scalars { decay: f32, lr: f32, unique: u32, dim: u32 }
 @group(0) @binding(0) var<storage, read> s: Scalars;
-@group(0) @binding(1) var<storage, read_write> table: array<f32>;
-@group(0) @binding(2) var<storage, read> grad_rows: array<f32>;
-@group(0) @binding(3) var<storage, read> ids: array<i32>;
-@group(0) @binding(4) var<storage, read> starts: array<u32>;
-@group(0) @binding(5) var<storage, read> rows: array<u32>;
+@group(0) @binding(1) var<storage, read> grad_rows: array<f32>;
+@group(0) @binding(2) var<storage, read> ids: array<i32>;
+@group(0) @binding(3) var<storage, read> starts: array<u32>;
+@group(0) @binding(4) var<storage, read> rows: array<u32>;
+@group(0) @binding(5) var<storage, read_write> table: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = linear(wid, nwg, lid);
+  let i = ${LINEAR_INDEX_WGSL};
   if (i >= s.unique * s.dim) { return; }
   let u = i / s.dim;
   let col = i % s.dim;
@@ -123,9 +125,9 @@ struct Scalars { rate: f32, one_minus_rate: f32, n: u32 }
 @group(0) @binding(1) var<storage, read> p: array<f32>;
 @group(0) @binding(2) var<storage, read_write> shadow: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = linear(wid, nwg, lid);
+  let i = ${LINEAR_INDEX_WGSL};
   if (i >= s.n) { return; }
   shadow[i] = s.one_minus_rate * p[i] + s.rate * shadow[i];
 }

@@ -1,4 +1,4 @@
-import { type Device, gridFor } from '@trm/tensor';
+import { customOp, type Tensor, tensor } from '@trm/tensor';
 import { SIGN_SGD_WGSL } from './kernels.js';
 
 /** Options of {@link SparseSignSGD} (reference: `puzzle_emb_lr`, `puzzle_emb_weight_decay`). */
@@ -38,62 +38,65 @@ export function groupRowsById(
 }
 
 /**
- * Sign-SGD with decoupled weight decay for the sparse puzzle-embedding table (spec §7): only
- * rows whose id appears in the batch change; gradient rows of a repeated id are summed first.
- * Stateless apart from the table itself, so resuming needs nothing beyond the weights.
+ * The gradient of a sparse embedding table for one batch: the ids of the rows the batch used
+ * (on the host, in batch order, repeats allowed) and the gradient of each used row,
+ * `[ids.length, dim]`. What `SparsePuzzleEmbedding.sparseGrad()` returns.
+ */
+export interface SparseGrad {
+  readonly ids: Int32Array;
+  readonly rows: Tensor;
+}
+
+/**
+ * Sign-SGD with decoupled weight decay for the sparse puzzle-embedding table: only rows whose
+ * id appears in the batch change; gradient rows of a repeated id are summed first. Stateless
+ * apart from the table itself, so resuming needs nothing beyond the weights.
  */
 export class SparseSignSGD {
   readonly weightDecay: number;
-  private readonly pipeline: GPUComputePipeline;
 
+  /** `table`: the f32 `[numRows, dim]` embedding table, updated in place. */
   constructor(
-    private readonly device: Device,
+    readonly table: Tensor,
     options: SignSgdOptions = {},
   ) {
     this.weightDecay = options.weightDecay ?? 0.1;
     if (!(this.weightDecay >= 0))
       throw new RangeError(`SparseSignSGD: weightDecay must be ≥ 0, got ${this.weightDecay}`);
-    this.pipeline = device.pipeline(SIGN_SGD_WGSL, 'main', 'SparseSignSGD');
+    if (table.rank !== 2 || table.dtype !== 'f32') {
+      throw new RangeError(
+        `SparseSignSGD: the table must be an f32 [rows, dim] tensor, got ${table.describe()}`,
+      );
+    }
   }
 
-  /**
-   * Updates `table` ([numRows, dim] f32) from `gradRows` ([ids.length, dim] f32, the gradient of
-   * the batch-local copy) at learning rate `lr`.
-   */
-  step(
-    table: GPUBuffer,
-    numRows: number,
-    dim: number,
-    ids: Int32Array,
-    gradRows: GPUBuffer,
-    lr: number,
-  ): void {
+  /** Updates the rows of `grad.ids` from `grad.rows` at learning rate `lr`. */
+  step(grad: SparseGrad, lr: number): void {
     if (!Number.isFinite(lr))
       throw new RangeError(`SparseSignSGD: learning rate must be finite, got ${lr}`);
+    const [numRows, dim] = this.table.shape as [number, number];
+    const { ids, rows: gradRows } = grad;
+    if (gradRows.shape.join() !== `${ids.length},${dim}`) {
+      throw new RangeError(
+        `SparseSignSGD: ${ids.length} ids need gradient rows [${ids.length}, ${dim}], got ${gradRows.describe()}`,
+      );
+    }
     if (ids.length === 0) return;
     const { unique, starts, rows } = groupRowsById(ids, numRows);
-    const scalars = new ArrayBuffer(16);
-    new Float32Array(scalars, 0, 2).set([1 - lr * this.weightDecay, lr]);
-    new Uint32Array(scalars, 8, 2).set([unique.length, dim]);
-    const buffers = [
-      this.device.upload(new Uint8Array(scalars), 'signsgd.scalars'),
-      this.device.upload(unique, 'signsgd.ids'),
-      this.device.upload(starts, 'signsgd.starts'),
-      this.device.upload(rows, 'signsgd.rows'),
-    ] as const;
-    this.device.dispatch(
-      this.pipeline,
-      [
-        buffers[0],
-        { buffer: table, size: numRows * dim * 4 },
-        { buffer: gradRows, size: ids.length * dim * 4 },
-        buffers[1],
-        buffers[2],
-        buffers[3],
-      ],
-      gridFor(unique.length * dim, this.device.limits.maxComputeWorkgroupsPerDimension),
+    const device = this.table.device;
+    const lists = [unique, Int32Array.from(starts), Int32Array.from(rows)].map((a) =>
+      tensor(a, { dtype: 'i32', device }),
     );
-    this.device.submit();
-    for (const b of buffers) b.destroy();
+    customOp({
+      name: 'SparseSignSGD',
+      code: SIGN_SGD_WGSL,
+      params: [1 - lr * this.weightDecay, lr, { u32: unique.length }, { u32: dim }],
+      varyingParams: true,
+      inputs: [gradRows, ...lists],
+      updates: [this.table],
+      threads: unique.length * dim,
+    });
+    device.submit();
+    for (const t of lists) t.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import { Device } from '@trm/tensor';
+import { Device, tensor } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupRowsById, SparseSignSGD } from '../src/index.js';
 import { fixtures, flat, maxRelError } from './fixtures.js';
@@ -15,13 +15,14 @@ describe('SparseSignSGD', () => {
   const dim = f.table0[0]!.length;
 
   it('matches five PyTorch steps with duplicate ids, within 1e-6 relative', async () => {
-    const table = device.upload(flat(f.table0));
-    const opt = new SparseSignSGD(device, { weightDecay: f.wd });
+    const table = tensor(flat(f.table0), { shape: [numRows, dim], device });
+    const opt = new SparseSignSGD(table, { weightDecay: f.wd });
     let before = flat(f.table0);
     for (let t = 0; t < fixtures.steps; t++) {
       const ids = Int32Array.from(f.ids[t]!);
-      opt.step(table, numRows, dim, ids, device.upload(flat(f.rows[t]!)), f.lr);
-      const got = await device.read(table, Float32Array);
+      const rows = tensor(flat(f.rows[t]!), { shape: [ids.length, dim], device });
+      opt.step({ ids, rows }, f.lr);
+      const got = (await table.data()) as Float32Array;
       expect(maxRelError(got, flat(f.trajectory[t]!))).toBeLessThan(1e-6);
       // Rows whose id is not in the batch are untouched, bit for bit.
       for (let r = 0; r < numRows; r++) {

@@ -25,17 +25,16 @@ GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
 };
 let dist;
 try {
-  dist = await import('../dist/index.js');
+  dist = await (await import('./build-kernels.mjs')).buildInternals();
 } catch (cause) {
-  console.error('bench: ../dist is missing; run `pnpm build` (or `pnpm exec tsup`) first.');
+  console.error('bench: could not bundle src (run `pnpm install` first).');
   throw cause;
 }
-const { Device, mapF32, mapKernelSource, gridFor, add, tensor } = dist;
-// Use the package's export once it has one; until then bundle the kernel from src.
-const encodeMatmul =
-  dist.encodeMatmul ?? (await (await import('./build-kernels.mjs')).buildKernels()).encodeMatmul;
+const { Device, backendOf, encodeMatmul, mapF32, mapKernelSource, gridFor, add, tensor } = dist;
 
 const device = await Device.open();
+// The backend, for the rows that measure raw dispatch and the adapter's floor.
+const raw = backendOf(device);
 const info = device.adapterInfo;
 const fallback = info.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(info.device);
 const FULL_ROWS = 768 * 97;
@@ -101,9 +100,9 @@ function matmulImpls(m, n, k) {
   const bHost = randomData(k * n, 7);
   return {
     ours() {
-      const a = device.upload(aHost);
-      const b = device.upload(bHost);
-      const out = device.createBuffer(m * n * 4);
+      const a = raw.upload(aHost);
+      const b = raw.upload(bHost);
+      const out = raw.createBuffer(m * n * 4);
       const args = {
         a,
         b,
@@ -285,8 +284,8 @@ function viaMapF32(impls, n, chained) {
   return {
     ...impls,
     ours() {
-      const a = device.upload(chained ? new Float32Array(n).fill(1) : randomData(n, 11));
-      const b = chained ? a : device.upload(randomData(n, 13));
+      const a = raw.upload(chained ? new Float32Array(n).fill(1) : randomData(n, 11));
+      const b = chained ? a : raw.upload(randomData(n, 13));
       return {
         async step(iters) {
           const made = [];
@@ -315,18 +314,18 @@ function preallocated(impls, n, chained) {
   return {
     ...impls,
     ours() {
-      const pipeline = device.pipeline(mapKernelSource('a + b', 2), 'main', 'map(a + b)');
+      const pipeline = raw.pipeline(mapKernelSource('a + b', 2), 'main', 'map(a + b)');
       const grid = gridFor(n, device.limits.maxComputeWorkgroupsPerDimension);
-      const a = device.upload(chained ? new Float32Array(n).fill(1) : randomData(n, 11));
-      const b = chained ? a : device.upload(randomData(n, 13));
-      const outs = [device.createBuffer(n * 4), device.createBuffer(n * 4)];
+      const a = raw.upload(chained ? new Float32Array(n).fill(1) : randomData(n, 11));
+      const b = chained ? a : raw.upload(randomData(n, 13));
+      const outs = [raw.createBuffer(n * 4), raw.createBuffer(n * 4)];
       const bind = (buffer) => ({ buffer, size: n * 4 });
       return {
         async step(iters) {
           for (let i = 0; i < iters; i++) {
             // Chained: y_{i+1} = y_i + 1 ping-pongs between two buffers; else out = a + b.
             const src = chained && i > 0 ? outs[(i + 1) % 2] : a;
-            device.dispatch(pipeline, [bind(src), bind(b), bind(outs[i % 2])], grid);
+            raw.dispatch(pipeline, [bind(src), bind(b), bind(outs[i % 2])], grid);
           }
           await device.sync();
         },
@@ -349,11 +348,11 @@ function rawFloor(impls, n) {
   return {
     ...impls,
     ours() {
-      const gpu = device.gpu;
-      const pipeline = device.pipeline(mapKernelSource('a + b', 2), 'main', 'map(a + b)');
+      const gpu = raw.gpu;
+      const pipeline = raw.pipeline(mapKernelSource('a + b', 2), 'main', 'map(a + b)');
       const [gx, gy] = gridFor(n, device.limits.maxComputeWorkgroupsPerDimension);
-      const one = device.upload(new Float32Array(n).fill(1));
-      const ys = [device.createBuffer(n * 4), device.createBuffer(n * 4)];
+      const one = raw.upload(new Float32Array(n).fill(1));
+      const ys = [raw.createBuffer(n * 4), raw.createBuffer(n * 4)];
       const group = (src, dst) =>
         gpu.createBindGroup({
           layout: pipeline.getBindGroupLayout(0),
@@ -400,14 +399,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (i >= arrayLength(&out)) { return; }
   out[i] = a[i] + b[i];
 }`;
-      const pipeline = device.pipeline(code, 'main', 'add-vec4');
+      const pipeline = raw.pipeline(code, 'main', 'add-vec4');
       const grid = gridFor(n / 4, device.limits.maxComputeWorkgroupsPerDimension);
-      const a = device.upload(randomData(n, 11));
-      const b = device.upload(randomData(n, 13));
-      const out = device.createBuffer(n * 4);
+      const a = raw.upload(randomData(n, 11));
+      const b = raw.upload(randomData(n, 13));
+      const out = raw.createBuffer(n * 4);
       return {
         async step(iters) {
-          for (let i = 0; i < iters; i++) device.dispatch(pipeline, [a, b, out], grid);
+          for (let i = 0; i < iters; i++) raw.dispatch(pipeline, [a, b, out], grid);
           await device.sync();
         },
         dispose() {

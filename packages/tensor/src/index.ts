@@ -17,13 +17,7 @@ export { zeroGrad } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';
 // Tensors
 export { getDefaultDevice, setDefaultDevice } from './context.js';
-export {
-  type AdapterInfo,
-  type Binding,
-  type ComputeLimits,
-  Device,
-  type GpuTypedArray,
-} from './device/device.js';
+export { type AdapterInfo, type ComputeLimits, Device } from './device/device.js';
 export {
   DeviceLostError,
   GpuError,
@@ -42,12 +36,9 @@ export {
   ShapeError,
   TensorError,
 } from './errors.js';
-export { mapF32, mapKernelSource } from './kernels/elementwise.js';
-export { gridFor, LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './kernels/grid.js';
-export { launch, params, words } from './kernels/launch.js';
-export { encodeMatmulNaive, type MatmulArgs } from './kernels/matmul-naive.js';
+export { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './kernels/grid.js';
 // Memory
-export { BufferPool, type MemoryStats } from './memory/pool.js';
+export type { MemoryStats } from './memory/pool.js';
 export { keep, tidy } from './memory/scope.js';
 export { dispose, memoryStats, releasePooledMemory } from './memory/stats.js';
 // Operations
@@ -86,6 +77,7 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export { type CustomOpSpec, customOp, type KernelParam } from './ops/custom.js';
 export { gather, scatterAddRows } from './ops/indexing.js';
 export { type MatmulOptions, matmul } from './ops/matmul.js';
 export { bernoulli, type RandomOptions, rand, randint, randn, truncNormal } from './ops/random.js';
@@ -129,3 +121,6 @@ export {
 } from './ops/unary.js';
 export { erf, erfinv, Generator, type GeneratorState } from './random/generator.js';
 export { type NestedArray, Tensor } from './tensor.js';
+
+// Attaches the operations to Tensor.prototype (see tensor-methods.ts).
+import './tensor-methods.js';

@@ -1,24 +1,38 @@
-import { runBackward } from './autograd/engine.js';
 import type { GradNode } from './autograd/tape.js';
-import type { Binding, Device } from './device/device.js';
+import type { Binding } from './backend/backend.js';
+import { backendOf, type Device } from './device/device.js';
 import type { DType, TensorData } from './dtype.js';
-import { AutogradError, DisposedTensorError, DTypeError, ShapeError } from './errors.js';
+import {
+  AutogradError,
+  DeviceMismatchError,
+  DisposedTensorError,
+  DTypeError,
+  ShapeError,
+} from './errors.js';
 import { keep, type Scoped, track, untrack } from './memory/scope.js';
 import type { Storage } from './memory/storage.js';
-import * as bin from './ops/binary.js';
-import { cast } from './ops/cast.js';
-import { gather } from './ops/indexing.js';
-import { type MatmulOptions, matmul } from './ops/matmul.js';
-import * as red from './ops/reduce.js';
-import * as shp from './ops/shape.js';
-import { logSoftmax, softmax } from './ops/softmax.js';
-import * as un from './ops/unary.js';
-import { assertSameDevice } from './ops/util.js';
+import type { MatmulOptions } from './ops/matmul.js';
 
 /** A nested array of numbers (or booleans), as returned by `toArray()`. */
 export type NestedArray = number | boolean | NestedArray[];
 
 let nextId = 1;
+let storageOf: (t: Tensor) => Storage;
+
+/**
+ * @internal The GPU buffer holding a tensor's data: elements `0..size-1`, row-major, one
+ * 32-bit word each (the buffer may be larger). For `@trm/tensor`'s kernels only: it is not
+ * exported from the package, so no GPU buffer reaches other packages.
+ */
+export function bufferOf(t: Tensor): GPUBuffer {
+  t.assertLive();
+  return storageOf(t).buffer;
+}
+
+/** @internal `{ buffer, offset: 0, size: byteLength }`: a tensor's data as a kernel binding. */
+export function bindingOf(t: Tensor): Binding {
+  return { buffer: bufferOf(t), offset: 0, size: Math.max(t.byteLength, 4) };
+}
 
 /**
  * An n-dimensional array in GPU memory.
@@ -51,6 +65,10 @@ export class Tensor implements Scoped {
   private gradTensor: Tensor | null = null;
   private graphReleased = false;
 
+  static {
+    storageOf = (t) => t.storage;
+  }
+
   /** @internal Use the creators (`tensor`, `zeros`, …) instead. */
   constructor(storage: Storage, shape: readonly number[], dtype: DType) {
     this.storage = storage;
@@ -69,21 +87,6 @@ export class Tensor implements Scoped {
   /** Bytes of data (`size * 4`); the underlying buffer may be larger (pool size class). */
   get byteLength(): number {
     return this.size * 4;
-  }
-
-  /**
-   * The GPU buffer holding the data: elements `0..size-1`, row-major, one 32-bit word each.
-   * The buffer may be larger than the data, so bind {@link binding} (exactly the data's bytes)
-   * to kernels that use `arrayLength`. This is the escape hatch for custom kernels (see README).
-   */
-  get buffer(): GPUBuffer {
-    this.assertLive();
-    return this.storage.buffer;
-  }
-
-  /** `{ buffer, offset: 0, size: byteLength }`: the tensor's data as a kernel binding. */
-  get binding(): Binding {
-    return { buffer: this.buffer, offset: 0, size: Math.max(this.byteLength, 4) };
   }
 
   /** True once disposed. */
@@ -214,15 +217,6 @@ export class Tensor implements Scoped {
     this.gradTensor = value;
   }
 
-  /**
-   * Back-propagates from this tensor: from a scalar (one element) by default, or with an
-   * explicit upstream gradient of this tensor's shape. Gradients accumulate into `.grad` of
-   * the leaves that require grad; the tape of this graph is released afterwards.
-   */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
-  }
-
   /** A view of the same data that does not require grad and has no history. */
   detach(): Tensor {
     return this.view(this.shape);
@@ -238,14 +232,14 @@ export class Tensor implements Scoped {
   async data(): Promise<TensorData> {
     this.assertLive();
     const n = this.size;
+    const backend = backendOf(this.device);
     if (this.dtype === 'f32') {
-      return n === 0 ? new Float32Array(0) : this.device.read(this.buffer, Float32Array, n);
+      return n === 0 ? new Float32Array(0) : backend.read(bufferOf(this), Float32Array, n);
     }
     if (this.dtype === 'i32') {
-      return n === 0 ? new Int32Array(0) : this.device.read(this.buffer, Int32Array, n);
+      return n === 0 ? new Int32Array(0) : backend.read(bufferOf(this), Int32Array, n);
     }
-    const words =
-      n === 0 ? new Uint32Array(0) : await this.device.read(this.buffer, Uint32Array, n);
+    const words = n === 0 ? new Uint32Array(0) : await backend.read(bufferOf(this), Uint32Array, n);
     return Uint8Array.from(words, (w) => (w ? 1 : 0));
   }
 
@@ -276,13 +270,40 @@ export class Tensor implements Scoped {
   // In-place
 
   /**
-   * Copies the values of `source` (same shape and dtype) into this tensor's buffer, in
-   * stream order. Not recorded by autograd: use it on leaves, e.g. in optimiser updates.
+   * Overwrites this tensor's values, in stream order (after all work encoded so far): from
+   * another tensor of the same shape and dtype, or from host values (a typed array or plain
+   * numbers, `size` of them; booleans as 0/1). Not recorded by autograd: use it on leaves and
+   * state (loading weights, optimiser updates, gradient all-reduce).
    */
-  assign(source: Tensor): this {
+  assign(source: Tensor | ArrayLike<number>): this {
     this.assertLive();
+    if (!(source instanceof Tensor)) {
+      if (source.length !== this.size) {
+        throw new ShapeError(
+          `assign: ${source.length} values into ${this.describe()}, which holds ${this.size}.`,
+        );
+      }
+      if (this.size === 0) return this;
+      const words =
+        this.dtype === 'f32'
+          ? source instanceof Float32Array
+            ? source
+            : Float32Array.from(source)
+          : this.dtype === 'i32'
+            ? source instanceof Int32Array
+              ? source
+              : Int32Array.from(source)
+            : Uint32Array.from(source, (v) => (v ? 1 : 0));
+      // The backend submits pending work first: queue writes would otherwise overtake it.
+      backendOf(this.device).write(bufferOf(this), words);
+      return this;
+    }
     source.assertLive();
-    assertSameDevice('assign', [this, source]);
+    if (source.device !== this.device) {
+      throw new DeviceMismatchError(
+        `assign: ${source.describe()} is on another device than ${this.describe()}.`,
+      );
+    }
     if (source.dtype !== this.dtype) {
       throw new DTypeError(`assign: ${source.describe()} into ${this.describe()}: dtypes differ.`);
     }
@@ -290,208 +311,96 @@ export class Tensor implements Scoped {
       throw new ShapeError(`assign: ${source.describe()} into ${this.describe()}: shapes differ.`);
     }
     if (source.storage !== this.storage && this.size > 0) {
-      this.device.copy(source.buffer, this.buffer, this.byteLength);
+      backendOf(this.device).copy(bufferOf(source), bufferOf(this), this.byteLength);
     }
     return this;
   }
 
   // ---------------------------------------------------------------------------------------
-  // Elementwise
+  // Operations. Their implementations are attached by tensor-methods.ts, which imports the op
+  // modules: no op imports this file's methods back, so the package has no import cycle.
 
-  add(other: Tensor | number): Tensor {
-    return bin.add(this, other);
-  }
-  sub(other: Tensor | number): Tensor {
-    return bin.sub(this, other);
-  }
-  mul(other: Tensor | number): Tensor {
-    return bin.mul(this, other);
-  }
-  div(other: Tensor | number): Tensor {
-    return bin.div(this, other);
-  }
-  maximum(other: Tensor | number): Tensor {
-    return bin.maximum(this, other);
-  }
-  minimum(other: Tensor | number): Tensor {
-    return bin.minimum(this, other);
-  }
-  atan2(other: Tensor | number): Tensor {
-    return bin.atan2(this, other);
-  }
+  declare add: (other: Tensor | number) => Tensor;
+  declare sub: (other: Tensor | number) => Tensor;
+  declare mul: (other: Tensor | number) => Tensor;
+  declare div: (other: Tensor | number) => Tensor;
+  declare maximum: (other: Tensor | number) => Tensor;
+  declare minimum: (other: Tensor | number) => Tensor;
+  declare atan2: (other: Tensor | number) => Tensor;
   /** `this ** exponent` (a number or a tensor). */
-  pow(exponent: Tensor | number): Tensor {
-    return bin.pow(this, exponent);
-  }
-  eq(other: Tensor | number): Tensor {
-    return bin.eq(this, other);
-  }
-  ne(other: Tensor | number): Tensor {
-    return bin.ne(this, other);
-  }
-  lt(other: Tensor | number): Tensor {
-    return bin.lt(this, other);
-  }
-  le(other: Tensor | number): Tensor {
-    return bin.le(this, other);
-  }
-  gt(other: Tensor | number): Tensor {
-    return bin.gt(this, other);
-  }
-  ge(other: Tensor | number): Tensor {
-    return bin.ge(this, other);
-  }
-  logicalAnd(other: Tensor): Tensor {
-    return bin.logicalAnd(this, other);
-  }
-  logicalOr(other: Tensor): Tensor {
-    return bin.logicalOr(this, other);
-  }
-  logicalXor(other: Tensor): Tensor {
-    return bin.logicalXor(this, other);
-  }
-  logicalNot(): Tensor {
-    return un.logicalNot(this);
-  }
-  neg(): Tensor {
-    return un.neg(this);
-  }
-  exp(): Tensor {
-    return un.exp(this);
-  }
-  log(): Tensor {
-    return un.log(this);
-  }
-  sqrt(): Tensor {
-    return un.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return un.rsqrt(this);
-  }
-  square(): Tensor {
-    return un.square(this);
-  }
-  abs(): Tensor {
-    return un.abs(this);
-  }
-  sign(): Tensor {
-    return un.sign(this);
-  }
-  sigmoid(): Tensor {
-    return un.sigmoid(this);
-  }
-  silu(): Tensor {
-    return un.silu(this);
-  }
-  tanh(): Tensor {
-    return un.tanh(this);
-  }
-  relu(): Tensor {
-    return un.relu(this);
-  }
-  sin(): Tensor {
-    return un.sin(this);
-  }
-  cos(): Tensor {
-    return un.cos(this);
-  }
-  reciprocal(): Tensor {
-    return un.reciprocal(this);
-  }
+  declare pow: (exponent: Tensor | number) => Tensor;
+  declare eq: (other: Tensor | number) => Tensor;
+  declare ne: (other: Tensor | number) => Tensor;
+  declare lt: (other: Tensor | number) => Tensor;
+  declare le: (other: Tensor | number) => Tensor;
+  declare gt: (other: Tensor | number) => Tensor;
+  declare ge: (other: Tensor | number) => Tensor;
+  declare logicalAnd: (other: Tensor) => Tensor;
+  declare logicalOr: (other: Tensor) => Tensor;
+  declare logicalXor: (other: Tensor) => Tensor;
+  declare logicalNot: () => Tensor;
+  declare neg: () => Tensor;
+  declare exp: () => Tensor;
+  declare log: () => Tensor;
+  declare sqrt: () => Tensor;
+  declare rsqrt: () => Tensor;
+  declare square: () => Tensor;
+  declare abs: () => Tensor;
+  declare sign: () => Tensor;
+  declare sigmoid: () => Tensor;
+  declare silu: () => Tensor;
+  declare tanh: () => Tensor;
+  declare relu: () => Tensor;
+  declare sin: () => Tensor;
+  declare cos: () => Tensor;
+  declare reciprocal: () => Tensor;
   /** Converts to another dtype (a copy; f32 → i32 truncates toward zero). */
-  cast(dtype: DType): Tensor {
-    return cast(this, dtype);
-  }
+  declare cast: (dtype: DType) => Tensor;
   /** `where(this, a, b)`: elements of `a` where this bool tensor is true, else of `b`. */
-  where(a: Tensor | number, b: Tensor | number): Tensor {
-    return bin.where(this, a, b);
-  }
+  declare where: (a: Tensor | number, b: Tensor | number) => Tensor;
 
-  // ---------------------------------------------------------------------------------------
   // Reductions (axis may be negative; all axes when omitted)
+  declare sum: (axis?: number | readonly number[], keepdim?: boolean) => Tensor;
+  declare mean: (axis?: number | readonly number[], keepdim?: boolean) => Tensor;
+  declare max: (axis?: number, keepdim?: boolean) => Tensor;
+  declare min: (axis?: number, keepdim?: boolean) => Tensor;
+  declare argmax: (axis?: number, keepdim?: boolean) => Tensor;
+  declare argmin: (axis?: number, keepdim?: boolean) => Tensor;
+  /** Softmax along `axis` (default: the last). */
+  declare softmax: (axis?: number) => Tensor;
+  /** Log-softmax along `axis` (default: the last). */
+  declare logSoftmax: (axis?: number) => Tensor;
 
-  sum(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.sum(this, axis, keepdim);
-  }
-  mean(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.mean(this, axis, keepdim);
-  }
-  max(axis?: number, keepdim = false): Tensor {
-    return red.max(this, axis, keepdim);
-  }
-  min(axis?: number, keepdim = false): Tensor {
-    return red.min(this, axis, keepdim);
-  }
-  argmax(axis?: number, keepdim = false): Tensor {
-    return red.argmax(this, axis, keepdim);
-  }
-  argmin(axis?: number, keepdim = false): Tensor {
-    return red.argmin(this, axis, keepdim);
-  }
-  softmax(axis = -1): Tensor {
-    return softmax(this, axis);
-  }
-  logSoftmax(axis = -1): Tensor {
-    return logSoftmax(this, axis);
-  }
-
-  // ---------------------------------------------------------------------------------------
   // Linear algebra and indexing
-
   /** Batched matrix product with broadcast batch dims; see {@link matmul}. */
-  matmul(other: Tensor, options: MatmulOptions = {}): Tensor {
-    return matmul(this, other, options);
-  }
+  declare matmul: (other: Tensor, options?: MatmulOptions) => Tensor;
   /** Rows of this 2-D table selected by an i32 tensor of ids: shape `[...ids.shape, D]`. */
-  gather(ids: Tensor): Tensor {
-    return gather(this, ids);
-  }
+  declare gather: (ids: Tensor) => Tensor;
 
-  // ---------------------------------------------------------------------------------------
   // Shape
-
   /** Same data, new shape (a view; one dimension may be -1). */
-  reshape(shape: readonly number[]): Tensor {
-    return shp.reshape(this, shape);
-  }
-  flatten(): Tensor {
-    return shp.reshape(this, [this.size]);
-  }
-  squeeze(axis?: number): Tensor {
-    return shp.squeeze(this, axis);
-  }
-  unsqueeze(axis: number): Tensor {
-    return shp.unsqueeze(this, axis);
-  }
-  permute(...dims: number[]): Tensor {
-    return shp.permute(this, dims);
-  }
-  transpose(dim0 = -2, dim1 = -1): Tensor {
-    return shp.transpose(this, dim0, dim1);
-  }
+  declare reshape: (shape: readonly number[]) => Tensor;
+  declare flatten: () => Tensor;
+  declare squeeze: (axis?: number) => Tensor;
+  declare unsqueeze: (axis: number) => Tensor;
+  declare permute: (...dims: number[]) => Tensor;
+  declare transpose: (dim0?: number, dim1?: number) => Tensor;
   /** Sub-ranges per dimension: `[start, end]` (end exclusive, negatives count from the end), or `null` for all. */
-  slice(ranges: readonly (readonly [number, number?] | null)[]): Tensor {
-    return shp.slice(this, ranges);
-  }
+  declare slice: (ranges: readonly (readonly [number, number?] | null)[]) => Tensor;
   /** `length` entries of `axis` from `start`. */
-  narrow(axis: number, start: number, length: number): Tensor {
-    return shp.narrow(this, axis, start, length);
-  }
+  declare narrow: (axis: number, start: number, length: number) => Tensor;
   /** Pads with `value`: `widths[d] = [before, after]` for the leading dims given. */
-  pad(widths: readonly (readonly [number, number])[], value = 0): Tensor {
-    return shp.pad(this, widths, value);
-  }
-  split(sizes: number | readonly number[], axis = 0): Tensor[] {
-    return shp.split(this, sizes, axis);
-  }
-  chunk(chunks: number, axis = 0): Tensor[] {
-    return shp.chunk(this, chunks, axis);
-  }
-  broadcastTo(shape: readonly number[]): Tensor {
-    return shp.broadcastTo(this, shape);
-  }
+  declare pad: (widths: readonly (readonly [number, number])[], value?: number) => Tensor;
+  declare split: (sizes: number | readonly number[], axis?: number) => Tensor[];
+  declare chunk: (chunks: number, axis?: number) => Tensor[];
+  declare broadcastTo: (shape: readonly number[]) => Tensor;
   /** A copy with its own storage. */
-  clone(): Tensor {
-    return shp.clone(this);
-  }
+  declare clone: () => Tensor;
+
+  /**
+   * Back-propagates from this tensor: from a scalar (one element) by default, or with an
+   * explicit upstream gradient of this tensor's shape. Gradients accumulate into `.grad` of
+   * the leaves that require grad; the tape of this graph is released afterwards.
+   */
+  declare backward: (grad?: Tensor) => void;
 }

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf } from '../src/device/device.js';
 import {
   add,
   Device,
   DeviceLostError,
   GpuOutOfMemoryError,
   GpuValidationError,
-  gridFor,
-  mapF32,
   ones,
   releasePooledMemory,
 } from '../src/index.js';
+import { mapF32 } from '../src/kernels/elementwise.js';
+import { gridFor } from '../src/kernels/grid.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -47,25 +48,29 @@ describe('buffers', () => {
     const s = Int32Array.from({ length: 7 }, (_, i) => -i * 1_000_003);
     const u = Uint32Array.from([0, 1, 0xffffffff]);
     const b = Uint8Array.from([1, 2, 3, 4, 5]);
-    expect(await device.read(device.upload(f), Float32Array)).toEqual(f);
-    expect(await device.read(device.upload(s), Int32Array)).toEqual(s);
-    expect(await device.read(device.upload(u), Uint32Array)).toEqual(u);
+    expect(await backendOf(device).read(backendOf(device).upload(f), Float32Array)).toEqual(f);
+    expect(await backendOf(device).read(backendOf(device).upload(s), Int32Array)).toEqual(s);
+    expect(await backendOf(device).read(backendOf(device).upload(u), Uint32Array)).toEqual(u);
     // Buffers are rounded up to 4 bytes; ask for exactly the 5 we wrote.
-    expect(await device.read(device.upload(b), Uint8Array, 5)).toEqual(b);
+    expect(await backendOf(device).read(backendOf(device).upload(b), Uint8Array, 5)).toEqual(b);
   });
 
   it('reads a sub-range and writes after pending work without overtaking it', async () => {
-    const src = device.upload(Float32Array.from([1, 2, 3, 4]));
+    const src = backendOf(device).upload(Float32Array.from([1, 2, 3, 4]));
     const doubled = mapF32(device, 'a * 2.0', [src], 4);
     // The write must land after the kernel above has read `src`.
-    device.write(src, Float32Array.from([100, 100, 100, 100]));
-    expect(await device.read(doubled, Float32Array)).toEqual(Float32Array.from([2, 4, 6, 8]));
-    expect(await device.read(src, Float32Array, 2, 1)).toEqual(Float32Array.from([100, 100]));
+    backendOf(device).write(src, Float32Array.from([100, 100, 100, 100]));
+    expect(await backendOf(device).read(doubled, Float32Array)).toEqual(
+      Float32Array.from([2, 4, 6, 8]),
+    );
+    expect(await backendOf(device).read(src, Float32Array, 2, 1)).toEqual(
+      Float32Array.from([100, 100]),
+    );
   });
 
   it('refuses a read outside the buffer', async () => {
-    const buf = device.upload(new Float32Array(4));
-    await expect(device.read(buf, Float32Array, 5)).rejects.toThrow(RangeError);
+    const buf = backendOf(device).upload(new Float32Array(4));
+    await expect(backendOf(device).read(buf, Float32Array, 5)).rejects.toThrow(RangeError);
   });
 });
 
@@ -74,8 +79,13 @@ describe('kernels', () => {
     const n = 256 * 37 + 13;
     const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 10);
     const b = Float32Array.from({ length: n }, (_, i) => (i % 17) - 8.5);
-    const out = mapF32(device, 'a * b + a', [device.upload(a), device.upload(b)], n);
-    const got = await device.read(out, Float32Array);
+    const out = mapF32(
+      device,
+      'a * b + a',
+      [backendOf(device).upload(a), backendOf(device).upload(b)],
+      n,
+    );
+    const got = await backendOf(device).read(out, Float32Array);
     expect(got.length).toBe(n);
     for (let i = 0; i < n; i++) {
       // One f32 multiply and one add, each rounded: compute the same in f32 on the CPU.
@@ -94,8 +104,8 @@ describe('kernels', () => {
     const big = 256 * 65_535 + 1000;
     const input = new Float32Array(big);
     for (let i = 0; i < big; i += 4099) input[i] = i;
-    const out = await device.read(
-      mapF32(device, 'a + 1.0', [device.upload(input)], big),
+    const out = await backendOf(device).read(
+      mapF32(device, 'a + 1.0', [backendOf(device).upload(input)], big),
       Float32Array,
     );
     for (let i = 0; i < big; i += 4099) expect(out[i]).toBe(Math.fround(i + 1));
@@ -121,38 +131,42 @@ describe('kernels', () => {
 
   it('caches compiled pipelines by source', () => {
     const before = device.pipelineCount;
-    device.pipeline('@compute @workgroup_size(1) fn main() {}');
-    device.pipeline('@compute @workgroup_size(1) fn main() {}');
+    backendOf(device).pipeline('@compute @workgroup_size(1) fn main() {}');
+    backendOf(device).pipeline('@compute @workgroup_size(1) fn main() {}');
     expect(device.pipelineCount).toBe(before + 1);
   });
 });
 
 describe('errors', () => {
   it('throws bad WGSL as a GpuValidationError with the line', async () => {
-    await expect(device.compile('fn main( {', 'main', 'broken')).rejects.toThrow(
+    await expect(backendOf(device).compile('fn main( {', 'main', 'broken')).rejects.toThrow(
       /WGSL kernel "broken" does not compile:\n {2}line 1:/,
     );
   });
 
   it('throws a validation error of an encoded batch from the next sync, not as a log line', async () => {
-    const pipeline = device.pipeline(
+    const pipeline = backendOf(device).pipeline(
       '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1) fn main() { x[0] = 1.0; }',
     );
     // The kernel has one binding; give it two.
-    device.dispatch(pipeline, [device.createBuffer(16), device.createBuffer(16)], [1]);
+    backendOf(device).dispatch(
+      pipeline,
+      [backendOf(device).createBuffer(16), backendOf(device).createBuffer(16)],
+      [1],
+    );
     const error = await device.sync().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GpuValidationError);
     expect((error as Error).message).toMatch(/WebGPU rejected an operation/);
     // The device stays usable afterwards.
-    const ok = mapF32(device, 'a', [device.upload(Float32Array.of(5))], 1);
-    expect(await device.read(ok, Float32Array)).toEqual(Float32Array.of(5));
+    const ok = mapF32(device, 'a', [backendOf(device).upload(Float32Array.of(5))], 1);
+    expect(await backendOf(device).read(ok, Float32Array)).toEqual(Float32Array.of(5));
   });
 
   it('refuses a buffer over maxBufferSize as out of memory, naming the limit', () => {
-    expect(() => device.createBuffer(device.limits.maxBufferSize + 4, 'huge')).toThrow(
+    expect(() => backendOf(device).createBuffer(device.limits.maxBufferSize + 4, 'huge')).toThrow(
       GpuOutOfMemoryError,
     );
-    expect(() => device.createBuffer(device.limits.maxBufferSize + 4, 'huge')).toThrow(
+    expect(() => backendOf(device).createBuffer(device.limits.maxBufferSize + 4, 'huge')).toThrow(
       /maxBufferSize/,
     );
   });
@@ -161,7 +175,7 @@ describe('errors', () => {
     const other = await Device.open();
     other.destroy();
     expect(other.isLost).toBe(true);
-    expect(() => other.upload(new Float32Array(1))).toThrow(DeviceLostError);
+    expect(() => backendOf(other).upload(new Float32Array(1))).toThrow(DeviceLostError);
     await expect(other.sync()).rejects.toThrow(/destroyed/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Device } from '../src/device/device.js';
+import { backendOf, Device } from '../src/device/device.js';
 import {
   defaultMatmulConfig,
   encodeMatmul,
@@ -61,15 +61,15 @@ async function check(c: Case, options: MatmulOptions = {}): Promise<void> {
   const bLen = bOffset + (batch - 1) * bBatchStride + k * n;
   const aHost = random(aLen, m * 31 + k);
   const bHost = random(bLen, n * 17 + k + 5);
-  const a = device.upload(aHost);
-  const b = device.upload(bHost);
-  const out = device.createBuffer(batch * m * n * 4);
+  const a = backendOf(device).upload(aHost);
+  const b = backendOf(device).upload(bHost);
+  const out = backendOf(device).createBuffer(batch * m * n * 4);
   encodeMatmul(
     device,
     { a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, aOffset, bOffset },
     options,
   );
-  const got = await device.read(out, Float32Array);
+  const got = await backendOf(device).read(out, Float32Array);
   a.destroy();
   b.destroy();
   out.destroy();
@@ -212,7 +212,7 @@ describe('matmul, default tiling for this adapter', () => {
   });
 
   it('rejects bad shapes and buffers that are too small', () => {
-    const a = device.createBuffer(64);
+    const a = backendOf(device).createBuffer(64);
     const args = {
       a,
       b: a,

@@ -1,4 +1,4 @@
-import type { Device, Tensor } from '@trm/tensor';
+import { concat, noGrad, type Tensor } from '@trm/tensor';
 import type { Collective } from './collective.js';
 
 /** Timing of the last gradient all-reduce, in milliseconds. */
@@ -13,20 +13,15 @@ export interface AllReduceTiming {
 }
 
 /**
- * Keeps the replicas of one data-parallel run in step (spec §7–8): all ranks start from
- * rank 0's weights, and the dense gradients are summed over ranks before each optimiser step
- * with a single all-reduce over one flat buffer.
+ * Keeps the replicas of one data-parallel run in step: all ranks start from rank 0's weights,
+ * and the dense gradients are summed over ranks before each optimiser step with a single
+ * all-reduce over their concatenation.
  */
 export class GradientSync {
-  private flat: GPUBuffer | undefined;
-  private flatSize = 0;
   /** Timing of the most recent {@link allReduceGradients}. */
   last: AllReduceTiming = { readMs: 0, reduceMs: 0, writeMs: 0, totalMs: 0 };
 
-  constructor(
-    private readonly device: Device,
-    private readonly comm: Collective,
-  ) {}
+  constructor(private readonly comm: Collective) {}
 
   /** Overwrites every tensor with rank 0's values (one broadcast of their concatenation). */
   async broadcastFromRoot(tensors: readonly Tensor[]): Promise<void> {
@@ -43,7 +38,7 @@ export class GradientSync {
     if (this.comm.rank !== 0) {
       let at = 0;
       for (const t of tensors) {
-        this.device.write(t.buffer, host.subarray(at, at + t.size));
+        t.assign(host.subarray(at, at + t.size));
         at += t.size;
       }
     }
@@ -56,51 +51,32 @@ export class GradientSync {
    */
   async allReduceGradients(params: readonly Tensor[]): Promise<void> {
     const t0 = performance.now();
-    const withGrad = params.filter((p) => p.grad);
-    const total = withGrad.reduce((n, p) => n + p.size, 0);
-    const layout = Float64Array.of(total, withGrad.length);
+    const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
+    const total = grads.reduce((n, g) => n + g.size, 0);
+    const layout = Float64Array.of(total, grads.length);
     const summed = await this.comm.allReduceSum(layout.slice());
     if (
       summed[0] !== total * this.comm.worldSize ||
-      summed[1] !== withGrad.length * this.comm.worldSize
+      summed[1] !== grads.length * this.comm.worldSize
     )
       throw new Error(
-        `rank ${this.comm.rank}: the ranks disagree on which parameters have gradients (${withGrad.length} tensors, ${total} values here)`,
+        `rank ${this.comm.rank}: the ranks disagree on which parameters have gradients (${grads.length} tensors, ${total} values here)`,
       );
     if (total === 0) return;
-    const flat = this.flatBuffer(total);
-    let at = 0;
-    for (const p of withGrad) {
-      this.device.copy(p.grad!.buffer, flat, p.size * 4, 0, at * 4);
-      at += p.size;
-    }
-    const host = await this.device.read(flat, Float32Array, total);
+    // One read of all gradients: their concatenation, flattened.
+    const flat = noGrad(() => concat(grads.map((g) => g.reshape([g.size]))));
+    const host = (await flat.data()) as Float32Array;
+    flat.dispose();
     const t1 = performance.now();
     await this.comm.allReduceSum(host);
     const t2 = performance.now();
-    this.device.write(flat, host);
-    at = 0;
-    for (const p of withGrad) {
-      this.device.copy(flat, p.grad!.buffer, p.size * 4, at * 4, 0);
-      at += p.size;
+    let at = 0;
+    for (const g of grads) {
+      g.assign(host.subarray(at, at + g.size));
+      at += g.size;
     }
-    this.device.submit();
+    grads[0]!.device.submit();
     const t3 = performance.now();
     this.last = { readMs: t1 - t0, reduceMs: t2 - t1, writeMs: t3 - t2, totalMs: t3 - t0 };
-  }
-
-  /** Frees the staging buffer. */
-  dispose(): void {
-    this.flat?.destroy();
-    this.flat = undefined;
-  }
-
-  private flatBuffer(elements: number): GPUBuffer {
-    if (!this.flat || this.flatSize < elements) {
-      this.flat?.destroy();
-      this.flat = this.device.createBuffer(elements * 4, 'grad-allreduce');
-      this.flatSize = elements;
-    }
-    return this.flat;
   }
 }

@@ -12,8 +12,8 @@ import {
   type StepResult,
   TinyRecursiveModel,
 } from '@trm/model';
-import { AdamATan2, cosineWithWarmup, Ema, type ParamSlot, SparseSignSGD } from '@trm/optim';
-import type { Device } from '@trm/tensor';
+import { AdamATan2, cosineWithWarmup, Ema, SparseSignSGD } from '@trm/optim';
+import { type Device, tensor } from '@trm/tensor';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
@@ -90,7 +90,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const localBatch = gbs / world;
 
   const device: Device = await openDevice(options.parallel?.adapterName ?? options.adapterName);
-  const sync = comm ? new GradientSync(device, comm) : null;
+  const sync = comm ? new GradientSync(comm) : null;
   try {
     const { train: trainData, test: testData } = createLoaders({
       dataPaths: config.data_paths.map(resolve),
@@ -125,23 +125,16 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
 
     // Optimisers: AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
     const params = model.namedParameters();
-    const slots = (): ParamSlot[] =>
-      params.map(([name, p]) => ({
-        name,
-        size: p.size,
-        value: p.buffer,
-        grad: p.grad?.buffer ?? null,
-      }));
     const adam = config.freeze_weights
       ? null
-      : new AdamATan2(device, slots(), {
+      : new AdamATan2(params, {
           beta1: config.beta1,
           beta2: config.beta2,
           weightDecay: config.weight_decay,
         });
     const puzzleEmb = model.inner.puzzleEmb;
     const signSgd = puzzleEmb
-      ? new SparseSignSGD(device, { weightDecay: config.puzzle_emb_weight_decay })
+      ? new SparseSignSGD(puzzleEmb.weights, { weightDecay: config.puzzle_emb_weight_decay })
       : null;
     const lrAt = cosineWithWarmup({
       base: config.lr,
@@ -171,14 +164,14 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const raw = point.state.rawWeights;
       loadWeightsInto(model, point.weights.weights);
       if (raw) {
-        for (const [name, p] of params) if (raw[name]) device.write(p.buffer, raw[name]!);
+        for (const [name, p] of params) if (raw[name]) p.assign(raw[name]!);
       }
       if (adam && point.state.adam) adam.loadStateDict(point.state.adam);
       step = point.state.step;
       firstIteration = point.state.iteration;
       trainSet.iteration = point.state.loaderIteration;
       if (config.ema) {
-        ema = new Ema(device, slots(), config.ema_rate);
+        ema = new Ema(params, config.ema_rate);
         if (point.state.ema) ema.loadStateDict(point.state.ema);
       }
       io.stderr.write(
@@ -226,7 +219,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     }
     // Every replica starts from rank 0's weights (spec §7–8).
     if (sync) await sync.broadcastFromRoot(params.map(([, p]) => p));
-    if (config.ema && !ema) ema = new Ema(device, slots(), config.ema_rate);
+    if (config.ema && !ema) ema = new Ema(params, config.ema_rate);
 
     const paramCount = model.parameterCount();
     const where = device.adapterInfo.description || device.adapterInfo.device;
@@ -298,29 +291,24 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           syncedSteps += 1;
         }
         const lr = lrAt(step);
-        if (adam) adam.step(slots(), lr);
-        if (signSgd && puzzleEmb?.local?.grad && puzzleEmb.localIds) {
-          let ids = puzzleEmb.localIds;
-          let gradRows = puzzleEmb.local.grad.buffer;
-          let gathered: GPUBuffer | null = null;
+        if (adam) adam.step(lr);
+        const sparse = signSgd ? puzzleEmb?.sparseGrad() : null;
+        if (signSgd && sparse) {
           if (comm) {
-            // The sparse step sees the ids and gradient rows of every rank (spec §7).
-            ids = await comm.allGather(ids);
-            const rows = (await puzzleEmb.local.grad.data()) as Float32Array;
-            gathered = device.upload(await comm.allGather(rows), 'puzzle-emb-grad-rows');
-            gradRows = gathered;
+            // The sparse step sees the ids and gradient rows of every rank.
+            const ids = await comm.allGather(sparse.ids);
+            const local = (await sparse.rows.data()) as Float32Array;
+            const rows = tensor(await comm.allGather(local), {
+              shape: [ids.length, sparse.rows.shape[1]!],
+              device,
+            });
+            signSgd.step({ ids, rows }, puzzleLrAt(step));
+            rows.dispose();
+          } else {
+            signSgd.step(sparse, puzzleLrAt(step));
           }
-          signSgd.step(
-            puzzleEmb.weights.buffer,
-            puzzleEmb.numIds,
-            puzzleEmb.dim,
-            ids,
-            gradRows,
-            puzzleLrAt(step),
-          );
-          gathered?.destroy();
         }
-        ema?.update(slots());
+        ema?.update();
         model.zeroGrad();
         // Accuracies are over the rows that halted: a step where none did has none (logged as
         // absent, so charts show a gap rather than a drop to zero).
@@ -370,7 +358,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       if (ema && (doEval || doSave)) {
         rawWeights = {};
         for (const [name, p] of params) rawWeights[name] = (await p.data()) as Float32Array;
-        ema.copyTo(slots());
+        ema.copyTo(params);
       }
       if (doEval) {
         const save = config.eval_save_outputs.filter((k): k is SavableOutput =>
@@ -424,7 +412,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         chartsDrawn = Date.now();
         redrawCharts(log, progress);
       }
-      if (rawWeights) for (const [name, p] of params) device.write(p.buffer, rawWeights[name]!);
+      if (rawWeights) for (const [name, p] of params) p.assign(rawWeights[name]!);
     }
     progress.finish();
     if (log) redrawCharts(log, progress);
@@ -448,7 +436,6 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         : {}),
     };
   } finally {
-    sync?.dispose();
     // Settle outstanding GPU work (and its error-scope promises) before the device goes away.
     await device.sync().catch(() => undefined);
     device.destroy();

@@ -61,7 +61,7 @@ export class TrmInner extends Module {
     this.lmHead = this.registerModule('lm_head', new Linear(D, config.vocab_size, generator));
     this.qHead = this.registerModule('q_head', new Linear(D, 2, generator, { bias: true, std: 0 }));
     // The reference starts q_halt and q_continue far below zero, so nothing halts early on.
-    this.qHead.bias!.device.write(this.qHead.bias!.buffer, Float32Array.of(-5, -5));
+    this.qHead.bias!.assign([-5, -5]);
     if (config.puzzle_emb_ndim > 0) {
       this.puzzleEmb = this.registerModule(
         'puzzle_emb',

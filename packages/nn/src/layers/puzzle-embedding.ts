@@ -2,20 +2,20 @@ import { isGradEnabled, type Tensor, zeros } from '@trm/tensor';
 import { Module } from '../module.js';
 
 /**
- * The sparse per-puzzle embedding table `[numIds, dim]` (spec §7), stored as the persistent
- * buffer `weights` because the dense optimiser must not touch it.
+ * The sparse per-puzzle embedding table `[numIds, dim]`, stored as the persistent buffer
+ * `weights` because the dense optimiser must not touch it.
  *
- * In training, `forward` copies the batch's rows into a batch-local leaf tensor
- * ({@link local}) that receives the gradient and remembers the ids ({@link localIds}); the
- * sign-SGD step then updates only those rows of the table. In evaluation the table is read
- * directly.
+ * In training, `forward` copies the batch's rows into a batch-local leaf tensor that receives
+ * the gradient; after `backward()`, {@link sparseGrad} gives the ids and their gradient rows,
+ * which a sparse optimiser (sign-SGD) applies to those rows of the table only. In evaluation
+ * the table is read directly.
  */
 export class SparsePuzzleEmbedding extends Module {
   readonly weights: Tensor;
   /** The batch-local copy of the last training forward (owned here; replaced each forward). */
-  local: Tensor | null = null;
+  private local: Tensor | null = null;
   /** The ids of the last training forward, on the host. */
-  localIds: Int32Array | null = null;
+  private localIds: Int32Array | null = null;
 
   constructor(
     readonly numIds: number,
@@ -34,6 +34,25 @@ export class SparsePuzzleEmbedding extends Module {
     this.local = this.weights.gather(ids).detach().clone().keep().requireGrad(true);
     this.localIds = hostIds ?? null;
     return this.local;
+  }
+
+  /**
+   * The gradient of the last training forward, as the ids it used (host, batch order) and one
+   * gradient row per id, `[ids.length, dim]`; null before a backward reached it, or when the
+   * forward was given no host ids. The rows tensor belongs to this layer and is replaced by the
+   * next training forward.
+   */
+  sparseGrad(): { ids: Int32Array; rows: Tensor } | null {
+    const rows = this.local?.grad;
+    if (!rows || !this.localIds) return null;
+    return { ids: this.localIds, rows };
+  }
+
+  /** Frees the batch-local copy of the last training forward and its gradient. */
+  releaseBatch(): void {
+    this.local?.dispose();
+    this.local = null;
+    this.localIds = null;
   }
 
   override dispose(): void {

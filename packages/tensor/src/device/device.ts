@@ -1,612 +1,84 @@
-import {
-  DeviceLostError,
-  GpuError,
-  GpuOutOfMemoryError,
-  GpuValidationError,
-  NoAdapterError,
-  noAdapterHelp,
-} from './errors.js';
-import { type DeviceOptions, dawnFlags, validateOptions } from './options.js';
-import { loadWebGpu, lostError, sharedInstance } from './webgpu-module.js';
+import { type AdapterInfo, Backend, type ComputeLimits } from '../backend/backend.js';
+import type { DeviceOptions } from './options.js';
 
-/** Typed arrays the device can upload and read back. */
-export type GpuTypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
-type TypedArrayCtor<T extends GpuTypedArray> = {
-  new (buffer: ArrayBuffer): T;
-  BYTES_PER_ELEMENT: number;
-};
-
-/** What the adapter says about itself. */
-export interface AdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** True for software adapters such as Mesa's lavapipe. */
-  isFallbackAdapter: boolean;
-}
-
-/** A buffer bound to a kernel: the whole buffer, or a byte range of it. */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
-
-/** Limits a compute workload cares about; all taken at the adapter's maximum. */
-const COMPUTE_LIMITS = [
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxStorageBuffersPerShaderStage',
-  'maxUniformBufferBindingSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension',
-  'maxBindGroups',
-  'maxBindingsPerBindGroup',
-] as const;
-export type ComputeLimits = Record<(typeof COMPUTE_LIMITS)[number], number>;
+export type { AdapterInfo, ComputeLimits } from '../backend/backend.js';
 
 /**
- * One WebGPU device, opened through Dawn.
+ * The backend of every device. Kept off the public object so that no GPU buffer, pipeline or
+ * command encoder is reachable from outside the package: other packages run their kernels
+ * through `customOp`, over tensors.
+ */
+const backends = new WeakMap<Device, Backend>();
+
+/** @internal The private backend of a device; for `@trm/tensor`'s own modules only. */
+export function backendOf(device: Device): Backend {
+  const backend = backends.get(device);
+  if (!backend) throw new TypeError('not a Device opened by Device.open()');
+  return backend;
+}
+
+/**
+ * One WebGPU device, opened through Dawn (or the browser's `navigator.gpu`).
  *
- * Execution model: `dispatch()` and `copy()` only *encode* work into a pending command
- * encoder; the work reaches the GPU when `submit()` is called, or implicitly when a value is
- * read back with `read()`. WebGPU validation and out-of-memory errors are collected with
- * error scopes around each batch and thrown from the next `submit()`/`read()`/`sync()`, so an
- * error is never just a console line.
+ * Work on tensors is encoded into a pending batch and reaches the GPU when a value is read
+ * back (`await t.data()`), when the batch grows long, or at {@link Device.sync}. WebGPU
+ * validation and out-of-memory errors surface as thrown errors at the next read or sync.
  */
 export class Device {
-  private encoder: GPUCommandEncoder | undefined;
-  private pass: GPUComputePassEncoder | undefined;
-  private scopeOpen = false;
-  private readonly pendingChecks: Promise<GpuError | undefined>[] = [];
-  /** Compiled kernels by entry point, then by WGSL source. */
-  private readonly pipelines = new Map<string, Map<string, GPUComputePipeline>>();
-  private pipelineTotal = 0;
-  /**
-   * Bind groups by pipeline and bound ranges. Pooled buffers come back for the next op, so a
-   * loop re-binds the same few ranges and a hit saves a `createBindGroup` call, by far the
-   * dearest part of encoding a small kernel. Bounded; cleared by {@link forgetBindGroups}.
-   */
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  /** Small ids of pipelines and buffers, for bind-group keys. */
-  private readonly ids = new WeakMap<object, number>();
-  private nextId = 1;
-  /** Buffers that live for one batch (parameter arenas): their bind groups are not cached. */
-  private readonly transient = new WeakSet<GPUBuffer>();
-  /** Parameter slots by content: immutable, shared by every dispatch with the same values. */
-  private readonly constants = new Map<
-    string,
-    { buffer: GPUBuffer; offset: number; size: number }
-  >();
-  private constantChunk: { buffer: GPUBuffer; used: number } | undefined;
-  private readonly constantChunks: GPUBuffer[] = [];
-  /** The pipeline last set on the open compute pass. */
-  private passPipeline: GPUComputePipeline | undefined;
-  private lost: DeviceLostError | undefined;
-  /** Kernel-parameter arenas of the current batch: mapped while encoding, unmapped at submit. */
-  private arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | undefined;
-  private readonly arenas: GPUBuffer[] = [];
-  private encodedCommands = 0;
-  private uncaptured: GpuError | undefined;
-
-  private constructor(
-    /** The underlying WebGPU device, for code that needs the raw API. Keep error scopes balanced. */
-    readonly gpu: GPUDevice,
-    readonly adapterInfo: AdapterInfo,
-    /** The limits granted to this device (the adapter's maxima). */
-    readonly limits: Readonly<ComputeLimits>,
-    /** Optional features enabled on this device. */
-    readonly features: ReadonlySet<string>,
-  ) {
-    gpu.lost.then((info) => {
-      this.lost = lostError(info);
-    });
-    gpu.addEventListener?.('uncapturederror', (event: Event) => {
-      this.uncaptured ??= toGpuError((event as GPUUncapturedErrorEvent).error, 'uncaptured');
-    });
+  private constructor(backend: Backend) {
+    backends.set(this, backend);
   }
 
   /**
-   * Opens a device. Throws {@link NoAdapterError} with the fix for this platform when no
-   * adapter is available.
+   * Opens a device. Throws `NoAdapterError` with the fix for this platform when no adapter is
+   * available.
    */
   static async open(options: DeviceOptions = {}): Promise<Device> {
-    validateOptions(options);
-    const mod = await loadWebGpu();
-    let gpu: GPU;
-    try {
-      gpu = sharedInstance(mod, dawnFlags(options));
-    } catch (cause) {
-      throw new NoAdapterError(
-        `Dawn could not start with ${JSON.stringify(options)}: ${(cause as Error).message.trim()}`,
-        { cause },
-      );
-    }
-    const adapter = await gpu.requestAdapter(
-      options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
-    );
-    if (!adapter) {
-      const wanted = options.backend ? ` for the "${options.backend}" backend` : '';
-      throw new NoAdapterError(`No WebGPU adapter was found${wanted}.\n${noAdapterHelp()}`);
-    }
-    const requiredLimits: Record<string, number> = {};
-    for (const key of COMPUTE_LIMITS) {
-      const value = (adapter.limits as unknown as Record<string, number | undefined>)[key];
-      if (typeof value === 'number') requiredLimits[key] = value;
-    }
-    const requiredFeatures: GPUFeatureName[] = [];
-    if (options.optionalFeatures !== false) {
-      for (const f of ['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]) {
-        if (adapter.features.has(f)) requiredFeatures.push(f);
-      }
-    }
-    let device: GPUDevice;
-    try {
-      device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'trm' });
-    } catch (cause) {
-      throw new GpuError(`The adapter refused to open a device: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    const info = adapter.info;
-    const limits = Object.fromEntries(
-      COMPUTE_LIMITS.map((k) => [k, (device.limits as unknown as Record<string, number>)[k] ?? 0]),
-    ) as ComputeLimits;
-    return new Device(
-      device,
-      {
-        vendor: info.vendor,
-        architecture: info.architecture,
-        device: info.device,
-        description: info.description,
-        isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-      },
-      Object.freeze(limits),
-      new Set([...device.features].map(String)),
-    );
+    return new Device(await Backend.open(options));
+  }
+
+  /** What the adapter says about itself. */
+  get adapterInfo(): AdapterInfo {
+    return backendOf(this).adapterInfo;
+  }
+
+  /** The limits granted to this device (the adapter's maxima). */
+  get limits(): Readonly<ComputeLimits> {
+    return backendOf(this).limits;
+  }
+
+  /** Optional features enabled on this device (`shader-f16`, `timestamp-query`, `subgroups`). */
+  get features(): ReadonlySet<string> {
+    return backendOf(this).features;
   }
 
   /** True once the device has been lost or destroyed. */
   get isLost(): boolean {
-    return this.lost !== undefined;
-  }
-
-  /** Creates an uninitialised storage buffer of `byteLength` bytes (rounded up to 4). */
-  createBuffer(byteLength: number, label = 'buffer', extraUsage = 0): GPUBuffer {
-    this.checkSize(byteLength, label);
-    this.openScope();
-    return this.gpu.createBuffer({
-      label,
-      size: align4(Math.max(byteLength, 4)),
-      usage:
-        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
-    });
-  }
-
-  /** Creates a storage buffer holding a copy of `data`. */
-  upload(data: GpuTypedArray, label = 'upload'): GPUBuffer {
-    this.checkSize(data.byteLength, label);
-    this.openScope();
-    const buffer = this.gpu.createBuffer({
-      label,
-      size: align4(Math.max(data.byteLength, 4)),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      mappedAtCreation: true,
-    });
-    new Uint8Array(buffer.getMappedRange()).set(
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    );
-    buffer.unmap();
-    return buffer;
-  }
-
-  /**
-   * Overwrites part of a buffer. Pending work is submitted first, because queue writes run
-   * before any command buffer submitted after them and would otherwise overtake it.
-   */
-  write(buffer: GPUBuffer, data: GpuTypedArray, byteOffset = 0): void {
-    this.submit();
-    this.openScope();
-    this.gpu.queue.writeBuffer(
-      buffer,
-      byteOffset,
-      data.buffer,
-      data.byteOffset,
-      align4(data.byteLength),
-    );
-  }
-
-  /**
-   * Compiles a WGSL compute shader (once per distinct source and entry point; later calls hit
-   * the cache). Compilation errors are thrown by the next `submit()`/`read()`/`sync()`; use
-   * {@link compile} to get them immediately.
-   */
-  pipeline(code: string, entryPoint = 'main', label = 'kernel'): GPUComputePipeline {
-    let pipeline = this.pipelines.get(entryPoint)?.get(code);
-    if (!pipeline) {
-      this.openScope();
-      const module = this.gpu.createShaderModule({ code, label });
-      pipeline = this.gpu.createComputePipeline({
-        layout: 'auto',
-        compute: { module, entryPoint },
-        label,
-      });
-      this.cachePipeline(entryPoint, code, pipeline);
-    }
-    return pipeline;
-  }
-
-  private cachePipeline(entryPoint: string, code: string, pipeline: GPUComputePipeline): void {
-    let byCode = this.pipelines.get(entryPoint);
-    if (!byCode) {
-      byCode = new Map();
-      this.pipelines.set(entryPoint, byCode);
-    }
-    byCode.set(code, pipeline);
-    this.pipelineTotal++;
-  }
-
-  /** Like {@link pipeline}, but reports WGSL errors at once, with line numbers. */
-  async compile(code: string, entryPoint = 'main', label = 'kernel'): Promise<GPUComputePipeline> {
-    const cached = this.pipelines.get(entryPoint)?.get(code);
-    if (cached) return cached;
-    this.throwIfLost();
-    const module = this.gpu.createShaderModule({ code, label });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length > 0) {
-      const lines = errors.map((m) => `  line ${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new GpuValidationError(`WGSL kernel "${label}" does not compile:\n${lines.join('\n')}`);
-    }
-    try {
-      const pipeline = await this.gpu.createComputePipelineAsync({
-        layout: 'auto',
-        compute: { module, entryPoint },
-        label,
-      });
-      this.cachePipeline(entryPoint, code, pipeline);
-      return pipeline;
-    } catch (cause) {
-      throw new GpuValidationError(
-        `Kernel "${label}" could not be built: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
+    return backendOf(this).isLost;
   }
 
   /** Number of distinct compiled kernels held in the cache. */
   get pipelineCount(): number {
-    return this.pipelineTotal;
+    return backendOf(this).pipelineCount;
   }
 
-  /**
-   * Encodes one dispatch of `pipeline` with `bindings` at @group(0) @binding(0..n-1) in order.
-   * The work runs at the next `submit()`.
-   */
-  dispatch(
-    pipeline: GPUComputePipeline,
-    bindings: readonly Binding[],
-    workgroups: readonly [number, number?, number?],
-  ): void {
-    this.openScope();
-    const bindGroup = this.bindGroup(pipeline, bindings);
-    if (!this.pass) {
-      this.pass = this.commandEncoder().beginComputePass();
-      this.passPipeline = undefined;
-    }
-    if (this.passPipeline !== pipeline) {
-      this.pass.setPipeline(pipeline);
-      this.passPipeline = pipeline;
-    }
-    this.pass.setBindGroup(0, bindGroup);
-    this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
-    this.encodedCommands++;
-  }
-
-  /** The bind group of `bindings` for `pipeline`, from the cache when the same ranges were bound before. */
-  private bindGroup(pipeline: GPUComputePipeline, bindings: readonly Binding[]): GPUBindGroup {
-    let key = `${this.idOf(pipeline)}`;
-    let cacheable = true;
-    for (const b of bindings) {
-      if (b instanceof GPUBuffer) {
-        if (this.transient.has(b)) cacheable = false;
-        key += `|${this.idOf(b)}`;
-      } else {
-        if (this.transient.has(b.buffer)) cacheable = false;
-        key += `|${this.idOf(b.buffer)}:${b.offset ?? 0}:${b.size ?? ''}`;
-      }
-    }
-    let group = cacheable ? this.bindGroups.get(key) : undefined;
-    if (group) return group;
-    group = this.gpu.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, binding) =>
-        b instanceof GPUBuffer
-          ? { binding, resource: { buffer: b } }
-          : { binding, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } },
-      ),
-    });
-    if (cacheable) {
-      if (this.bindGroups.size >= BIND_GROUP_CACHE) {
-        // Drop the oldest entry (Map iterates in insertion order).
-        this.bindGroups.delete(this.bindGroups.keys().next().value as string);
-      }
-      this.bindGroups.set(key, group);
-    }
-    return group;
-  }
-
-  /**
-   * Drops cached bind groups, so that they no longer hold buffers alive. Call after
-   * destroying buffers that kernels were bound to (the tensor pool does so when it trims).
-   */
-  forgetBindGroups(): void {
-    this.bindGroups.clear();
-  }
-
-  private idOf(object: object): number {
-    let id = this.ids.get(object);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(object, id);
-    }
-    return id;
-  }
-
-  /**
-   * A small read-only storage binding holding `data` (kernel parameters: sizes, strides,
-   * scalars). Parameters of one batch share one mapped arena buffer, unmapped at `submit()` and
-   * destroyed once the batch is submitted, so they cost no allocation per dispatch. Valid for
-   * bindings encoded before the next `submit()` only.
-   */
-  params(data: GpuTypedArray): { buffer: GPUBuffer; offset: number; size: number } {
-    this.throwIfLost();
-    const size = align4(Math.max(data.byteLength, 16));
-    if (size <= CONSTANT_SLOT_BYTES && data.byteLength % 4 === 0) {
-      const constant = this.constant(data, size);
-      if (constant) return constant;
-    }
-    if (!this.arena || this.arena.used + size > this.arena.bytes.byteLength) {
-      this.openScope();
-      const capacity = Math.max(PARAMS_ARENA_BYTES, align256(size));
-      const buffer = this.gpu.createBuffer({
-        label: 'params',
-        size: capacity,
-        usage: GPUBufferUsage.STORAGE,
-        mappedAtCreation: true,
-      });
-      this.arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
-      this.arenas.push(buffer);
-      this.transient.add(buffer);
-    }
-    const arena = this.arena;
-    const offset = arena.used;
-    arena.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
-    arena.used = align256(offset + size);
-    return { buffer: arena.buffer, offset, size };
-  }
-
-  /**
-   * The shared, immutable slot holding `data` (written once, by a queue write, which runs
-   * before the command buffer that first uses it). Kernels launched with the same parameters
-   * — every step of a training loop — bind the same slot, so their bind groups are cached
-   * too. Undefined once {@link MAX_CONSTANT_SLOTS} distinct values are held.
-   */
-  private constant(
-    data: GpuTypedArray,
-    size: number,
-  ): { buffer: GPUBuffer; offset: number; size: number } | undefined {
-    const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-    const key = `${size}:${words.join(',')}`;
-    let slot = this.constants.get(key);
-    if (slot) return slot;
-    if (this.constants.size >= MAX_CONSTANT_SLOTS) return undefined;
-    this.openScope();
-    if (
-      !this.constantChunk ||
-      this.constantChunk.used + CONSTANT_SLOT_BYTES > CONSTANT_CHUNK_BYTES
-    ) {
-      const buffer = this.gpu.createBuffer({
-        label: 'constants',
-        size: CONSTANT_CHUNK_BYTES,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      });
-      this.constantChunk = { buffer, used: 0 };
-      this.constantChunks.push(buffer);
-    }
-    const chunk = this.constantChunk;
-    slot = { buffer: chunk.buffer, offset: chunk.used, size };
-    chunk.used += CONSTANT_SLOT_BYTES;
-    this.gpu.queue.writeBuffer(
-      chunk.buffer,
-      slot.offset,
-      data.buffer,
-      data.byteOffset,
-      data.byteLength,
-    );
-    this.constants.set(key, slot);
-    return slot;
-  }
-
-  /** Dispatches and copies encoded since the last `submit()`. */
+  /** Dispatches and copies encoded since the last submission (for profiling and tests). */
   get pendingCommands(): number {
-    return this.encodedCommands;
+    return backendOf(this).pendingCommands;
   }
 
-  /** Encodes a buffer-to-buffer copy (sizes and offsets in bytes, multiples of 4). */
-  copy(src: GPUBuffer, dst: GPUBuffer, byteLength: number, srcOffset = 0, dstOffset = 0): void {
-    this.openScope();
-    this.endPass();
-    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, align4(byteLength));
-    this.encodedCommands++;
-  }
-
-  /** Sends all encoded work to the GPU. Errors of the batch surface at the next `sync()`/`read()`. */
+  /** Sends all encoded work to the GPU without waiting for it. */
   submit(): void {
-    this.throwIfLost();
-    for (const buffer of this.arenas) buffer.unmap();
-    this.arena = undefined;
-    if (this.encoder) {
-      this.endPass();
-      const commands = this.encoder.finish();
-      this.encoder = undefined;
-      this.gpu.queue.submit([commands]);
-    }
-    // Destroying after submit is safe: WebGPU frees them once the submitted work is done.
-    for (const buffer of this.arenas.splice(0)) buffer.destroy();
-    this.encodedCommands = 0;
-    this.closeScope();
+    backendOf(this).submit();
   }
 
   /** Submits pending work, waits for the GPU to finish it, and throws any error it raised. */
-  async sync(): Promise<void> {
-    this.submit();
-    await this.gpu.queue.onSubmittedWorkDone();
-    await this.throwPendingErrors();
-  }
-
-  /**
-   * Reads `length` elements (default: the whole buffer) of a buffer back to the host, after all
-   * work encoded so far.
-   */
-  async read<T extends GpuTypedArray>(
-    buffer: GPUBuffer,
-    ctor: TypedArrayCtor<T>,
-    length?: number,
-    elementOffset = 0,
-  ): Promise<T> {
-    const bytes = ctor.BYTES_PER_ELEMENT;
-    const byteLength = (length ?? Math.floor(buffer.size / bytes) - elementOffset) * bytes;
-    if (byteLength < 0 || elementOffset * bytes + byteLength > buffer.size) {
-      throw new RangeError(
-        `read of ${byteLength} bytes at element ${elementOffset} is outside buffer "${buffer.label}" (${buffer.size} bytes)`,
-      );
-    }
-    const staging = this.gpu.createBuffer({
-      label: 'readback',
-      size: align4(Math.max(byteLength, 4)),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    try {
-      this.copy(buffer, staging, byteLength, elementOffset * bytes, 0);
-      this.submit();
-      await this.throwPendingErrors();
-      await staging.mapAsync(GPUMapMode.READ).catch((cause: Error) => {
-        this.throwIfLost();
-        throw new GpuError(`Reading buffer "${buffer.label}" back failed: ${cause.message}`, {
-          cause,
-        });
-      });
-      const out = new ctor(
-        staging.getMappedRange(0, align4(Math.max(byteLength, 4))).slice(0, byteLength),
-      );
-      staging.unmap();
-      return out;
-    } finally {
-      staging.destroy();
-    }
+  sync(): Promise<void> {
+    return backendOf(this).sync();
   }
 
   /** Destroys the device and frees every GPU resource; the object is unusable afterwards. */
   destroy(): void {
-    this.encoder = undefined;
-    this.pass = undefined;
-    this.arena = undefined;
-    this.arenas.length = 0;
-    this.pipelines.clear();
-    this.bindGroups.clear();
-    this.constants.clear();
-    this.constantChunk = undefined;
-    this.constantChunks.length = 0;
-    this.gpu.destroy();
-    this.lost ??= new DeviceLostError('The WebGPU device was destroyed.', 'destroyed');
+    backendOf(this).destroy();
   }
-
-  private commandEncoder(): GPUCommandEncoder {
-    this.encoder ??= this.gpu.createCommandEncoder({ label: 'trm-batch' });
-    return this.encoder;
-  }
-
-  private endPass(): void {
-    if (this.pass) {
-      this.pass.end();
-      this.pass = undefined;
-      this.passPipeline = undefined;
-    }
-  }
-
-  private checkSize(byteLength: number, label: string): void {
-    this.throwIfLost();
-    if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
-      throw new RangeError(
-        `Buffer "${label}" needs a non-negative integer size, got ${byteLength}.`,
-      );
-    }
-    if (byteLength > this.limits.maxBufferSize) {
-      throw new GpuOutOfMemoryError(
-        `Buffer "${label}" of ${byteLength} bytes exceeds this device's maxBufferSize (${this.limits.maxBufferSize} bytes).`,
-      );
-    }
-  }
-
-  private openScope(): void {
-    this.throwIfLost();
-    if (this.scopeOpen) return;
-    this.gpu.pushErrorScope('out-of-memory');
-    this.gpu.pushErrorScope('validation');
-    this.scopeOpen = true;
-  }
-
-  private closeScope(): void {
-    if (!this.scopeOpen) return;
-    this.scopeOpen = false;
-    const validation = this.gpu.popErrorScope();
-    const oom = this.gpu.popErrorScope();
-    this.pendingChecks.push(
-      Promise.all([validation, oom]).then(
-        ([v, o]) => (v ? toGpuError(v, 'validation') : o ? toGpuError(o, 'oom') : undefined),
-        () => this.lost ?? new DeviceLostError('The WebGPU device was lost.', 'unknown'),
-      ),
-    );
-  }
-
-  private async throwPendingErrors(): Promise<void> {
-    this.closeScope();
-    const results = await Promise.all(this.pendingChecks.splice(0));
-    const first = results.find((e) => e !== undefined) ?? this.uncaptured;
-    this.uncaptured = undefined;
-    if (first) throw first;
-    this.throwIfLost();
-  }
-
-  private throwIfLost(): void {
-    if (this.lost) throw this.lost;
-  }
-}
-
-function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'): GpuError {
-  const message = error.message.trim();
-  if (kind === 'oom' || error.constructor?.name === 'GPUOutOfMemoryError') {
-    return new GpuOutOfMemoryError(`The GPU ran out of memory: ${message}`);
-  }
-  return new GpuValidationError(`WebGPU rejected an operation: ${message}`);
-}
-
-const PARAMS_ARENA_BYTES = 64 * 1024;
-/** Bind groups kept by {@link Device.dispatch}. */
-const BIND_GROUP_CACHE = 4096;
-/** Parameter slots: 256 bytes (the storage offset alignment), 256 to a 64 KiB chunk. */
-const CONSTANT_SLOT_BYTES = 256;
-const CONSTANT_CHUNK_BYTES = 64 * 1024;
-const MAX_CONSTANT_SLOTS = 8192;
-
-function align256(n: number): number {
-  return Math.ceil(n / 256) * 256;
-}
-
-function align4(n: number): number {
-  return Math.ceil(n / 4) * 4;
 }

@@ -1,5 +1,6 @@
-import type { Device } from '../device/device.js';
-import { gridFor, LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
+import { backendOf, type Device } from '../device/device.js';
+import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
+import { launch } from './launch.js';
 
 /**
  * An f32 elementwise kernel: `out[i] = expr(a[i], b[i], …)` where the inputs are named
@@ -28,7 +29,7 @@ ${loads}
 }
 
 /**
- * Runs an elementwise f32 expression over `length` elements of equally sized input buffers
+ * @internal For the backend's own tests: runs an elementwise f32 expression over `length` elements of equally sized input buffers
  * and returns a new output buffer. The work is encoded, not yet submitted.
  */
 export function mapF32(
@@ -44,13 +45,14 @@ export function mapF32(
       );
     }
   }
-  const pipeline = device.pipeline(mapKernelSource(expr, inputs.length), 'main', `map(${expr})`);
-  const out = device.createBuffer(length * 4, `map(${expr})`);
+  const out = backendOf(device).createBuffer(length * 4, `map(${expr})`);
   // The kernel sizes itself by arrayLength(out), so bind exactly `length` elements.
-  device.dispatch(
-    pipeline,
+  launch(
+    device,
+    mapKernelSource(expr, inputs.length),
+    `map(${expr})`,
     [...inputs.map((buffer) => ({ buffer, size: length * 4 })), { buffer: out, size: length * 4 }],
-    gridFor(length, device.limits.maxComputeWorkgroupsPerDimension),
+    { threads: length },
   );
   return out;
 }

@@ -1,4 +1,5 @@
-import type { Binding, Device } from '../device/device.js';
+import type { Binding } from '../backend/backend.js';
+import { backendOf, type Device } from '../device/device.js';
 import { gridFor } from './grid.js';
 
 /** Encoded commands after which pending work is submitted automatically. */
@@ -25,16 +26,25 @@ export function launch(
   bindings: readonly Binding[],
   size: { threads: number; workgroupSize?: number } | { workgroups: [number, number?, number?] },
 ): void {
-  const pipeline = device.pipeline(code, 'main', label);
+  const backend = backendOf(device);
+  const pipeline = backend.pipeline(code, 'main', label);
   const workgroups =
     'threads' in size
-      ? gridFor(size.threads, device.limits.maxComputeWorkgroupsPerDimension, size.workgroupSize)
+      ? gridFor(size.threads, backend.limits.maxComputeWorkgroupsPerDimension, size.workgroupSize)
       : size.workgroups;
-  device.dispatch(pipeline, bindings, workgroups);
-  if (device.pendingCommands >= AUTO_SUBMIT_COMMANDS) device.submit();
+  backend.dispatch(pipeline, bindings, workgroups);
+  if (backend.pendingCommands >= AUTO_SUBMIT_COMMANDS) backend.submit();
 }
 
 /** Packs kernel parameters (all u32) into a params binding. */
 export function params(device: Device, values: readonly number[]): Binding {
-  return device.params(Uint32Array.from(values, (v) => v >>> 0));
+  return backendOf(device).params(Uint32Array.from(values, (v) => v >>> 0));
+}
+
+/**
+ * A params binding of raw 32-bit words. `varying` marks values that change on every call
+ * (learning rates), which must not take up the backend's shared constant slots.
+ */
+export function paramWords(device: Device, words: Uint32Array, varying = false): Binding {
+  return backendOf(device).params(words, varying);
 }

@@ -1,4 +1,5 @@
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
+import { launch, paramWords } from './launch.js';
 
 /**
  * Batched f32 matrix multiplication: `out[b] = op(A[b]) · op(B[b])`.
@@ -446,36 +447,9 @@ export function foldGrid(groups: number, maxPerDim = 65_535): [number, number, n
 /** True when the device has subgroups of at least 8 lanes (lavapipe on AVX: exactly 8). */
 function subgroupsOf8(device: Device): boolean {
   if (!device.features.has('subgroups')) return false;
-  const info = (device.gpu as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  const info = (backendOf(device).gpu as { adapterInfo?: { subgroupMinSize?: number } })
+    .adapterInfo;
   return (info?.subgroupMinSize ?? 0) >= 8;
-}
-
-const uniformCaches = new WeakMap<Device, Map<string, GPUBuffer>>();
-const MAX_CACHED_UNIFORMS = 1024;
-
-/** Immutable uniform buffers, one per distinct parameter set: never rewritten, so no hazards. */
-function paramsBuffer(device: Device, values: Uint32Array): GPUBuffer {
-  let cache = uniformCaches.get(device);
-  if (!cache) {
-    cache = new Map();
-    uniformCaches.set(device, cache);
-  }
-  const key = values.join(',');
-  let buffer = cache.get(key);
-  if (!buffer) {
-    // Dropped (not destroyed) when the cache is full: pending commands may still use them.
-    if (cache.size >= MAX_CACHED_UNIFORMS) cache.clear();
-    buffer = device.gpu.createBuffer({
-      label: 'matmul-params',
-      size: values.byteLength,
-      usage: GPUBufferUsage.UNIFORM,
-      mappedAtCreation: true,
-    });
-    new Uint32Array(buffer.getMappedRange()).set(values);
-    buffer.unmap();
-    cache.set(key, buffer);
-  }
-  return buffer;
 }
 
 function checkInt(name: string, value: number, min: number): void {
@@ -591,26 +565,29 @@ export function encodeMatmul(device: Device, args: MatmulArgs, options: MatmulOp
     0,
   );
   const label = `matmul${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
-  const pipeline = device.pipeline(matmulSource(cfg, variant), 'main', label);
   // Bind exactly the elements used (rounded to whole vec4s), never past the buffer's end.
   const bindSize = (buf: GPUBuffer, len: number, vec: boolean) => {
     const bytes = vec ? Math.ceil(len / 4) * 16 : len * 4;
     return Math.min(buf.size, bytes, vec ? Math.floor(maxBinding / 16) * 16 : maxBinding);
   };
-  device.dispatch(
-    pipeline,
+  launch(
+    device,
+    matmulSource(cfg, variant),
+    label,
     [
       { buffer: a, size: bindSize(a, aEnd, variant.vecA) },
       { buffer: b, size: bindSize(b, bEnd, variant.vecB) },
       { buffer: out, size: bindSize(out, outLen, variant.vecOut) },
-      paramsBuffer(device, params),
+      paramWords(device, params),
     ],
-    foldGrid(
-      tilesM * tilesN * batch,
-      Math.min(
-        device.limits.maxComputeWorkgroupsPerDimension,
-        options.maxWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY,
+    {
+      workgroups: foldGrid(
+        tilesM * tilesN * batch,
+        Math.min(
+          device.limits.maxComputeWorkgroupsPerDimension,
+          options.maxWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY,
+        ),
       ),
-    ),
+    },
   );
 }

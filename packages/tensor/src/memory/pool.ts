@@ -1,4 +1,4 @@
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 
 /** Memory counters of one device's tensor allocator. */
 export interface MemoryStats {
@@ -52,7 +52,7 @@ export class BufferPool {
     if (buffer) {
       this.pooled -= size;
     } else {
-      buffer = this.device.createBuffer(size, label);
+      buffer = backendOf(this.device).createBuffer(size, label);
     }
     this.live += size;
     this.count++;
@@ -77,11 +77,11 @@ export class BufferPool {
 
   /** Destroys every free buffer (after submitting pending work that may still use them). */
   trim(): void {
-    if (!this.device.isLost) this.device.submit();
+    if (!this.device.isLost) backendOf(this.device).submit();
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
     // Cached bind groups may name the destroyed buffers.
-    this.device.forgetBindGroups();
+    backendOf(this.device).forgetBindGroups();
     this.pooled = 0;
   }
 

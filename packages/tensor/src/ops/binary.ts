@@ -4,7 +4,7 @@ import { type DType, wgslType } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import { BINARY_EXPR, encodeBroadcast, encodeFlat } from '../kernels/binary.js';
 import { WHERE_EXPR } from '../kernels/where.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { sumToShape } from './shape.js';
 import * as un from './unary.js';
@@ -36,11 +36,11 @@ export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
       device,
       BINARY_EXPR[name],
       [
-        { buffer: a.buffer, type },
-        { buffer: b.buffer, type },
+        { buffer: bufferOf(a), type },
+        { buffer: bufferOf(b), type },
       ],
       BOTH_DIRECT,
-      { buffer: out.buffer, type: wgslType(dtype), boolOut },
+      { buffer: bufferOf(out), type: wgslType(dtype), boolOut },
       out.size,
     );
     return out;
@@ -51,12 +51,12 @@ export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
     device,
     BINARY_EXPR[name],
     [a, b].map((t) => ({
-      buffer: t.buffer,
+      buffer: bufferOf(t),
       size: t.size,
       type: wgslType(t.dtype),
       strides: broadcastStrides(t.shape, shape),
     })),
-    { buffer: out.buffer, type: wgslType(dtype), boolOut },
+    { buffer: bufferOf(out), type: wgslType(dtype), boolOut },
     shape,
   );
   return out;
@@ -259,12 +259,12 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
     device,
     WHERE_EXPR,
     [cond, x, y].map((t) => ({
-      buffer: t.buffer,
+      buffer: bufferOf(t),
       size: t.size,
       type: wgslType(t.dtype),
       strides: broadcastStrides(t.shape, shape),
     })),
-    { buffer: out.buffer, type: wgslType(x.dtype) },
+    { buffer: bufferOf(out), type: wgslType(x.dtype) },
     shape,
   );
   record(out, 'where', [x, y], (g) => [

@@ -3,7 +3,7 @@ import { type DType, isDType, wgslType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { castExpr } from '../kernels/cast.js';
 import { encodeUnary } from '../kernels/unary.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { empty } from './util.js';
 
 /**
@@ -14,7 +14,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive();
   if (!isDType(dtype)) throw new DTypeError(`cast: unknown dtype ${JSON.stringify(dtype)}.`);
   const out = empty(x.shape, dtype, x.device);
-  encodeUnary(x.device, castExpr(x.dtype, dtype), x.buffer, out.buffer, x.size, {
+  encodeUnary(x.device, castExpr(x.dtype, dtype), bufferOf(x), bufferOf(out), x.size, {
     tin: wgslType(x.dtype),
     tout: wgslType(dtype),
   });

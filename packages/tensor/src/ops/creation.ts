@@ -1,8 +1,8 @@
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 import { type DType, isDType, scalarBits } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { encodeArange, encodeFill } from '../kernels/copy.js';
-import type { NestedArray, Tensor } from '../tensor.js';
+import { bufferOf, type NestedArray, type Tensor } from '../tensor.js';
 import { empty, resolveDevice, shapeSize } from './util.js';
 
 /** Where and as what to create a tensor. */
@@ -21,7 +21,7 @@ export function full(
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
   checkDType(dtype);
   const out = empty(shape, dtype, resolveDevice(options.device));
-  encodeFill(out.device, out.buffer, out.size, scalarBits(Number(value), dtype));
+  encodeFill(out.device, bufferOf(out), out.size, scalarBits(Number(value), dtype));
   return out;
 }
 
@@ -76,7 +76,14 @@ export function arange(...args: (number | undefined | CreateOptions)[]): Tensor 
   if (dtype === 'bool') throw new DTypeError('arange: dtype must be f32 or i32.');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const out = empty([n], dtype, resolveDevice(options.device));
-  encodeArange(out.device, dtype, out.buffer, n, scalarBits(start, dtype), scalarBits(step, dtype));
+  encodeArange(
+    out.device,
+    dtype,
+    bufferOf(out),
+    n,
+    scalarBits(start, dtype),
+    scalarBits(step, dtype),
+  );
   return out;
 }
 
@@ -137,7 +144,7 @@ export function tensor(
           ? Int32Array.from(flat)
           : Uint32Array.from(flat, (v) => (v ? 1 : 0));
     // write() submits pending work first, so a reused pool buffer is never overwritten early.
-    out.device.write(out.buffer, words);
+    backendOf(out.device).write(bufferOf(out), words);
   }
   return out;
 }

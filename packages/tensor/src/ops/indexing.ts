@@ -10,7 +10,7 @@ import {
   encodeScatterAddRowsDeterministic,
   scatterChunks,
 } from '../kernels/gather.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { assertDType, assertSameDevice, empty } from './util.js';
 
 /**
@@ -26,7 +26,7 @@ export function gather(table: Tensor, ids: Tensor): Tensor {
   }
   const [rows, d] = table.shape as [number, number];
   const out = empty([...ids.shape, d], table.dtype, device);
-  encodeGatherRows(device, wgslType(table.dtype), table.buffer, ids.buffer, out.buffer, {
+  encodeGatherRows(device, wgslType(table.dtype), bufferOf(table), bufferOf(ids), bufferOf(out), {
     count: ids.size,
     d,
     rows,
@@ -53,21 +53,21 @@ export function scatterAddRows(ids: Tensor, rows: Tensor, numRows: number): Tens
     );
   }
   const out = empty([numRows, d], 'f32', device);
-  encodeFill(device, out.buffer, out.size, 0);
+  encodeFill(device, bufferOf(out), out.size, 0);
   const dims = { count: ids.size, d, numRows };
   if (numRows <= DETERMINISTIC_SCATTER_MAX_ROWS) {
     const partial = empty([scatterChunks(ids.size).chunks * numRows * d], 'f32', device);
     encodeScatterAddRowsDeterministic(
       device,
-      rows.buffer,
-      ids.buffer,
-      out.buffer,
-      partial.buffer,
+      bufferOf(rows),
+      bufferOf(ids),
+      bufferOf(out),
+      bufferOf(partial),
       dims,
     );
     partial.dispose();
   } else {
-    encodeScatterAddRows(device, rows.buffer, ids.buffer, out.buffer, dims);
+    encodeScatterAddRows(device, bufferOf(rows), bufferOf(ids), bufferOf(out), dims);
   }
   record(out, 'scatterAddRows', [rows], (g) => [gather(g, ids).reshape(rows.shape)]);
   return out;

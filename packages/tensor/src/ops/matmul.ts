@@ -5,7 +5,7 @@ import { encodeFill } from '../kernels/copy.js';
 // The one place that chooses the matmul kernel: the tiled kernel of kernels/matmul.ts, or
 // `encodeMatmulNaive as encodeMatmul` from kernels/matmul-naive.ts (same signature).
 import { encodeMatmul } from '../kernels/matmul.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { squeeze, stridedRead, sumToShape, unsqueeze } from './shape.js';
 import {
   assertDType,
@@ -83,12 +83,12 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (out.size === 0) {
     // nothing to compute
   } else if (k === 0) {
-    encodeFill(device, out.buffer, out.size, 0); // an empty sum
+    encodeFill(device, bufferOf(out), out.size, 0); // an empty sum
   } else
     encodeMatmul(device, {
       a: aBuf,
       b: bBuf,
-      out: out.buffer,
+      out: bufferOf(out),
       batch,
       m,
       n,
@@ -125,11 +125,11 @@ function batchOperand(x: Tensor, batchShape: readonly number[]): [GPUBuffer, num
   const own = x.shape.slice(0, -2);
   const matrix = x.shape[x.rank - 2]! * x.shape[x.rank - 1]!;
   const ownSize = shapeSize(own);
-  if (ownSize === 1) return [x.buffer, 0];
+  if (ownSize === 1) return [bufferOf(x), 0];
   const padded = [...new Array<number>(batchShape.length - own.length).fill(1), ...own];
-  if (padded.join() === batchShape.join()) return [x.buffer, matrix];
+  if (padded.join() === batchShape.join()) return [bufferOf(x), matrix];
   const fullShape = [...batchShape, ...x.shape.slice(-2)];
   if (fullShape.length < 2) throw new ShapeError(`matmul: bad operand ${fmt(x.shape)}.`);
   const expanded = stridedRead(x, fullShape, broadcastStrides(x.shape, fullShape));
-  return [expanded.buffer, matrix, expanded];
+  return [bufferOf(expanded), matrix, expanded];
 }

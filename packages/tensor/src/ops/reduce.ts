@@ -1,7 +1,7 @@
 /** Reductions along axes (sum, mean, max, min, argmax, argmin) and their gradients. */
 import { record } from '../autograd/tape.js';
 import { encodeReduce, type ReduceOp } from '../kernels/reduce.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { mapBinary, where } from './binary.js';
 import { arange } from './creation.js';
 import { broadcastTo, copyOf, viewAs } from './shape.js';
@@ -15,7 +15,7 @@ export function reduceAxis(op: ReduceOp, x: Tensor, axis: number): Tensor {
   const shape = x.shape.map((d, i) => (i === axis ? 1 : d));
   const dtype = op === 'argmax' || op === 'argmin' ? 'i32' : x.dtype;
   const out = empty(shape, dtype, x.device);
-  encodeReduce(x.device, op, x.dtype === 'i32' ? 'i32' : 'f32', x.buffer, out.buffer, {
+  encodeReduce(x.device, op, x.dtype === 'i32' ? 'i32' : 'f32', bufferOf(x), bufferOf(out), {
     outer,
     r,
     inner,

@@ -3,10 +3,11 @@
  * others copy through the strided kernels of `kernels/copy.ts`.
  */
 import { adopt, noGrad, record } from '../autograd/tape.js';
+import { backendOf } from '../device/device.js';
 import { scalarBits, wgslType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { denseStrides, encodeFill, encodeStrided } from '../kernels/copy.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import {
   assertSameDevice,
   assertSameDType,
@@ -27,7 +28,7 @@ export function viewAs(x: Tensor, shape: readonly number[]): Tensor {
 export function copyOf(x: Tensor): Tensor {
   x.assertLive();
   const out = empty(x.shape, x.dtype, x.device);
-  if (x.size > 0) x.device.copy(x.buffer, out.buffer, x.byteLength);
+  if (x.size > 0) backendOf(x.device).copy(bufferOf(x), bufferOf(out), x.byteLength);
   return out;
 }
 
@@ -93,11 +94,20 @@ export function stridedRead(
   offset = 0,
 ): Tensor {
   const out = empty(shape, x.dtype, x.device);
-  encodeStrided(x.device, 'gather', wgslType(x.dtype), x.buffer, x.size, out.buffer, out.size, {
-    shape,
-    strides,
-    offset,
-  });
+  encodeStrided(
+    x.device,
+    'gather',
+    wgslType(x.dtype),
+    bufferOf(x),
+    x.size,
+    bufferOf(out),
+    out.size,
+    {
+      shape,
+      strides,
+      offset,
+    },
+  );
   return out;
 }
 
@@ -181,14 +191,23 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
 function padRaw(x: Tensor, widths: readonly (readonly [number, number])[], value: number): Tensor {
   const shape = x.shape.map((d, i) => d + (widths[i]?.[0] ?? 0) + (widths[i]?.[1] ?? 0));
   const out = empty(shape, x.dtype, x.device);
-  encodeFill(out.device, out.buffer, out.size, scalarBits(value, x.dtype));
+  encodeFill(out.device, bufferOf(out), out.size, scalarBits(value, x.dtype));
   const strides = denseStrides(shape);
   const offset = strides.reduce((o, s, d) => o + (widths[d]?.[0] ?? 0) * s, 0);
-  encodeStrided(x.device, 'scatter', wgslType(x.dtype), x.buffer, x.size, out.buffer, out.size, {
-    shape: x.shape,
-    strides,
-    offset,
-  });
+  encodeStrided(
+    x.device,
+    'scatter',
+    wgslType(x.dtype),
+    bufferOf(x),
+    x.size,
+    bufferOf(out),
+    out.size,
+    {
+      shape: x.shape,
+      strides,
+      offset,
+    },
+  );
   return out;
 }
 
@@ -232,11 +251,20 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const starts: number[] = [];
   for (const t of tensors) {
     starts.push(start);
-    encodeStrided(device, 'scatter', wgslType(t.dtype), t.buffer, t.size, out.buffer, out.size, {
-      shape: t.shape,
-      strides,
-      offset: start * strides[a]!,
-    });
+    encodeStrided(
+      device,
+      'scatter',
+      wgslType(t.dtype),
+      bufferOf(t),
+      t.size,
+      bufferOf(out),
+      out.size,
+      {
+        shape: t.shape,
+        strides,
+        offset: start * strides[a]!,
+      },
+    );
     start += t.shape[a]!;
   }
   record(out, 'concat', tensors, (g) =>

@@ -1,7 +1,7 @@
 /** Softmax and log-softmax along an axis (numerically stable), with gradients. */
 import { record } from '../autograd/tape.js';
 import { encodeSoftmax } from '../kernels/softmax.js';
-import type { Tensor } from '../tensor.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { mapBinary } from './binary.js';
 import { mapUnary } from './unary.js';
 import { assertDType, empty, normAxis, shapeSize } from './util.js';
@@ -10,7 +10,7 @@ function run(x: Tensor, axis: number, log: boolean): Tensor {
   assertDType(log ? 'logSoftmax' : 'softmax', x, ['f32']);
   const a = x.rank === 0 ? 0 : normAxis(log ? 'logSoftmax' : 'softmax', axis, x.rank);
   const out = empty(x.shape, 'f32', x.device);
-  encodeSoftmax(x.device, log, x.buffer, out.buffer, {
+  encodeSoftmax(x.device, log, bufferOf(x), bufferOf(out), {
     outer: shapeSize(x.shape.slice(0, a)),
     r: x.rank === 0 ? 1 : x.shape[a]!,
     inner: shapeSize(x.shape.slice(a + 1)),

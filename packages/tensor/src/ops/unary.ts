@@ -2,8 +2,7 @@
 import { record } from '../autograd/tape.js';
 import { type DType, scalarBits, wgslType } from '../dtype.js';
 import { encodeUnary, UNARY_EXPR } from '../kernels/unary.js';
-import type { Tensor } from '../tensor.js';
-import { mul, sub } from './binary.js';
+import { bufferOf, type Tensor } from '../tensor.js';
 import { assertDType, empty } from './util.js';
 
 type UnaryName = keyof typeof UNARY_EXPR;
@@ -18,8 +17,8 @@ export function mapUnary(name: UnaryName, x: Tensor, s = 0, outDType?: DType): T
   encodeUnary(
     x.device,
     UNARY_EXPR[name],
-    x.buffer,
-    out.buffer,
+    bufferOf(x),
+    bufferOf(out),
     x.size,
     { tin: wgslType(x.dtype), tout: wgslType(dtype) },
     scalarBits(s, x.dtype),
@@ -41,7 +40,7 @@ function op(
 }
 
 export const neg = (x: Tensor) => op('neg', x, NUM, (g) => mapUnary('neg', g));
-export const exp = (x: Tensor) => op('exp', x, F32, (g, _x, y) => mul(g, y));
+export const exp = (x: Tensor) => op('exp', x, F32, (g, _x, y) => g.mul(y));
 export const log = (x: Tensor) => op('log', x, F32, (g, x) => g.div(x));
 /** d√x = 1 / (2√x) */
 export const sqrt = (x: Tensor) => op('sqrt', x, F32, (g, _x, y) => g.div(y).mul(0.5));
@@ -52,14 +51,15 @@ export const square = (x: Tensor) => op('square', x, NUM, (g, x) => g.mul(x).mul
 export const abs = (x: Tensor) => op('abs', x, NUM, (g, x) => g.mul(mapUnary('sign', x)));
 /** The gradient of sign is zero almost everywhere. */
 export const sign = (x: Tensor) => op('sign', x, NUM, (g) => g.mul(0));
-export const sigmoid = (x: Tensor) => op('sigmoid', x, F32, (g, _x, y) => g.mul(y.mul(sub(1, y))));
+export const sigmoid = (x: Tensor) =>
+  op('sigmoid', x, F32, (g, _x, y) => g.mul(y.mul(rsubScalar(y, 1))));
 /** silu = x·σ(x); d = σ(x)·(1 + x·(1 − σ(x))) */
 export const silu = (x: Tensor) =>
   op('silu', x, F32, (g, x) => {
     const s = mapUnary('sigmoid', x);
-    return g.mul(s.mul(x.mul(sub(1, s)).add(1)));
+    return g.mul(s.mul(x.mul(rsubScalar(s, 1)).add(1)));
   });
-export const tanh = (x: Tensor) => op('tanh', x, F32, (g, _x, y) => g.mul(sub(1, y.mul(y))));
+export const tanh = (x: Tensor) => op('tanh', x, F32, (g, _x, y) => g.mul(rsubScalar(y.mul(y), 1)));
 export const relu = (x: Tensor) => op('relu', x, NUM, (g, x) => g.mul(x.gt(0).cast(g.dtype)));
 export const sin = (x: Tensor) => op('sin', x, F32, (g, x) => g.mul(mapUnary('cos', x)));
 export const cos = (x: Tensor) => op('cos', x, F32, (g, x) => g.mul(mapUnary('sin', x)).neg());
