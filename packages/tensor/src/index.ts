@@ -78,6 +78,7 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { type CustomOpSpec, customOp, type KernelParam } from './ops/custom.js';
+export { rmsNorm, swiglu } from './ops/fused-layers.js';
 export { gather, scatterAddRows } from './ops/indexing.js';
 export { type MatmulOptions, matmul } from './ops/matmul.js';
 export { bernoulli, type RandomOptions, rand, randint, randn, truncNormal } from './ops/random.js';

@@ -35,11 +35,11 @@ export class TrmBlock extends Module {
     const eps = this.config.rms_norm_eps;
     if (this.mlpT) {
       const xt = x.transpose(1, 2);
-      x = rmsNorm(xt.add(this.mlpT.forward(xt)), eps).transpose(1, 2);
+      x = rmsNorm(this.mlpT.forward(xt), eps, xt).transpose(1, 2);
     } else {
-      x = rmsNorm(x.add(this.selfAttn!.forward(x, rotary)), eps);
+      x = rmsNorm(this.selfAttn!.forward(x, rotary), eps, x);
     }
-    return rmsNorm(x.add(this.mlp.forward(x)), eps);
+    return rmsNorm(this.mlp.forward(x), eps, x);
   }
 }
 

@@ -1,9 +1,9 @@
-import type { Tensor } from '@trm/tensor';
+import { rmsNorm as fusedRmsNorm, type Tensor } from '@trm/tensor';
 
 /**
- * RMS norm over the last axis without a learned scale (spec §3):
- * `x · rsqrt(mean(x², -1) + eps)`.
+ * RMS norm over the last axis without a learned scale: `s · rsqrt(mean(s², -1) + eps)` with
+ * `s = x`, or `s = x + residual` for the post-norm blocks (`rms(x + f(x))`), in one fused kernel.
  */
-export function rmsNorm(x: Tensor, eps: number): Tensor {
-  return x.mul(x.square().mean(-1, true).add(eps).rsqrt());
+export function rmsNorm(x: Tensor, eps: number, residual?: Tensor): Tensor {
+  return fusedRmsNorm(x, eps, residual);
 }

@@ -1,4 +1,4 @@
-import type { Generator, Tensor } from '@trm/tensor';
+import { type Generator, swiglu, type Tensor } from '@trm/tensor';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
 
@@ -28,7 +28,6 @@ export class SwiGLU extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [gate, up] = this.gateUpProj.forward(x).chunk(2, -1) as [Tensor, Tensor];
-    return this.downProj.forward(gate.silu().mul(up));
+    return this.downProj.forward(swiglu(this.gateUpProj.forward(x)));
   }
 }

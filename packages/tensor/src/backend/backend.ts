@@ -91,6 +91,10 @@ export class Backend {
   private arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | undefined;
   private readonly arenas: GPUBuffer[] = [];
   private encodedCommands = 0;
+  /** Totals since the device was opened, for benchmarks and tests. */
+  readonly counters = { dispatches: 0, copies: 0, submits: 0 };
+  /** Dispatches per kernel label, while counting is on. */
+  kernelCounts: Map<string, number> | null = null;
   private uncaptured: GpuError | undefined;
 
   private constructor(
@@ -307,6 +311,11 @@ export class Backend {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.encodedCommands++;
+    this.counters.dispatches++;
+    if (this.kernelCounts) {
+      const label = pipeline.label || 'kernel';
+      this.kernelCounts.set(label, (this.kernelCounts.get(label) ?? 0) + 1);
+    }
   }
 
   /** The bind group of `bindings` for `pipeline`, from the cache when the same ranges were bound before. */
@@ -451,6 +460,7 @@ export class Backend {
     this.endPass();
     this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, align4(byteLength));
     this.encodedCommands++;
+    this.counters.copies++;
   }
 
   /** Sends all encoded work to the GPU. Errors of the batch surface at the next `sync()`/`read()`. */
@@ -463,6 +473,7 @@ export class Backend {
       const commands = this.encoder.finish();
       this.encoder = undefined;
       this.gpu.queue.submit([commands]);
+      this.counters.submits++;
     }
     // Destroying after submit is safe: WebGPU frees them once the submitted work is done.
     for (const buffer of this.arenas.splice(0)) buffer.destroy();

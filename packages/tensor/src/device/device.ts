@@ -67,6 +67,25 @@ export class Device {
     return backendOf(this).pendingCommands;
   }
 
+  /**
+   * Commands encoded since the device was opened: compute dispatches, buffer copies and
+   * submissions. Benchmarks read it before and after a step to count its kernels.
+   */
+  get counters(): Readonly<{ dispatches: number; copies: number; submits: number }> {
+    return { ...backendOf(this).counters };
+  }
+
+  /**
+   * Starts counting dispatches per kernel name (`on = true`, from zero) or stops and returns
+   * the counts, most frequent first: where a step's kernels go, for profiling.
+   */
+  countKernels(on: boolean): [string, number][] {
+    const backend = backendOf(this);
+    const counts = [...(backend.kernelCounts ?? [])].sort((a, b) => b[1] - a[1]);
+    backend.kernelCounts = on ? new Map() : null;
+    return counts;
+  }
+
   /** Sends all encoded work to the GPU without waiting for it. */
   submit(): void {
     backendOf(this).submit();

@@ -1,0 +1,221 @@
+/**
+ * Fused kernels of the two layers every TRM block runs twice: the residual add with the RMS
+ * norm after it, and the SwiGLU gate. Unfused, a norm is five kernels forward and a dozen
+ * backward, each a full pass over the activations; here each direction is one pass.
+ */
+import type { Device } from '../device/device.js';
+import { gridFor, LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
+import { ENTRY_1D, launch, params, words } from './launch.js';
+
+/** Threads of the workgroup that handles one row of the norm. */
+const ROW_WG = 64;
+
+const ROW_HEADER = /* wgsl */ `
+const WG: u32 = ${ROW_WG}u;
+var<workgroup> partial: array<f32, WG>;
+
+// The workgroup's sum of v over its threads, in a fixed tree order (deterministic).
+fn workgroup_sum(v: f32, lid: u32) -> f32 {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+`;
+
+/**
+ * `y = s · rsqrt(mean(s², -1) + eps)` with `s = x (+ residual)`, one workgroup per row of `d`
+ * values; also writes each row's `rsqrt(…)` for the backward pass.
+ */
+function rmsNormSource(residual: boolean): string {
+  return /* wgsl */ `${ROW_HEADER}
+struct P { rows: u32, d: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+${residual ? '@group(0) @binding(2) var<storage, read> res: array<f32>;' : ''}
+@group(0) @binding(${residual ? 3 : 2}) var<storage, read_write> y: array<f32>;
+@group(0) @binding(${residual ? 4 : 3}) var<storage, read_write> rinv: array<f32>;
+
+fn at(i: u32) -> f32 { return x[i]${residual ? ' + res[i]' : ''}; }
+
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let row = wid.y * nwg.x + wid.x;
+  if (row >= p.rows) { return; }          // uniform: the whole workgroup returns
+  let base = row * p.d;
+  var acc = 0.0;
+  for (var j = lid.x; j < p.d; j += WG) { let v = at(base + j); acc += v * v; }
+  let r = inverseSqrt(workgroup_sum(acc, lid.x) / f32(p.d) + p.eps);
+  for (var j = lid.x; j < p.d; j += WG) { y[base + j] = at(base + j) * r; }
+  if (lid.x == 0u) { rinv[row] = r; }
+}
+`;
+}
+
+/**
+ * The gradient of the norm with respect to `s`: `ds = r·g − s·r³·mean(g·s)`, one workgroup
+ * per row (the residual's gradient is the same `ds`).
+ */
+function rmsNormBackwardSource(residual: boolean): string {
+  return /* wgsl */ `${ROW_HEADER}
+struct P { rows: u32, d: u32 }
+@group(0) @binding(0) var<storage, read> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+${residual ? '@group(0) @binding(2) var<storage, read> res: array<f32>;' : ''}
+@group(0) @binding(${residual ? 3 : 2}) var<storage, read> rinv: array<f32>;
+@group(0) @binding(${residual ? 4 : 3}) var<storage, read> g: array<f32>;
+@group(0) @binding(${residual ? 5 : 4}) var<storage, read_write> ds: array<f32>;
+
+fn at(i: u32) -> f32 { return x[i]${residual ? ' + res[i]' : ''}; }
+
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let row = wid.y * nwg.x + wid.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.d;
+  var acc = 0.0;
+  for (var j = lid.x; j < p.d; j += WG) { acc += g[base + j] * at(base + j); }
+  let r = rinv[row];
+  let c = r * r * r * workgroup_sum(acc, lid.x) / f32(p.d);
+  for (var j = lid.x; j < p.d; j += WG) { ds[base + j] = r * g[base + j] - at(base + j) * c; }
+}
+`;
+}
+
+/** Buffers of one fused norm: `res` only with a residual. */
+export interface RmsNormBuffers {
+  x: GPUBuffer;
+  res: GPUBuffer | null;
+  y: GPUBuffer;
+  rinv: GPUBuffer;
+}
+
+function rowGrid(device: Device, rows: number): { workgroups: [number, number] } {
+  return { workgroups: gridFor(rows, device.limits.maxComputeWorkgroupsPerDimension, 1) };
+}
+
+/** Encodes the fused residual add and RMS norm over `rows` rows of `d` values. */
+export function encodeRmsNorm(
+  device: Device,
+  b: RmsNormBuffers,
+  rows: number,
+  d: number,
+  eps: number,
+): void {
+  const n = rows * d;
+  const eps32 = new Uint32Array(Float32Array.of(eps).buffer)[0]!;
+  launch(
+    device,
+    rmsNormSource(b.res !== null),
+    b.res ? 'rmsNorm(x + res)' : 'rmsNorm',
+    [
+      params(device, [rows, d, eps32]),
+      words(b.x, n),
+      ...(b.res ? [words(b.res, n)] : []),
+      words(b.y, n),
+      words(b.rinv, rows),
+    ],
+    rowGrid(device, rows),
+  );
+}
+
+/** Encodes the norm's backward: `ds` from the upstream gradient `g` and the saved `rinv`. */
+export function encodeRmsNormBackward(
+  device: Device,
+  b: { x: GPUBuffer; res: GPUBuffer | null; rinv: GPUBuffer; g: GPUBuffer; ds: GPUBuffer },
+  rows: number,
+  d: number,
+): void {
+  const n = rows * d;
+  launch(
+    device,
+    rmsNormBackwardSource(b.res !== null),
+    b.res ? 'rmsNorm(x + res).backward' : 'rmsNorm.backward',
+    [
+      params(device, [rows, d]),
+      words(b.x, n),
+      ...(b.res ? [words(b.res, n)] : []),
+      words(b.rinv, rows),
+      words(b.g, n),
+      words(b.ds, n),
+    ],
+    rowGrid(device, rows),
+  );
+}
+
+// SwiGLU on `[rows, 2·h]` (gate in the first half of each row, up in the second), with the same
+// silu and sigmoid expressions as the unary kernels, so fused and unfused agree bit for bit.
+const SWIGLU_HEADER = /* wgsl */ `
+const WG: u32 = ${WORKGROUP_SIZE}u;
+struct P { n: u32, h: u32 }
+@group(0) @binding(0) var<storage, read> p: P;
+@group(0) @binding(1) var<storage, read> gu: array<f32>;
+fn gate_at(i: u32) -> u32 { return (i / p.h) * 2u * p.h + i % p.h; }
+`;
+
+const SWIGLU_SOURCE = /* wgsl */ `${SWIGLU_HEADER}
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= p.n) { return; }
+  let at = gate_at(i);
+  let a = gu[at];
+  out[i] = (a / (1.0 + exp(-a))) * gu[at + p.h];
+}
+`;
+
+// d gate = g·up·σ(a)·(1 + a·(1 − σ(a))), d up = g·silu(a): one thread writes both halves.
+const SWIGLU_BACKWARD_SOURCE = /* wgsl */ `${SWIGLU_HEADER}
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dgu: array<f32>;
+@compute @workgroup_size(WG)
+fn main(${ENTRY_1D}) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= p.n) { return; }
+  let at = gate_at(i);
+  let a = gu[at];
+  let up = gu[at + p.h];
+  let s = 1.0 / (1.0 + exp(-a));
+  dgu[at] = (g[i] * up) * (s * (a * (1.0 - s) + 1.0));
+  dgu[at + p.h] = g[i] * (a / (1.0 + exp(-a)));
+}
+`;
+
+/** Encodes `out = silu(gate) · up` for `n = rows·h` outputs. */
+export function encodeSwiglu(
+  device: Device,
+  gu: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  h: number,
+): void {
+  launch(
+    device,
+    SWIGLU_SOURCE,
+    'swiglu',
+    [params(device, [n, h]), words(gu, 2 * n), words(out, n)],
+    { threads: n },
+  );
+}
+
+/** Encodes the gradient of the packed gate/up tensor. */
+export function encodeSwigluBackward(
+  device: Device,
+  b: { gu: GPUBuffer; g: GPUBuffer; dgu: GPUBuffer },
+  n: number,
+  h: number,
+): void {
+  launch(
+    device,
+    SWIGLU_BACKWARD_SOURCE,
+    'swiglu.backward',
+    [params(device, [n, h]), words(b.gu, 2 * n), words(b.g, n), words(b.dgu, 2 * n)],
+    { threads: n },
+  );
+}
