@@ -64,11 +64,15 @@ describe('stablemaxCrossEntropy (fused)', () => {
   it('keeps the gradient finite at a logit of exactly 1 (the composition gives NaN there)', async () => {
     // Unfused, where() also differentiates the unused branch 1/(1 - x), which is 1/0 at x = 1.
     const x = tensor([[1, -1, 0]]).requireGrad();
-    stablemaxCrossEntropy(x, tensor([[0, 1, 0]])).sum().backward();
+    stablemaxCrossEntropy(x, tensor([[0, 1, 0]]))
+      .sum()
+      .backward();
     const g = (await x.grad!.data()) as Float32Array;
     expect([...g].every(Number.isFinite)).toBe(true);
     const y = tensor([[1, -1, 0]]).requireGrad();
-    composed(y, tensor([[0, 1, 0]])).sum().backward();
+    composed(y, tensor([[0, 1, 0]]))
+      .sum()
+      .backward();
     expect(Number.isNaN(((await y.grad!.data()) as Float32Array)[0])).toBe(true);
   });
 
