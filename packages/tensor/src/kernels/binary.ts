@@ -7,6 +7,7 @@ import type { Device } from '../device/device.js';
 import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /** Binary expressions in terms of `a` and `b`; comparisons yield `bool`, stored as u32. */
 export const BINARY_EXPR = {
@@ -36,7 +37,7 @@ const NAMES = 'abcdefgh';
  * `p = [n, rank, outShape[rank], stridesOfInput0[rank], stridesOfInput1[rank], …]`.
  * With `boolOut`, the expression is a WGSL `bool` and is stored as 0u/1u.
  */
-export function broadcastSource(
+function broadcastSourceBuild(
   expr: string,
   inputs: readonly WgslType[],
   tout: WgslType,
@@ -283,3 +284,5 @@ export function collapseDims(
   if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
   return { shape: outShape, strides: outStrides };
 }
+
+export const broadcastSource = memoSource(broadcastSourceBuild);

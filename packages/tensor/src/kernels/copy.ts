@@ -8,13 +8,14 @@ import type { WgslType } from '../dtype.js';
 import { collapseDims } from './binary.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /**
  * `out[i] = src[offset + Σ idx_d · stride_d]` where `idx` is the multi-index of `i` in the
  * dense `shape` (`gather`), or `out[offset + Σ idx_d · stride_d] = src[i]` (`scatter`).
  * Parameters: `p = [n, rank, offset, shape[rank], strides[rank]]`.
  */
-export function stridedSource(mode: 'gather' | 'scatter', t: WgslType): string {
+function stridedSourceBuild(mode: 'gather' | 'scatter', t: WgslType): string {
   const move = mode === 'gather' ? 'out[i] = src[o];' : 'out[o] = src[i];';
   return /* wgsl */ `
 const WG: u32 = ${WORKGROUP_SIZE}u;
@@ -91,7 +92,7 @@ export function encodeFill(device: Device, out: GPUBuffer, n: number, bits: numb
 }
 
 /** `out[i] = start + i · step` in f32 or i32. */
-export function arangeSource(t: 'f32' | 'i32'): string {
+function arangeSourceBuild(t: 'f32' | 'i32'): string {
   return /* wgsl */ `
 const WG: u32 = ${WORKGROUP_SIZE}u;
 // p = [n, bits of start, bits of step]
@@ -135,3 +136,7 @@ export function denseStrides(shape: readonly number[]): number[] {
   }
   return strides;
 }
+
+export const stridedSource = memoSource(stridedSourceBuild);
+
+export const arangeSource = memoSource(arangeSourceBuild);

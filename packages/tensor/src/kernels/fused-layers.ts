@@ -6,6 +6,7 @@
 import type { Device } from '../device/device.js';
 import { gridFor, LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /** Threads of the workgroup that handles one row of the norm. */
 const ROW_WG = 64;
@@ -32,7 +33,7 @@ fn workgroup_sum(v: f32, lid: u32) -> f32 {
  * `y = s · rsqrt(mean(s², -1) + eps)` with `s = x (+ residual)`, one workgroup per row of `d`
  * values; also writes each row's `rsqrt(…)` for the backward pass.
  */
-function rmsNormSource(residual: boolean): string {
+function rmsNormSourceBuild(residual: boolean): string {
   return /* wgsl */ `${ROW_HEADER}
 struct P { rows: u32, d: u32, eps: f32 }
 @group(0) @binding(0) var<storage, read> p: P;
@@ -61,7 +62,7 @@ fn main(${ENTRY_1D}) {
  * The gradient of the norm with respect to `s`: `ds = r·g − s·r³·mean(g·s)`, one workgroup
  * per row (the residual's gradient is the same `ds`).
  */
-function rmsNormBackwardSource(residual: boolean): string {
+function rmsNormBackwardSourceBuild(residual: boolean): string {
   return /* wgsl */ `${ROW_HEADER}
 struct P { rows: u32, d: u32 }
 @group(0) @binding(0) var<storage, read> p: P;
@@ -219,3 +220,7 @@ export function encodeSwigluBackward(
     { threads: n },
   );
 }
+
+const rmsNormSource = memoSource(rmsNormSourceBuild);
+
+const rmsNormBackwardSource = memoSource(rmsNormBackwardSourceBuild);

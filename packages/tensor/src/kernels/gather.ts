@@ -6,9 +6,10 @@
 import type { Device } from '../device/device.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /** `out[i, :] = table[ids[i], :]` for a `[rows, d]` table. */
-export function gatherRowsSource(t: 'f32' | 'i32' | 'u32'): string {
+function gatherRowsSourceBuild(t: 'f32' | 'i32' | 'u32'): string {
   return /* wgsl */ `
 const WG: u32 = ${WORKGROUP_SIZE}u;
 // p = [count of ids, d, rows]
@@ -210,3 +211,5 @@ export function encodeScatterAddRows(
     { threads: count * d },
   );
 }
+
+export const gatherRowsSource = memoSource(gatherRowsSourceBuild);

@@ -1,5 +1,6 @@
 import { backendOf, type Device } from '../device/device.js';
 import { launch, paramWords } from './launch.js';
+import { memoSource } from './memo.js';
 
 /**
  * Batched f32 matrix multiplication: `out[b] = op(A[b]) · op(B[b])`.
@@ -126,7 +127,7 @@ export function matmulTile(config: MatmulConfig): { bm: number; bn: number } {
 }
 
 /** WGSL source of the kernel for `config` and `variant`; shapes come from a uniform buffer. */
-export function matmulSource(config: MatmulConfig, variant: MatmulVariant): string {
+function matmulSourceBuild(config: MatmulConfig, variant: MatmulVariant): string {
   return config.kind === 'register'
     ? registerSource(config, variant)
     : sharedSource(config, variant);
@@ -591,3 +592,5 @@ export function encodeMatmul(device: Device, args: MatmulArgs, options: MatmulOp
     },
   );
 }
+
+export const matmulSource = memoSource(matmulSourceBuild);

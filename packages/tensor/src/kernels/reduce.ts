@@ -6,6 +6,7 @@
  */
 import type { Device } from '../device/device.js';
 import { launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /** Threads per reduction workgroup. */
 export const REDUCE_WG = 64;
@@ -21,7 +22,7 @@ function highest(t: WgslType): string {
 }
 
 /** WGSL for a sum/mean/max/min reduction. */
-export function reduceSource(op: 'sum' | 'mean' | 'max' | 'min', t: WgslType): string {
+function reduceSourceBuild(op: 'sum' | 'mean' | 'max' | 'min', t: WgslType): string {
   const init = op === 'max' ? lowest(t) : op === 'min' ? highest(t) : `${t}(0)`;
   const combine = op === 'max' ? 'max(u, v)' : op === 'min' ? 'min(u, v)' : 'u + v';
   const finish = op === 'mean' ? 'acc / f32(r)' : 'acc';
@@ -62,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /** WGSL for argmax/argmin (first index of the extreme value) with an i32 output. */
-export function argReduceSource(op: 'argmax' | 'argmin', t: WgslType): string {
+function argReduceSourceBuild(op: 'argmax' | 'argmin', t: WgslType): string {
   const better = op === 'argmax' ? '>' : '<';
   const init = op === 'argmax' ? lowest(t) : highest(t);
   return /* wgsl */ `
@@ -118,7 +119,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 export const SHORT_ROW = 256;
 
 /** WGSL for a reduction with one thread per output (rows of at most {@link SHORT_ROW}). */
-export function reduceRowSource(op: ReduceOp, t: WgslType): string {
+function reduceRowSourceBuild(op: ReduceOp, t: WgslType): string {
   const arg = op === 'argmax' || op === 'argmin';
   const better = op === 'argmax' || op === 'max' ? '>' : '<';
   const init =
@@ -189,3 +190,9 @@ export function encodeReduce(
     op === 'argmax' || op === 'argmin' ? argReduceSource(op, type) : reduceSource(op, type);
   launch(device, code, `reduce(${op})`, bindings, { threads: outputs, workgroupSize: 1 });
 }
+
+export const reduceSource = memoSource(reduceSourceBuild);
+
+export const argReduceSource = memoSource(argReduceSourceBuild);
+
+export const reduceRowSource = memoSource(reduceRowSourceBuild);

@@ -5,10 +5,11 @@
  */
 import type { Device } from '../device/device.js';
 import { launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 export const SOFTMAX_WG = 64;
 
-export function softmaxSource(log: boolean): string {
+function softmaxSourceBuild(log: boolean): string {
   const write = log ? 'v - m - log(total)' : 'exp(v - m) / total';
   return /* wgsl */ `
 const WG: u32 = ${SOFTMAX_WG}u;
@@ -60,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /** Softmax with one thread per row, for rows of at most 256 (see `SHORT_ROW` in reduce.ts). */
-export function softmaxRowSource(log: boolean): string {
+function softmaxRowSourceBuild(log: boolean): string {
   const write = log ? 'v - m - log(total)' : 'exp(v - m) / total';
   return /* wgsl */ `
 const WG: u32 = 64u;
@@ -112,3 +113,7 @@ export function encodeSoftmax(
     workgroupSize: 1,
   });
 }
+
+export const softmaxSource = memoSource(softmaxSourceBuild);
+
+export const softmaxRowSource = memoSource(softmaxRowSourceBuild);

@@ -6,6 +6,7 @@ import type { Device } from '../device/device.js';
 import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
+import { memoSource } from './memo.js';
 
 /** The expressions of the unary ops, in terms of `a` (the element) and `s` (the scalar). */
 export const UNARY_EXPR = {
@@ -38,7 +39,7 @@ export const UNARY_EXPR = {
 } as const;
 
 /** WGSL for `out[i] = expr` with `a: tin`, `s: tin` and a `tout` output. */
-export function unarySource(expr: string, tin: WgslType, tout: WgslType): string {
+function unarySourceBuild(expr: string, tin: WgslType, tout: WgslType): string {
   return /* wgsl */ `
 alias T = ${tin};
 const WG: u32 = ${WORKGROUP_SIZE}u;
@@ -77,3 +78,5 @@ export function encodeUnary(
     { threads: n },
   );
 }
+
+export const unarySource = memoSource(unarySourceBuild);
