@@ -34,7 +34,7 @@ export {
   type EvalContext,
   type EvalOptions,
   type EvalRunner,
-} from './commands/eval-command.js';
+} from './commands/eval-flags.js';
 export { type GenerateRequest, generatePuzzles } from './commands/generate.js';
 export type { PredictRequest } from './commands/predict.js';
 export { prepareDataset } from './commands/prepare-data.js';
@@ -43,7 +43,7 @@ export {
   createTrainCommand,
   type TrainContext,
   type TrainRunner,
-} from './commands/train-command.js';
+} from './commands/train-flags.js';
 export * from './config/index.js';
 export {
   CliError,
