@@ -1,10 +1,10 @@
 import {
   type HostTensor,
+  type HostTensorInput,
   loadCheckpoint,
   readModelCheckpoint,
   saveModelCheckpoint,
   saveSafetensors,
-  type TensorInput,
   type TinyRecursiveModel,
 } from '@trm/model';
 import type { AdamState } from '@trm/optim';
@@ -39,7 +39,7 @@ export async function saveTrainingCheckpoint(
   state: TrainingState,
   meta: Record<string, unknown>,
 ): Promise<string> {
-  const tensors = new Map<string, TensorInput>();
+  const tensors = new Map<string, HostTensorInput>();
   const put = (prefix: string, record: Record<string, Float32Array> | null) => {
     for (const [name, data] of Object.entries(record ?? {})) {
       tensors.set(`${prefix}${name}`, { dtype: 'F32', shape: [data.length], data });
