@@ -5,7 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     cli: 'src/cli.ts',
     // Loaded by `new Worker(...)` for --devices N; must be a file of its own.
-    'parallel-worker': 'src/parallel/worker.ts',
+    'parallel-worker': 'src/parallel-worker.ts',
   },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+/** The grid on an ARC canvas wherever it was placed (`@trm/datasets`' function, re-exported). */
+export { arcGridFromCanvas } from '@trm/datasets';
 export { type ParsedArgs, parseCommandArgs } from './cli/args.js';
 export { exitCodeFor } from './cli/exit-code.js';
 export { renderCommandHelp, renderGroupHelp, renderMainHelp } from './cli/help.js';
@@ -34,16 +36,16 @@ export {
   type EvalContext,
   type EvalOptions,
   type EvalRunner,
-} from './commands/eval-command.js';
+} from './commands/eval-flags.js';
 export { type GenerateRequest, generatePuzzles } from './commands/generate.js';
 export type { PredictRequest } from './commands/predict.js';
 export { prepareDataset } from './commands/prepare-data.js';
-export { arcGridFromCanvas, composeSvg, detectKind, type PuzzleKind } from './commands/show.js';
+export { composeSvg, detectKind, type PuzzleKind } from './commands/show.js';
 export {
   createTrainCommand,
   type TrainContext,
   type TrainRunner,
-} from './commands/train-command.js';
+} from './commands/train-flags.js';
 export * from './config/index.js';
 export {
   CliError,

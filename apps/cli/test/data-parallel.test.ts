@@ -163,6 +163,8 @@ describe('trm train --devices N (one adapter, N devices)', () => {
   }, 120_000);
 });
 
+// TRM_TEST_FAIL_* are read by the test-only preload test/support/fault-injection.mjs, which
+// vitest.config.ts loads into this process and so into the worker threads of the runs.
 describe('failures', () => {
   it('a worker that throws stops the run within seconds with its rank and message', async () => {
     const r = await trainOn('4', 'failing', { TRM_TEST_FAIL_RANK: '2', TRM_TEST_FAIL_STEP: '3' });

@@ -1,9 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { CommandHandler, OutputStream } from '../src/cli/types.js';
 import { runCli } from '../src/index.js';
+
+/**
+ * The test-only fault-injection module (`node --import` it before the CLI): the hooks it
+ * installs, and the environment variables that turn them on, are described in the file.
+ */
+export const FAULT_INJECTION = fileURLToPath(
+  new URL('./support/fault-injection.mjs', import.meta.url),
+);
 
 /** A stream that records what is written. */
 export class Capture implements OutputStream {

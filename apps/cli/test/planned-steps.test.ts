@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PuzzleDataset, readMetadata } from '@trm/datasets';
 import { describe, expect, it } from 'vitest';
-import { plannedSteps } from '../src/train/loop.js';
+import { plannedSteps } from '../src/train/schedule.js';
 import { buildSudoku4, tempDir } from './helpers.js';
 
 describe('the step count a run announces', () => {

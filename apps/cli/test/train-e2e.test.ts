@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { readModelCheckpoint } from '@trm/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestResumePoint } from '../src/train/checkpoints.js';
-import { buildSudoku4, checkpointTensors, TINY_ARCH, trm } from './helpers.js';
+import { buildSudoku4, checkpointTensors, FAULT_INJECTION, TINY_ARCH, trm } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cliJs = join(here, '../dist/cli.js');
@@ -250,6 +250,8 @@ describe('kill test', () => {
     const child = spawn(
       process.execPath,
       [
+        '--import',
+        FAULT_INJECTION,
         cliJs,
         'train',
         '--preset',

@@ -5,8 +5,13 @@
  * the caller has already read back from the device.
  */
 
-/** Label value that marks a position as "not scored" (§6 of the spec). */
-export const IGNORE_LABEL_ID = -100;
+import type { ArcGrid } from '@trm/datasets';
+
+/**
+ * Label value that marks a position as "not scored" (§6 of the spec): the loader's
+ * `IGNORE_LABEL_ID` of `@trm/datasets`, re-exported.
+ */
+export { IGNORE_LABEL_ID } from '@trm/datasets';
 
 /**
  * One evaluation batch, as the data loader produced it (§10). Every per-token array is a
@@ -98,8 +103,8 @@ export interface EvaluatorContext {
   testPuzzles?: TestPuzzles;
 }
 
-/** An ARC grid: rows of colours 0..9. */
-export type Grid = number[][];
+/** An ARC grid: rows of colours 0..9 (`ArcGrid` of `@trm/datasets`). */
+export type Grid = ArcGrid;
 
 /** Original ARC test puzzles with solutions, keyed by puzzle name (`test_puzzles.json`). */
 export type TestPuzzles = Record<

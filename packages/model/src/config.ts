@@ -53,12 +53,14 @@ export const TRM_DEFAULTS = {
 } as const satisfies Partial<TrmConfig>;
 
 /**
- * A configuration that failed validation; `problems` lists every one found.
+ * A model configuration that failed validation in {@link resolveTrmConfig}; `problems` lists
+ * every one found. (Named apart from `@trm/cli`'s `ConfigError`, a bad training config or
+ * override. Called `ConfigError` before 0.1.)
  *
  * @group Errors
  */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid TRM configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
@@ -102,7 +104,7 @@ const ENUMS: Record<string, readonly string[]> = {
 /**
  * Fills in defaults and validates. `puzzle_emb_ndim` defaults to `hidden_size`; unknown keys,
  * wrong types and inconsistent fields (e.g. `hidden_size` not divisible by `num_heads`) are all
- * reported together in one {@link ConfigError}.
+ * reported together in one {@link ModelConfigError}.
  */
 export function resolveTrmConfig(input: Partial<TrmConfig> & Record<string, unknown>): TrmConfig {
   const known = new Set<string>([
@@ -169,7 +171,7 @@ export function resolveTrmConfig(input: Partial<TrmConfig> & Record<string, unkn
       );
     }
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ModelConfigError(problems);
   delete merged.name;
   delete merged.loss;
   return merged as unknown as TrmConfig;

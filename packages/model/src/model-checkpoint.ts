@@ -3,6 +3,7 @@ import { resourceError } from './checkpoint/errors.js';
 import {
   CheckpointFormatError,
   type HostTensor,
+  type HostTensorInput,
   loadCheckpoint,
   normalizeStateDict,
   PUZZLE_EMB_KEY,
@@ -10,7 +11,6 @@ import {
   resizePuzzleEmbedding,
   saveSafetensors,
   sniffCheckpointFormat,
-  type TensorInput,
 } from './checkpoint/index.js';
 import { weightValues } from './checkpoint/model-weights.js';
 import { readSafetensorsHeader } from './checkpoint/safetensors.js';
@@ -38,10 +38,10 @@ export async function saveModelCheckpoint(
   meta: CheckpointMeta = {},
   options: {
     weights?: ReadonlyMap<string, Float32Array>;
-    extra?: ReadonlyMap<string, TensorInput>;
+    extra?: ReadonlyMap<string, HostTensorInput>;
   } = {},
 ): Promise<void> {
-  const tensors = new Map<string, TensorInput>();
+  const tensors = new Map<string, HostTensorInput>();
   for (const [name, entry] of await model.stateDictData()) {
     const data = options.weights?.get(name) ?? entry.data;
     tensors.set(name, {

@@ -11,7 +11,7 @@ import { CheckpointError, CheckpointFormatError } from '../src/checkpoint/errors
 import { loadCheckpoint } from '../src/checkpoint/load.js';
 import { readSafetensors, saveSafetensors } from '../src/checkpoint/safetensors.js';
 import { normalizeStateDict } from '../src/checkpoint/state-dict.js';
-import { ConfigError, resolveTrmConfig } from '../src/config.js';
+import { ModelConfigError, resolveTrmConfig } from '../src/config.js';
 import * as modelCheckpoint from '../src/model-checkpoint.js';
 import { fixture } from './checkpoint-helpers.js';
 import { tensorPickle, torchFile } from './hostile-builders.js';
@@ -234,7 +234,7 @@ describe('metadata and names a model cannot use', () => {
       }),
     });
     const { config } = await modelCheckpoint.readCheckpointMetadata(path);
-    expect(() => resolveTrmConfig({ ...config! })).toThrow(ConfigError);
+    expect(() => resolveTrmConfig({ ...config! })).toThrow(ModelConfigError);
     expect(() => resolveTrmConfig({ ...config! })).toThrow(/"expansion" must be ≥ 1, got 0/);
   });
 

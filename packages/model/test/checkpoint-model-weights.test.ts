@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { f32ToF16 } from '../src/checkpoint/dtype.js';
 import { CheckpointFormatError } from '../src/checkpoint/errors.js';
-import { saveSafetensors, type TensorInput } from '../src/checkpoint/safetensors.js';
+import { type HostTensorInput, saveSafetensors } from '../src/checkpoint/safetensors.js';
 import type { TinyRecursiveModel } from '../src/model/act.js';
 import * as modelCheckpoint from '../src/model-checkpoint.js';
 import { tensorPickle, torchFile } from './hostile-builders.js';
@@ -23,7 +23,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const KEY = 'model.inner.H_init';
 
 /** A safetensors file holding `tensors`; returns its path. */
-async function safetensors(name: string, tensors: Record<string, TensorInput>): Promise<string> {
+async function safetensors(
+  name: string,
+  tensors: Record<string, HostTensorInput>,
+): Promise<string> {
   const path = join(dir, name);
   await saveSafetensors(path, tensors);
   return path;
@@ -43,7 +46,7 @@ function pt(name: string, cls: string, numel: number, bytes: Uint8Array, key = K
 
 describe('weights must be floating point', () => {
   it('refuses integer and boolean weights in safetensors, naming the tensor and dtype', async () => {
-    const cases: [string, TensorInput][] = [
+    const cases: [string, HostTensorInput][] = [
       ['I64', { dtype: 'I64', shape: [4], data: new BigInt64Array(4) }],
       ['I32', { dtype: 'I32', shape: [4], data: new Int32Array(4) }],
       ['U8', { dtype: 'U8', shape: [4], data: new Uint8Array(4) }],

@@ -5,8 +5,8 @@ import { StateDictError } from '@trm/nn';
 import { Device, Generator, memoryStats, setDefaultDevice } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   loadWeightsInto,
+  ModelConfigError,
   readModelCheckpoint,
   resolveTrmConfig,
   saveModelCheckpoint,
@@ -79,7 +79,7 @@ describe('configuration errors', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(ModelConfigError);
     const msg = (error as Error).message;
     expect(msg).toContain('"hidden_size" (30) must be divisible by "num_heads" (4)');
     expect(msg).toContain('"pos_encodings" must be one of rope, learned, none; got "alibi"');

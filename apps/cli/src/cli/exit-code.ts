@@ -10,6 +10,8 @@ const INPUT_ERROR_CLASSES = new Set([
   'DatasetError',
   'CheckpointError',
   'StateDictError',
+  'ModelConfigError',
+  // The CLI's own (a CliError already), should one arrive from another copy of this module.
   'ConfigError',
 ]);
 

@@ -15,8 +15,8 @@ export type HandlerLoader = () => Promise<CommandHandler>;
 
 /** The built-in handlers by full command name. */
 export const defaultHandlers: Readonly<Record<string, HandlerLoader>> = {
-  train: async () => (await import('../commands/train-command.js')).trainCommand,
-  eval: async () => (await import('../commands/eval-command.js')).evalCommand,
+  train: async () => (await import('../commands/train-flags.js')).trainCommand,
+  eval: async () => (await import('../commands/eval-flags.js')).evalCommand,
   'build-dataset sudoku': async () => (ctx) =>
     import('../commands/build-dataset.js').then((m) => m.buildDatasetCommand('sudoku', ctx)),
   'build-dataset maze': async () => (ctx) =>

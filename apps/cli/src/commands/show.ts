@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
+  arcGridFromCanvas,
   type DatasetMetadata,
   forEachPuzzleCsvRow,
   loadDatasetSplit,
@@ -156,37 +157,6 @@ function sideBySide(blocks: { title: string; text: string }[]): string {
     );
   }
   return out.join('\n');
-}
-
-/**
- * The grid in a 30x30 ARC canvas: the bounding box of the colour tokens (2..11), minus 2.
- * Unlike the evaluator's top-left crop this also finds the translated grids of the train split.
- */
-export function arcGridFromCanvas(tokens: ArrayLike<number>, side = 30): number[][] {
-  let r0 = side;
-  let c0 = side;
-  let r1 = -1;
-  let c1 = -1;
-  for (let k = 0; k < side * side; k++) {
-    const t = tokens[k]!;
-    if (t < 2 || t > 11) continue;
-    const r = Math.floor(k / side);
-    const c = k % side;
-    r0 = Math.min(r0, r);
-    r1 = Math.max(r1, r);
-    c0 = Math.min(c0, c);
-    c1 = Math.max(c1, c);
-  }
-  const grid: number[][] = [];
-  for (let r = r0; r <= r1; r++) {
-    const row: number[] = [];
-    for (let c = c0; c <= c1; c++) {
-      const t = tokens[r * side + c]!;
-      row.push(t >= 2 && t <= 11 ? t - 2 : 0);
-    }
-    grid.push(row);
-  }
-  return grid;
 }
 
 function renderText(

@@ -11,7 +11,9 @@ import type { WorkerInput, WorkerJob, WorkerMessage } from './protocol.js';
 const STOP_GRACE_MS = 15_000;
 
 /**
- * Runs `job` on one worker thread per device slot and returns rank 0's result. Rank 0 owns
+ * Runs `job` on one worker thread per device slot and returns rank 0's result. Each worker
+ * runs the job of that `kind` among those its entry point was built with (the commands'
+ * jobs, src/commands/parallel-jobs.ts); this module only moves the job there. Rank 0 owns
  * the terminal (its output is relayed to `io`); the other ranks are silent. The first worker
  * that fails aborts the shared collective, so every other rank stops at its next
  * communication instead of waiting forever, and the run fails with that worker's message
@@ -81,8 +83,8 @@ export async function runOnDevices<T>(
 }
 
 /**
- * The built worker entry: next to this module in dist/, or in dist/ when this module runs
- * from the sources (tests), which therefore need `pnpm build` first.
+ * The built worker entry (src/parallel-worker.ts): next to this module in dist/, or in dist/
+ * when this module runs from the sources (tests), which therefore need `pnpm build` first.
  */
 function workerScript(): URL {
   for (const rel of ['./parallel-worker.js', '../../dist/parallel-worker.js']) {

@@ -1,10 +1,10 @@
 import {
   type HostTensor,
+  type HostTensorInput,
   loadCheckpoint,
   readModelCheckpoint,
   saveModelCheckpoint,
   saveSafetensors,
-  type TensorInput,
   type TinyRecursiveModel,
 } from '@trm/model';
 import type { AdamState } from '@trm/optim';
@@ -39,7 +39,7 @@ export async function saveTrainingCheckpoint(
   state: TrainingState,
   meta: Record<string, unknown>,
 ): Promise<string> {
-  const tensors = new Map<string, TensorInput>();
+  const tensors = new Map<string, HostTensorInput>();
   const put = (prefix: string, record: Record<string, Float32Array> | null) => {
     for (const [name, data] of Object.entries(record ?? {})) {
       tensors.set(`${prefix}${name}`, { dtype: 'F32', shape: [data.length], data });
@@ -60,21 +60,9 @@ export async function saveTrainingCheckpoint(
     format: 'trm-train-state',
     progress: JSON.stringify(progress),
   });
-  await killTestPause(state.step);
   const path = weightsFile(dir, state.step);
   await saveModelCheckpoint(path, model, { training: { ...meta, ...progress } });
   return path;
-}
-
-/**
- * Test hook for the kill test: with `TRM_TEST_PAUSE_CHECKPOINT=<step>` the writer announces
- * itself on stderr in the middle of writing that checkpoint and waits, so a test can SIGKILL
- * the process at that moment. Inert otherwise.
- */
-async function killTestPause(step: number): Promise<void> {
-  if (process.env.TRM_TEST_PAUSE_CHECKPOINT !== String(step)) return;
-  process.stderr.write(`TRM_TEST_CHECKPOINT_PAUSED ${step}\n`);
-  await new Promise((resolve) => setTimeout(resolve, 60_000));
 }
 
 /** A checkpoint read back for resuming. */

@@ -1,4 +1,4 @@
-export { cropArcGrid } from './arc-grid.js';
+export { arcGridFromCanvas, cropArcGrid } from './arc-grid.js';
 export {
   ARC_PALETTE,
   renderArcSvg,

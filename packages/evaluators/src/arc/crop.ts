@@ -1,56 +1,14 @@
+import { ARC_COLOUR_OFFSET, ARC_MAX_GRID_SIZE } from '@trm/datasets';
 import type { Grid } from '../interface.js';
 
 /** Side of the ARC canvas every grid is placed in (§11): 30×30 = `seq_len` 900. */
-export const ARC_CANVAS_SIZE = 30;
-
-/** Token of colour 0; colour `c` is token `c + 2` (PAD 0, EOS 1). */
-export const ARC_COLOUR_OFFSET = 2;
+export const ARC_CANVAS_SIZE = ARC_MAX_GRID_SIZE;
 
 /**
- * Crops a 30×30 token canvas to an ARC grid, as the reference's `_crop` does: the largest
- * top-left rectangle whose cells are all colour tokens (2..11), found by growing rows while
- * the usable width only shrinks at the first non-colour token of each new row; tokens are
- * shifted back to colours 0..9. A canvas whose first cell is not a colour yields `[]`.
- *
- * @param tokens flat tokens holding at least `offset + size²` values
- * @param offset index of the canvas's first token (row `b` of a batch: `b · seqLen`)
- * @param size canvas side, 30 for ARC
+ * The reference's `_crop` of a token canvas to a grid: `cropArcGrid` of `@trm/datasets`,
+ * re-exported here beside its inverse {@link arcGridToCanvas}.
  */
-export function cropArcGrid(tokens: ArrayLike<number>, offset = 0, size = ARC_CANVAS_SIZE): Grid {
-  if (offset < 0 || offset + size * size > tokens.length) {
-    throw new RangeError(
-      `cropArcGrid: a ${size}×${size} canvas at offset ${offset} does not fit in ${tokens.length} tokens`,
-    );
-  }
-  let maxArea = 0;
-  let maxRows = 0;
-  let maxCols = 0;
-  let cols = size;
-  for (let r = 1; r <= size; r++) {
-    const rowStart = offset + (r - 1) * size;
-    for (let c = 1; c <= cols; c++) {
-      const x = tokens[rowStart + c - 1]!;
-      if (x < ARC_COLOUR_OFFSET || x > ARC_COLOUR_OFFSET + 9) {
-        cols = c - 1;
-        break;
-      }
-    }
-    const area = r * cols;
-    if (area > maxArea) {
-      maxArea = area;
-      maxRows = r;
-      maxCols = cols;
-    }
-  }
-  const grid: Grid = [];
-  for (let r = 0; r < maxRows; r++) {
-    const row = new Array<number>(maxCols);
-    const rowStart = offset + r * size;
-    for (let c = 0; c < maxCols; c++) row[c] = tokens[rowStart + c]! - ARC_COLOUR_OFFSET;
-    grid.push(row);
-  }
-  return grid;
-}
+export { cropArcGrid } from '@trm/datasets';
 
 /**
  * Places an ARC grid at the top-left of a 30×30 token canvas the way the builder writes the

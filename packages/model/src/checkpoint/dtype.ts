@@ -1,7 +1,7 @@
-import type { DType, HostTensor, ReadOptions, TensorData } from './types.js';
+import type { CheckpointDType, HostTensor, HostTensorData, ReadOptions } from './types.js';
 
 /** Bytes per element of each dtype. */
-export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
+export const DTYPE_SIZE: Readonly<Record<CheckpointDType, number>> = {
   F64: 8,
   F32: 4,
   F16: 2,
@@ -19,13 +19,17 @@ export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
   F8_E5M2: 1,
 };
 
-export function isDType(value: unknown): value is DType {
+export function isDType(value: unknown): value is CheckpointDType {
   return typeof value === 'string' && Object.hasOwn(DTYPE_SIZE, value);
 }
 
-type TypedArrayCtor = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => TensorData;
+type TypedArrayCtor = new (
+  buffer: ArrayBuffer,
+  byteOffset?: number,
+  length?: number,
+) => HostTensorData;
 
-const CTORS: Readonly<Record<DType, TypedArrayCtor>> = {
+const CTORS: Readonly<Record<CheckpointDType, TypedArrayCtor>> = {
   F64: Float64Array,
   F32: Float32Array,
   F16: Uint16Array,
@@ -44,12 +48,12 @@ const CTORS: Readonly<Record<DType, TypedArrayCtor>> = {
 };
 
 /** The typed-array class that holds `dtype` (raw bits for F16/BF16/F8). */
-export function typedArrayFor(dtype: DType): TypedArrayCtor {
+export function typedArrayFor(dtype: CheckpointDType): TypedArrayCtor {
   return CTORS[dtype];
 }
 
 /** Whether `data` is the typed array that holds `dtype`. */
-export function dataMatchesDType(dtype: DType, data: TensorData): boolean {
+export function dataMatchesDType(dtype: CheckpointDType, data: HostTensorData): boolean {
   return data instanceof CTORS[dtype];
 }
 
@@ -57,7 +61,7 @@ export function dataMatchesDType(dtype: DType, data: TensorData): boolean {
  * Views `bytes` (little-endian, `bytes.byteOffset` aligned to the element size) as `dtype`.
  * No copy.
  */
-export function viewAs(dtype: DType, bytes: Uint8Array): TensorData {
+export function viewAs(dtype: CheckpointDType, bytes: Uint8Array): HostTensorData {
   const size = DTYPE_SIZE[dtype];
   return new CTORS[dtype](bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
 }
@@ -73,7 +77,7 @@ export function numelOf(shape: readonly number[]): number {
  * Bytes an element of `dtype` occupies once read with `options` (half precision becomes f32,
  * int64 may become int32).
  */
-export function readElementSize(dtype: DType, options: ReadOptions): number {
+export function readElementSize(dtype: CheckpointDType, options: ReadOptions): number {
   if ((dtype === 'F16' || dtype === 'BF16') && (options.float16 ?? 'float32') === 'float32')
     return 4;
   if (dtype === 'I64' && options.int64 === 'int32') return 4;

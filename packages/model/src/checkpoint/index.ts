@@ -20,6 +20,7 @@ export {
 export { type CheckpointFormat, loadCheckpoint, sniffCheckpointFormat } from './load.js';
 export {
   encodeSafetensors,
+  type HostTensorInput,
   parseSafetensorsHeader,
   readSafetensors,
   type SafetensorsContents,
@@ -27,7 +28,6 @@ export {
   type SafetensorsHeader,
   saveSafetensors,
   serializeSafetensors,
-  type TensorInput,
 } from './safetensors.js';
 export {
   normalizeStateDict,
@@ -39,9 +39,9 @@ export {
 export { readTorchCheckpoint, TORCH_ALLOWED_GLOBALS, TORCH_STORAGE_DTYPES } from './torch.js';
 export type {
   Checkpoint,
-  DType,
+  CheckpointDType,
   HostTensor,
+  HostTensorData,
   ReadOptions,
-  TensorData,
   TensorMap,
 } from './types.js';

@@ -12,20 +12,20 @@ import {
 import { CheckpointError, CheckpointFormatError, resourceError } from './errors.js';
 import { type ByteSource, memorySource, openFileSource } from './source.js';
 import {
+  type CheckpointDType,
   checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_TENSOR_BYTES,
-  type DType,
   type HostTensor,
+  type HostTensorData,
   type ReadOptions,
-  type TensorData,
   type TensorMap,
 } from './types.js';
 
 /** One entry of a safetensors header. */
 export interface SafetensorsEntry {
-  dtype: DType;
+  dtype: CheckpointDType;
   shape: number[];
   /** `[begin, end)` byte offsets into the data section. */
   dataOffsets: [number, number];
@@ -48,9 +48,11 @@ export interface SafetensorsContents {
 
 /**
  * A tensor to write. Besides a {@link HostTensor} whose data matches its dtype, an `F16`/`BF16`
- * tensor may carry `Float32Array` data: it is rounded to nearest even on write.
+ * tensor may carry `Float32Array` data: it is rounded to nearest even on write. (Named apart
+ * from `@trm/tensor`'s `TensorInput`, the values a GPU tensor is created from. Called
+ * `TensorInput` before 0.1.)
  */
-export type TensorInput =
+export type HostTensorInput =
   | HostTensor
   | { dtype: 'F16' | 'BF16'; shape: number[]; data: Float32Array };
 
@@ -60,7 +62,7 @@ const METADATA_KEY = '__metadata__';
  * The order of the reference library's `Dtype` enum: it writes tensors by descending rank, then
  * by name, which keeps every tensor aligned to its element size.
  */
-const DTYPE_RANK: Readonly<Record<DType, number>> = {
+const DTYPE_RANK: Readonly<Record<CheckpointDType, number>> = {
   BOOL: 0,
   U8: 1,
   I8: 2,
@@ -307,7 +309,7 @@ export async function readSafetensorsSource(
  * is padded with spaces to a multiple of 8 bytes.
  */
 export function encodeSafetensors(
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
   metadata: Readonly<Record<string, string>> = {},
   file = '<memory>',
 ): Uint8Array[] {
@@ -315,7 +317,7 @@ export function encodeSafetensors(
   const prepared: Array<{
     name: string;
     key: Buffer;
-    dtype: DType;
+    dtype: CheckpointDType;
     shape: number[];
     bytes: Uint8Array;
   }> = [];
@@ -370,7 +372,7 @@ export function encodeSafetensors(
 
 /** {@link encodeSafetensors} into one buffer. */
 export function serializeSafetensors(
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const chunks = encodeSafetensors(tensors, metadata);
@@ -389,15 +391,15 @@ export function serializeSafetensors(
  */
 export async function saveSafetensors(
   path: string,
-  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata, path));
 }
 
-function checkTensor(file: string, name: string, tensor: TensorInput): TensorData {
+function checkTensor(file: string, name: string, tensor: HostTensorInput): HostTensorData {
   const { dtype, shape } = tensor;
-  let data: TensorData = tensor.data;
+  let data: HostTensorData = tensor.data;
   if (!isDType(dtype))
     throw new CheckpointError(file, `unknown dtype ${JSON.stringify(dtype)}`, name);
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
@@ -428,7 +430,7 @@ function checkTensor(file: string, name: string, tensor: TensorInput): TensorDat
   return data;
 }
 
-function dtypeArrayName(dtype: DType): string {
+function dtypeArrayName(dtype: CheckpointDType): string {
   return dtype === 'F16' || dtype === 'BF16'
     ? 'Uint16Array of raw bits (or a Float32Array to convert)'
     : viewAs(dtype, new Uint8Array(0)).constructor.name;

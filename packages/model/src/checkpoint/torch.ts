@@ -15,19 +15,19 @@ import { CheckpointFormatError, CheckpointSecurityError, resourceError } from '.
 import { describe, PyCallable, PyClassRef, unpickle } from './pickle.js';
 import { type ByteSource, memorySource, openFileSource } from './source.js';
 import {
+  type CheckpointDType,
   checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_TENSOR_BYTES,
-  type DType,
+  type HostTensorData,
   type ReadOptions,
-  type TensorData,
   type TensorMap,
 } from './types.js';
 import { readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
 /** Storage classes `torch.save` references, and the dtype of their elements. */
-export const TORCH_STORAGE_DTYPES: Readonly<Record<string, DType>> = {
+export const TORCH_STORAGE_DTYPES: Readonly<Record<string, CheckpointDType>> = {
   'torch.FloatStorage': 'F32',
   'torch.DoubleStorage': 'F64',
   'torch.HalfStorage': 'F16',
@@ -57,7 +57,7 @@ export const TORCH_ALLOWED_GLOBALS: readonly string[] = [
 class StorageRef {
   constructor(
     readonly key: string,
-    readonly dtype: DType,
+    readonly dtype: CheckpointDType,
     readonly location: string,
     readonly numel: number,
   ) {}
@@ -202,7 +202,7 @@ export async function readTorchSource(
   }
 
   // 3. Read each storage once, when its first tensor needs it, and let it go after its last.
-  const loaded = new Map<string, TensorData>();
+  const loaded = new Map<string, HostTensorData>();
   const tensors: TensorMap = new Map();
   for (const [name, ref] of refs) {
     const st = ref.storage;
@@ -261,7 +261,7 @@ function viewProblem(ref: TensorRef, numel: number): string | undefined {
  * against the storage and the memory budget beforehand. A contiguous view is returned without
  * a copy when `mayShare` (nobody else will read or write the storage).
  */
-function materialize(ref: TensorRef, storage: TensorData, mayShare: boolean): TensorData {
+function materialize(ref: TensorRef, storage: HostTensorData, mayShare: boolean): HostTensorData {
   const { shape, stride, offset } = ref;
   const numel = numelOf(shape);
   const Ctor = typedArrayFor(ref.storage.dtype);
@@ -276,10 +276,10 @@ function materialize(ref: TensorRef, storage: TensorData, mayShare: boolean): Te
       ? storage.subarray(offset, offset + numel)
       : storage.slice(offset, offset + numel);
   }
-  const out = new Ctor(new ArrayBuffer(numel * storage.BYTES_PER_ELEMENT)) as TensorData & {
+  const out = new Ctor(new ArrayBuffer(numel * storage.BYTES_PER_ELEMENT)) as HostTensorData & {
     [i: number]: number | bigint;
   };
-  const src = storage as TensorData & { [i: number]: number | bigint };
+  const src = storage as HostTensorData & { [i: number]: number | bigint };
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
   let at = offset;

@@ -1,9 +1,10 @@
 /**
- * Element types, using the safetensors spelling. `F16`/`BF16` data is kept as raw bits
- * (`Uint16Array`) unless converted to `F32`; `BOOL` is one byte per element (`Uint8Array`);
- * `F8_*` is raw bytes.
+ * Element types of checkpoint tensors, using the safetensors spelling. `F16`/`BF16` data is
+ * kept as raw bits (`Uint16Array`) unless converted to `F32`; `BOOL` is one byte per element
+ * (`Uint8Array`); `F8_*` is raw bytes. (Named apart from `@trm/tensor`'s `DType`, the element
+ * types of GPU tensors: `'f32' | 'i32' | 'bool'`. Called `DType` before 0.1.)
  */
-export type DType =
+export type CheckpointDType =
   | 'F64'
   | 'F32'
   | 'F16'
@@ -20,8 +21,12 @@ export type DType =
   | 'F8_E4M3'
   | 'F8_E5M2';
 
-/** Typed-array storage of a tensor's elements, row-major (C order), little-endian. */
-export type TensorData =
+/**
+ * Typed-array storage of a checkpoint tensor's elements on the host, row-major (C order),
+ * little-endian: any array a {@link CheckpointDType} is held in. (Wider than `@trm/tensor`'s
+ * `TensorData`, the arrays a GPU tensor reads back as. Called `TensorData` before 0.1.)
+ */
+export type HostTensorData =
   | Float64Array
   | Float32Array
   | BigInt64Array
@@ -47,9 +52,9 @@ export type TensorData =
  * | `F8_E4M3`, `F8_E5M2` | `Uint8Array` of raw bits |
  */
 export interface HostTensor {
-  dtype: DType;
+  dtype: CheckpointDType;
   shape: number[];
-  data: TensorData;
+  data: HostTensorData;
 }
 
 /** Tensors by name, in file order (safetensors) or pickle order (torch). */

@@ -1,11 +1,19 @@
+/**
+ * `trm train`, the running side: trains on one device or on several (data parallel) and
+ * reports. Its input, the checked context, comes from ./train-flags.ts.
+ */
 import { invocation } from '../cli/invocation.js';
+import type { CliIO } from '../cli/types.js';
+import type { TrainConfig } from '../config/schema.js';
 import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
+import type { ParallelRank } from '../parallel/protocol.js';
 import { type TrainSummary, train } from '../train/loop.js';
 import { formatEvalReport } from '../train/report.js';
 import { listCheckpoints, weightsFile } from '../train/run-dir.js';
 import { wandbRequested } from '../train/wandb.js';
 import { onInterrupt } from '../util/interrupt.js';
-import type { TrainContext } from './train-command.js';
+import { parallelJob } from './parallel-jobs.js';
+import type { TrainContext } from './train-flags.js';
 
 /** What an interrupted run leaves: its newest complete checkpoint and the command to go on. */
 export function interruptNote(runDir: string, cmd = 'trm'): string {
@@ -34,7 +42,12 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
       );
       const { runOnDevices } = await import('../parallel/launch.js');
       summary = await runOnDevices<TrainSummary>(
-        { kind: 'train', config: ctx.config, resume: ctx.resume, overwrite: ctx.overwrite, wandb },
+        parallelJob('train', {
+          config: ctx.config,
+          resume: ctx.resume,
+          overwrite: ctx.overwrite,
+          wandb,
+        }),
         slots,
         ctx.io,
       );
@@ -67,4 +80,29 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
   if (summary.checkpoints.length > 0)
     io.stdout.write(`last checkpoint: ${summary.checkpoints.at(-1)}\n`);
   return 0;
+}
+
+/** What every rank of `trm train --devices N` receives (plain data: it goes to each worker). */
+export interface TrainJob {
+  config: TrainConfig;
+  resume?: string;
+  overwrite?: boolean;
+  wandb?: boolean;
+  maxSteps?: number;
+}
+
+/** One rank's part of `trm train --devices N` (the `train` job of ./parallel-jobs.ts). */
+export function trainOnRank(
+  job: TrainJob,
+  io: CliIO,
+  parallel: ParallelRank,
+): Promise<TrainSummary> {
+  return train(job.config, {
+    io,
+    resume: job.resume,
+    overwrite: job.overwrite,
+    wandb: job.wandb,
+    maxSteps: job.maxSteps,
+    parallel,
+  });
 }

@@ -1,3 +1,7 @@
+/**
+ * `trm train`, the command-line side: the flags, config files, preset and overrides become a
+ * checked {@link TrainContext} (nothing is trained here). ./run-train.ts runs it.
+ */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
@@ -11,7 +15,7 @@ import { checkOutputDir } from '../util/output-dir.js';
 import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { bool, requireDir, resolvePath, str } from './common.js';
 
-/** What the real training handler ({@link import('./train.js').runTrain}) receives. */
+/** What the real training handler ({@link import('./run-train.js').runTrain}) receives. */
 export interface TrainContext extends CommandContext {
   /** Resolved, validated config (interpolations done). Paths are as written (relative to io.cwd). */
   config: TrainConfig;
@@ -24,7 +28,7 @@ export interface TrainContext extends CommandContext {
   overwrite: boolean;
 }
 
-/** The function that actually trains (default: `runTrain` of ./train.ts, loaded lazily). */
+/** The function that actually trains (default: `runTrain` of ./run-train.ts, loaded lazily). */
 export type TrainRunner = (ctx: TrainContext) => Promise<number | undefined> | number | undefined;
 
 /**
@@ -36,10 +40,10 @@ export type TrainRunner = (ctx: TrainContext) => Promise<number | undefined> | n
  */
 export function createTrainCommand(runner?: TrainRunner): CommandHandler {
   return (ctx) =>
-    trainFrame(ctx, runner ?? (async (c) => (await import('./train.js')).runTrain(c)));
+    trainFrame(ctx, runner ?? (async (c) => (await import('./run-train.js')).runTrain(c)));
 }
 
-/** The default `trm train` handler (runs ./train.ts). */
+/** The default `trm train` handler (runs ./run-train.ts). */
 export const trainCommand: CommandHandler = createTrainCommand();
 
 async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<number | undefined> {

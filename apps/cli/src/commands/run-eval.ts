@@ -1,3 +1,7 @@
+/**
+ * `trm eval`, the running side: evaluates the checkpoint on one device or on several and
+ * writes the report and outputs. Its input, the checked context, comes from ./eval-flags.ts.
+ */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PuzzleDataset, writeNpy } from '@trm/datasets';
@@ -7,12 +11,13 @@ import type { TrainConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
-import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate.js';
+import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate-model.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
 import { openDevice } from '../train/model-setup.js';
 import { formatEvalReport, type MetricEntry, metricEntries } from '../train/report.js';
 import { StagedOutput } from '../util/output-dir.js';
-import type { EvalContext } from './eval-command.js';
+import type { EvalContext } from './eval-flags.js';
+import { parallelJob } from './parallel-jobs.js';
 
 /** Everything an evaluation needs, resolved and plain (it travels to worker threads). */
 export interface EvalJobOptions {
@@ -94,7 +99,7 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
       'pass --global-batch-size',
     );
     const { runOnDevices } = await import('../parallel/launch.js');
-    result = await runOnDevices<EvalJobResult>({ kind: 'eval', options: job }, slots, io);
+    result = await runOnDevices<EvalJobResult>(parallelJob('eval', job), slots, io);
   } else {
     result = await evaluateCheckpoint(job, io, undefined, slots[0]?.adapterName);
   }

@@ -1,3 +1,7 @@
+/**
+ * `trm eval`, the command-line side: the flags become checked {@link EvalOptions} and a
+ * config resolver (nothing is evaluated here). ./run-eval.ts runs it.
+ */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
@@ -32,7 +36,7 @@ export interface EvalOptions {
   overrides: string[];
 }
 
-/** What the real evaluation handler ({@link import('./eval.js').runEval}) receives. */
+/** What the real evaluation handler ({@link import('./run-eval.js').runEval}) receives. */
 export interface EvalContext extends CommandContext {
   options: EvalOptions;
   /**
@@ -43,7 +47,7 @@ export interface EvalContext extends CommandContext {
   resolveConfig(configFile?: string): ResolvedConfig;
 }
 
-/** The function that actually evaluates (default: `runEval` of ./eval.ts, loaded lazily). */
+/** The function that actually evaluates (default: `runEval` of ./run-eval.ts, loaded lazily). */
 export type EvalRunner = (ctx: EvalContext) => Promise<number | undefined> | number | undefined;
 
 /**
@@ -53,10 +57,11 @@ export type EvalRunner = (ctx: EvalContext) => Promise<number | undefined> | num
  * `runCli(argv, { handlers: { eval: createEvalCommand(myRunner) } })`.
  */
 export function createEvalCommand(runner?: EvalRunner): CommandHandler {
-  return (ctx) => evalFrame(ctx, runner ?? (async (c) => (await import('./eval.js')).runEval(c)));
+  return (ctx) =>
+    evalFrame(ctx, runner ?? (async (c) => (await import('./run-eval.js')).runEval(c)));
 }
 
-/** The default `trm eval` handler (runs ./eval.ts). */
+/** The default `trm eval` handler (runs ./run-eval.ts). */
 export const evalCommand: CommandHandler = createEvalCommand();
 
 /** Files `trm eval` writes into --outdir (the only ones --overwrite replaces). */

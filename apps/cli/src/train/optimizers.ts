@@ -1,0 +1,107 @@
+import type { TinyRecursiveModel } from '@trm/model';
+import { AdamATan2, cosineWithWarmup, Ema, SparseSignSGD } from '@trm/optim';
+import { type Device, tensor } from '@trm/tensor';
+import type { TrainConfig } from '../config/schema.js';
+import type { Collective } from '../parallel/collective.js';
+
+/** The optimisers of a run, their learning-rate schedules and the EMA shadow. */
+export type Optimizers = ReturnType<typeof createOptimizers>;
+
+/**
+ * The optimisers of spec §7 (the reference's `create_model`): AdamATan2 on every trainable
+ * parameter, sign-SGD on the puzzle-embedding table, each with its cosine schedule over
+ * `totalSteps`. The EMA shadow, when `config.ema` asks for one, is made later by
+ * {@link createEma}, from the weights the run actually starts with.
+ */
+export function createOptimizers(
+  model: TinyRecursiveModel,
+  config: TrainConfig,
+  totalSteps: number,
+) {
+  // Optimisers: AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
+  const params = model.namedParameters();
+  const adam = config.freeze_weights
+    ? null
+    : new AdamATan2(params, {
+        beta1: config.beta1,
+        beta2: config.beta2,
+        weightDecay: config.weight_decay,
+      });
+  const puzzleEmb = model.inner.puzzleEmb;
+  const signSgd = puzzleEmb
+    ? new SparseSignSGD(puzzleEmb.weights, { weightDecay: config.puzzle_emb_weight_decay })
+    : null;
+  const lrAt = cosineWithWarmup({
+    base: config.lr,
+    warmupSteps: config.lr_warmup_steps,
+    totalSteps,
+    minRatio: config.lr_min_ratio,
+  });
+  const puzzleLrAt = cosineWithWarmup({
+    base: config.puzzle_emb_lr,
+    warmupSteps: config.lr_warmup_steps,
+    totalSteps,
+    minRatio: config.lr_min_ratio,
+  });
+  return { params, adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, ema: null as Ema | null };
+}
+
+/** The EMA shadow of the current weights (`config.ema`, decay `config.ema_rate`). */
+export function createEma(optimizers: Optimizers, config: TrainConfig): Ema {
+  return new Ema(optimizers.params, config.ema_rate);
+}
+
+/**
+ * One optimiser step on gradients already summed over ranks: AdamATan2 at the scheduled
+ * learning rate, sign-SGD on the puzzle-embedding rows of the batch (of every rank's batch in
+ * a data-parallel run, spec §7), then the EMA update. Returns the learning rate used.
+ */
+export async function stepOptimizers(
+  device: Device,
+  optimizers: Optimizers,
+  step: number,
+  comm: Collective | undefined,
+): Promise<number> {
+  const { adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, ema } = optimizers;
+  const lr = lrAt(step);
+  if (adam) adam.step(lr);
+  const sparse = signSgd ? puzzleEmb?.sparseGrad() : null;
+  if (signSgd && sparse) {
+    if (comm) {
+      // The sparse step sees the ids and gradient rows of every rank.
+      const ids = await comm.allGather(sparse.ids);
+      const local = (await sparse.rows.data()) as Float32Array;
+      const rows = tensor(await comm.allGather(local), {
+        shape: [ids.length, sparse.rows.shape[1]!],
+        device,
+      });
+      signSgd.step({ ids, rows }, puzzleLrAt(step));
+      rows.dispose();
+    } else {
+      signSgd.step(sparse, puzzleLrAt(step));
+    }
+  }
+  ema?.update();
+  return lr;
+}
+
+/** Trained weights by parameter name, kept on the host while the EMA weights stand in. */
+export type TrainedWeights = Record<string, Float32Array>;
+
+/**
+ * Swaps the EMA weights into the model for evaluation and checkpointing (spec §7) and returns
+ * the trained weights, to put back with {@link restoreTrainedWeights}; null without EMA.
+ */
+export async function swapInEma(optimizers: Optimizers): Promise<TrainedWeights | null> {
+  const { params, ema } = optimizers;
+  if (!ema) return null;
+  const rawWeights: TrainedWeights = {};
+  for (const [name, p] of params) rawWeights[name] = (await p.data()) as Float32Array;
+  ema.copyTo(params);
+  return rawWeights;
+}
+
+/** Puts the trained weights saved by {@link swapInEma} back into the model. */
+export function restoreTrainedWeights(optimizers: Optimizers, rawWeights: TrainedWeights): void {
+  for (const [name, p] of optimizers.params) p.assign(rawWeights[name]!);
+}

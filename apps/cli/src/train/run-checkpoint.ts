@@ -1,0 +1,115 @@
+import type { DatasetMetadata, PuzzleDataset } from '@trm/datasets';
+import {
+  checkpointBudget,
+  loadWeightsInto,
+  readModelCheckpoint,
+  type TinyRecursiveModel,
+} from '@trm/model';
+import type { CliIO } from '../cli/types.js';
+import type { TrainConfig } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import { isHubFileId } from '../util/hub-id.js';
+import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
+import { fetchHubCheckpoint, fitError } from './load-model.js';
+import { createEma, type Optimizers, type TrainedWeights } from './optimizers.js';
+import type { TrainRun } from './train-run.js';
+
+/**
+ * Saves the run's checkpoint after `iteration` iterations (rank 0 calls it): the model's
+ * weights (the EMA's while they are swapped in, the trained ones then in `rawWeights`), the
+ * optimiser and EMA state, and where the run is, so that `--resume` goes on from here.
+ */
+export async function saveCheckpoint(
+  run: TrainRun,
+  iteration: number,
+  rawWeights: TrainedWeights | null,
+): Promise<void> {
+  const { adam, ema } = run.optimizers;
+  const state: TrainingState = {
+    step: run.step,
+    iteration,
+    loaderIteration: run.trainSet.iteration,
+    adam: adam ? await adam.stateDict() : null,
+    ema: ema ? await ema.stateDict() : null,
+    rawWeights,
+  };
+  const path = await saveTrainingCheckpoint(run.runDir, run.model, state, run.names);
+  run.checkpoints.push(path);
+  run.output.note(`checkpoint ${path}`);
+}
+
+/** Where a run starts: the optimiser steps already taken and the next iteration. */
+export interface StartPoint {
+  step: number;
+  firstIteration: number;
+}
+
+/**
+ * `--resume`: restores the run from the newest complete checkpoint of its directory — the
+ * trained weights, the Adam moments, the EMA shadow (when `config.ema`), the step, the
+ * iteration and the loader's shuffle counter — so it goes on exactly as the uninterrupted run
+ * does. Unreadable checkpoints are skipped with a warning.
+ */
+export async function resumeRun(args: {
+  io: CliIO;
+  model: TinyRecursiveModel;
+  optimizers: Optimizers;
+  trainSet: PuzzleDataset;
+  config: TrainConfig;
+  runDir: string;
+  iterations: number;
+}): Promise<StartPoint> {
+  const { io, model, optimizers, trainSet, config, runDir, iterations } = args;
+  const { params, adam } = optimizers;
+  const skipped: string[] = [];
+  const point = await latestResumePoint(runDir, skipped, checkpointBudget(model));
+  for (const s of skipped) io.stderr.write(`warning: skipping unreadable checkpoint ${s}\n`);
+  if (!point)
+    throw new InputError(
+      `--resume ${runDir}: no complete checkpoint (step_<N>.safetensors with its .state file) to resume from.`,
+    );
+  const raw = point.state.rawWeights;
+  loadWeightsInto(model, point.weights.weights);
+  if (raw) {
+    for (const [name, p] of params) if (raw[name]) p.assign(raw[name]!);
+  }
+  if (adam && point.state.adam) adam.loadStateDict(point.state.adam);
+  const step = point.state.step;
+  const firstIteration = point.state.iteration;
+  trainSet.iteration = point.state.loaderIteration;
+  if (config.ema) {
+    const ema = createEma(optimizers, config);
+    if (point.state.ema) ema.loadStateDict(point.state.ema);
+    optimizers.ema = ema;
+  }
+  io.stderr.write(
+    `resuming ${runDir} at step ${step} (iteration ${firstIteration} of ${iterations})\n`,
+  );
+  return { step, firstIteration };
+}
+
+/**
+ * `load_checkpoint`: initialises a new run's model from a checkpoint (a local file, or a hub
+ * file `owner/repo/filename`); a checkpoint that does not fit the dataset's model is an input
+ * error naming what disagrees.
+ */
+export async function loadInitialWeights(args: {
+  io: CliIO;
+  model: TinyRecursiveModel;
+  config: TrainConfig;
+  metadata: DatasetMetadata;
+  resolve: (path: string) => string;
+}): Promise<void> {
+  const { io, model, config, metadata, resolve } = args;
+  const source = config.load_checkpoint!;
+  const path = isHubFileId(source, io.cwd) ? await fetchHubCheckpoint(source, io) : resolve(source);
+  const ckpt = await readModelCheckpoint(path, {
+    maxTensorBytes: checkpointBudget(model),
+  });
+  try {
+    loadWeightsInto(model, ckpt.weights);
+  } catch (error) {
+    throw fitError(error, path, metadata, config.data_paths[0] ?? '');
+  }
+  io.stderr.write(`initialised from ${source}\n`);
+}
