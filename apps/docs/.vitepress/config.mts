@@ -26,6 +26,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'How TRM works', link: '/guide/how-trm-works' },
       { text: 'Coming from the Python reference', link: '/guide/from-python' },
       { text: 'Architecture', link: '/architecture' },
+      { text: 'Execution model', link: '/execution-model' },
     ],
   },
   {
