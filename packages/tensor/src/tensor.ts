@@ -9,6 +9,7 @@ import {
   DTypeError,
   ShapeError,
 } from './errors.js';
+import { beforeWrite, describeKernel, realize } from './lazy/fusion.js';
 import { keep, type Scoped, track, untrack } from './memory/scope.js';
 import type { Storage } from './memory/storage.js';
 import type { MatmulOptions } from './ops/matmul.js';
@@ -26,7 +27,33 @@ let storageOf: (t: Tensor) => Storage;
  */
 export function bufferOf(t: Tensor): GPUBuffer {
   t.assertLive();
-  return storageOf(t).buffer;
+  const storage = storageOf(t);
+  if (storage.pending) realize(storage);
+  return storage.buffer;
+}
+
+/** @internal A tensor's storage, for the fused elementwise ops (its contents may be pending). */
+export function storageFor(t: Tensor): Storage {
+  t.assertLive();
+  return storageOf(t);
+}
+
+/**
+ * @internal Prepares a tensor for an in-place read-modify-write (a custom kernel's `updates`):
+ * see `beforeWrite` in lazy/fusion.ts.
+ */
+export function prepareUpdate(t: Tensor): void {
+  t.assertLive();
+  beforeWrite(storageOf(t), true);
+}
+
+/**
+ * The WGSL of the fused kernel that will compute `t`, with its expression as `let` lines, or
+ * null when `t` is already computed. For reading what the elementwise fusion generates.
+ */
+export function pendingKernel(t: Tensor): string | null {
+  t.assertLive();
+  return describeKernel(storageOf(t));
 }
 
 /** @internal `{ buffer, offset: 0, size: byteLength }`: a tensor's data as a kernel binding. */
@@ -277,6 +304,7 @@ export class Tensor implements Scoped {
    */
   assign(source: Tensor | ArrayLike<number>): this {
     this.assertLive();
+    if (source instanceof Tensor) bufferOf(source); // computed before this storage changes
     if (!(source instanceof Tensor)) {
       if (source.length !== this.size) {
         throw new ShapeError(
@@ -294,6 +322,7 @@ export class Tensor implements Scoped {
               ? source
               : Int32Array.from(source)
             : Uint32Array.from(source, (v) => (v ? 1 : 0));
+      beforeWrite(this.storage, false);
       // The backend submits pending work first: queue writes would otherwise overtake it.
       backendOf(this.device).write(bufferOf(this), words);
       return this;
@@ -311,6 +340,7 @@ export class Tensor implements Scoped {
       throw new ShapeError(`assign: ${source.describe()} into ${this.describe()}: shapes differ.`);
     }
     if (source.storage !== this.storage && this.size > 0) {
+      beforeWrite(this.storage, false);
       backendOf(this.device).copy(bufferOf(source), bufferOf(this), this.byteLength);
     }
     return this;

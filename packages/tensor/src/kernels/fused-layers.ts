@@ -60,9 +60,10 @@ fn main(${ENTRY_1D}) {
 
 /**
  * The gradient of the norm with respect to `s`: `ds = r·g − s·r³·mean(g·s)`, one workgroup
- * per row (the residual's gradient is the same `ds`).
+ * per row. The residual's gradient is the same values: with `twice`, they are also written to
+ * a second tensor, which saves the autograd engine a copy kernel.
  */
-function rmsNormBackwardSourceBuild(residual: boolean): string {
+function rmsNormBackwardSourceBuild(residual: boolean, twice: boolean): string {
   return /* wgsl */ `${ROW_HEADER}
 struct P { rows: u32, d: u32 }
 @group(0) @binding(0) var<storage, read> p: P;
@@ -71,6 +72,7 @@ ${residual ? '@group(0) @binding(2) var<storage, read> res: array<f32>;' : ''}
 @group(0) @binding(${residual ? 3 : 2}) var<storage, read> rinv: array<f32>;
 @group(0) @binding(${residual ? 4 : 3}) var<storage, read> g: array<f32>;
 @group(0) @binding(${residual ? 5 : 4}) var<storage, read_write> ds: array<f32>;
+${twice ? `@group(0) @binding(${residual ? 6 : 5}) var<storage, read_write> ds2: array<f32>;` : ''}
 
 fn at(i: u32) -> f32 { return x[i]${residual ? ' + res[i]' : ''}; }
 
@@ -83,7 +85,10 @@ fn main(${ENTRY_1D}) {
   for (var j = lid.x; j < p.d; j += WG) { acc += g[base + j] * at(base + j); }
   let r = rinv[row];
   let c = r * r * r * workgroup_sum(acc, lid.x) / f32(p.d);
-  for (var j = lid.x; j < p.d; j += WG) { ds[base + j] = r * g[base + j] - at(base + j) * c; }
+  for (var j = lid.x; j < p.d; j += WG) {
+    let v = r * g[base + j] - at(base + j) * c;
+    ds[base + j] = v;${twice ? '\n    ds2[base + j] = v;' : ''}
+  }
 }
 `;
 }
@@ -128,14 +133,21 @@ export function encodeRmsNorm(
 /** Encodes the norm's backward: `ds` from the upstream gradient `g` and the saved `rinv`. */
 export function encodeRmsNormBackward(
   device: Device,
-  b: { x: GPUBuffer; res: GPUBuffer | null; rinv: GPUBuffer; g: GPUBuffer; ds: GPUBuffer },
+  b: {
+    x: GPUBuffer;
+    res: GPUBuffer | null;
+    rinv: GPUBuffer;
+    g: GPUBuffer;
+    ds: GPUBuffer;
+    ds2: GPUBuffer | null;
+  },
   rows: number,
   d: number,
 ): void {
   const n = rows * d;
   launch(
     device,
-    rmsNormBackwardSource(b.res !== null),
+    rmsNormBackwardSource(b.res !== null, b.ds2 !== null),
     b.res ? 'rmsNorm(x + res).backward' : 'rmsNorm.backward',
     [
       params(device, [rows, d]),
@@ -144,6 +156,7 @@ export function encodeRmsNormBackward(
       words(b.rinv, rows),
       words(b.g, n),
       words(b.ds, n),
+      ...(b.ds2 ? [words(b.ds2, n)] : []),
     ],
     rowGrid(device, rows),
   );

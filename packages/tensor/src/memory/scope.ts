@@ -59,7 +59,9 @@ export function tidy<T>(fn: () => T): T {
   }
   const returned = new Set<Scoped>();
   collect(result, returned, new Set());
-  for (const obj of scope) {
+  // Newest first: a result is freed before the inputs it was computed from, so a pending
+  // elementwise expression that nobody kept is forgotten rather than computed (lazy/fusion.ts).
+  for (const obj of [...scope].reverse()) {
     obj.scope = null;
     if (returned.has(obj)) track(obj);
     else obj.dispose();

@@ -2,9 +2,10 @@
 import { adopt, record } from '../autograd/tape.js';
 import { type DType, wgslType } from '../dtype.js';
 import { TensorError } from '../errors.js';
-import { BINARY_EXPR, encodeBroadcast, encodeFlat } from '../kernels/binary.js';
+import { BINARY_EXPR, encodeBroadcast } from '../kernels/binary.js';
 import { WHERE_EXPR } from '../kernels/where.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { fuse } from '../lazy/fusion.js';
+import { bufferOf, storageFor, type Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { sumToShape } from './shape.js';
 import * as un from './unary.js';
@@ -27,21 +28,24 @@ export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
   assertSameDType(name, [a, b]);
   const boolOut = COMPARISONS.has(name) || LOGICAL.has(name);
   const dtype: DType = boolOut ? 'bool' : a.dtype;
-  if (sameShape(a.shape, b.shape)) {
-    // Tensors are contiguous, so equal shapes need no broadcasting: the flat kernel directly.
-    const out = empty(a.shape, dtype, device);
+  // Contiguous operands of one shape (or one of them a single element) need no index
+  // arithmetic: the op becomes a pending expression, fused with its neighbours.
+  const flatShape = sameShape(a.shape, b.shape)
+    ? a.shape
+    : b.size === 1 && a.rank >= b.rank
+      ? a.shape
+      : a.size === 1 && b.rank >= a.rank
+        ? b.shape
+        : null;
+  if (flatShape) {
+    const out = empty(flatShape, dtype, device);
     if (out.size === 0) return out;
     const type = wgslType(a.dtype);
-    encodeFlat(
-      device,
-      BINARY_EXPR[name],
-      [
-        { buffer: bufferOf(a), type },
-        { buffer: bufferOf(b), type },
-      ],
-      BOTH_DIRECT,
-      { buffer: bufferOf(out), type: wgslType(dtype), boolOut },
+    fuse(
+      storageFor(out),
       out.size,
+      { expr: BINARY_EXPR[name], tin: type, tout: wgslType(dtype), boolOut, scalarBits: null },
+      [a, b].map((t) => ({ storage: storageFor(t), size: t.size, type })),
     );
     return out;
   }
@@ -61,8 +65,6 @@ export function mapBinary(name: BinaryName, a: Tensor, b: Tensor): Tensor {
   );
   return out;
 }
-
-const BOTH_DIRECT: readonly boolean[] = [true, true];
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;

@@ -2,8 +2,8 @@ import { record } from '../autograd/tape.js';
 import { type DType, isDType, wgslType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { castExpr } from '../kernels/cast.js';
-import { encodeUnary } from '../kernels/unary.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { fuse } from '../lazy/fusion.js';
+import { storageFor, type Tensor } from '../tensor.js';
 import { empty } from './util.js';
 
 /**
@@ -14,10 +14,21 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive();
   if (!isDType(dtype)) throw new DTypeError(`cast: unknown dtype ${JSON.stringify(dtype)}.`);
   const out = empty(x.shape, dtype, x.device);
-  encodeUnary(x.device, castExpr(x.dtype, dtype), bufferOf(x), bufferOf(out), x.size, {
-    tin: wgslType(x.dtype),
-    tout: wgslType(dtype),
-  });
+  if (out.size > 0) {
+    const tin = wgslType(x.dtype);
+    fuse(
+      storageFor(out),
+      out.size,
+      {
+        expr: castExpr(x.dtype, dtype),
+        tin,
+        tout: wgslType(dtype),
+        boolOut: false,
+        scalarBits: null,
+      },
+      [{ storage: storageFor(x), size: x.size, type: tin }],
+    );
+  }
   if (x.dtype === 'f32' && dtype === 'f32') record(out, 'cast', [x], (g) => [g.clone()]);
   return out;
 }

@@ -1,8 +1,9 @@
 import { backendOf, type Device } from '../device/device.js';
-import { type DType, isDType, scalarBits } from '../dtype.js';
+import { type DType, isDType, scalarBits, wgslType } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
-import { encodeArange, encodeFill } from '../kernels/copy.js';
-import { bufferOf, type NestedArray, type Tensor } from '../tensor.js';
+import { encodeArange } from '../kernels/copy.js';
+import { fuse } from '../lazy/fusion.js';
+import { bufferOf, type NestedArray, storageFor, type Tensor } from '../tensor.js';
 import { empty, resolveDevice, shapeSize } from './util.js';
 
 /** Where and as what to create a tensor. */
@@ -21,7 +22,21 @@ export function full(
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
   checkDType(dtype);
   const out = empty(shape, dtype, resolveDevice(options.device));
-  encodeFill(out.device, bufferOf(out), out.size, scalarBits(Number(value), dtype));
+  if (out.size === 0) return out;
+  // A pending constant: folded into the elementwise op that uses it, or filled when needed.
+  const type = wgslType(dtype);
+  fuse(
+    storageFor(out),
+    out.size,
+    {
+      expr: 's',
+      tin: type,
+      tout: type,
+      boolOut: false,
+      scalarBits: scalarBits(Number(value), dtype),
+    },
+    [],
+  );
   return out;
 }
 

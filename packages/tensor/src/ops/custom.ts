@@ -9,7 +9,7 @@ import type { Binding } from '../backend/backend.js';
 import type { DType } from '../dtype.js';
 import { ShapeError, TensorError } from '../errors.js';
 import { launch, paramWords } from '../kernels/launch.js';
-import { bindingOf, type Tensor } from '../tensor.js';
+import { bindingOf, prepareUpdate, type Tensor } from '../tensor.js';
 import { assertSameDevice, empty, resolveDevice } from './util.js';
 
 /** A kernel parameter: a plain number is an `f32`; wrap integers as `{ u32 }` or `{ i32 }`. */
@@ -116,6 +116,8 @@ export function customOp(spec: CustomOpSpec): Tensor[] {
     }
     return empty(o.shape, o.dtype ?? 'f32', device);
   });
+  // Updated tensors are computed, and so is every pending expression that reads them.
+  for (const t of updates) prepareUpdate(t);
   const bindings: Binding[] = [];
   if (spec.params && spec.params.length > 0) {
     bindings.push(paramWords(device, packParams(spec.params, what), spec.varyingParams));

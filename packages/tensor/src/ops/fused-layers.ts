@@ -54,6 +54,10 @@ export function rmsNorm(x: Tensor, eps: number, residual?: Tensor): Tensor {
   const inputs = residual ? [x, residual] : [x];
   record(y, what, inputs, (g) => {
     const ds = empty(x.shape, 'f32', device);
+    // Both inputs take the same gradient: the kernel writes it twice rather than the engine
+    // copying it.
+    const both = residual !== undefined && x.requiresGrad && residual.requiresGrad;
+    const ds2 = both ? empty(x.shape, 'f32', device) : null;
     if (x.size > 0) {
       encodeRmsNormBackward(
         device,
@@ -63,13 +67,14 @@ export function rmsNorm(x: Tensor, eps: number, residual?: Tensor): Tensor {
           rinv: bufferOf(rinv),
           g: bufferOf(g),
           ds: bufferOf(ds),
+          ds2: ds2 ? bufferOf(ds2) : null,
         },
         rows,
         d,
       );
     }
-    // The same tensor serves both inputs (the engine copies it for the second).
     if (!residual) return [ds];
+    if (ds2) return [ds, ds2];
     return [x.requiresGrad ? ds : null, residual.requiresGrad ? ds : null];
   });
   return adopt(y, [rinv]);

@@ -1,30 +1,42 @@
 /** Unary elementwise ops and their gradients. */
 import { record } from '../autograd/tape.js';
 import { type DType, scalarBits, wgslType } from '../dtype.js';
-import { encodeUnary, UNARY_EXPR } from '../kernels/unary.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { UNARY_EXPR } from '../kernels/unary.js';
+import { fuse } from '../lazy/fusion.js';
+import { storageFor, type Tensor } from '../tensor.js';
 import { assertDType, empty } from './util.js';
 
 type UnaryName = keyof typeof UNARY_EXPR;
 const F32: readonly DType[] = ['f32'];
 const NUM: readonly DType[] = ['f32', 'i32'];
 
-/** Runs a catalogue unary kernel (no autograd). @internal */
+/**
+ * A catalogue unary op (no autograd), as a pending expression: it runs fused with the
+ * elementwise ops around it (see lazy/fusion.ts). @internal
+ */
 export function mapUnary(name: UnaryName, x: Tensor, s = 0, outDType?: DType): Tensor {
   x.assertLive();
   const dtype = outDType ?? x.dtype;
   const out = empty(x.shape, dtype, x.device);
-  encodeUnary(
-    x.device,
-    UNARY_EXPR[name],
-    bufferOf(x),
-    bufferOf(out),
-    x.size,
-    { tin: wgslType(x.dtype), tout: wgslType(dtype) },
-    scalarBits(s, x.dtype),
+  if (out.size === 0) return out;
+  const expr: string = UNARY_EXPR[name];
+  const tin = wgslType(x.dtype);
+  fuse(
+    storageFor(out),
+    out.size,
+    {
+      expr,
+      tin,
+      tout: wgslType(dtype),
+      boolOut: false,
+      scalarBits: USES_SCALAR.test(expr) ? scalarBits(s, x.dtype) : null,
+    },
+    [{ storage: storageFor(x), size: x.size, type: tin }],
   );
   return out;
 }
+
+const USES_SCALAR = /\bs\b/;
 
 function op(
   name: UnaryName,
