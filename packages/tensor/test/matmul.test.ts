@@ -6,7 +6,7 @@ import {
   foldGrid,
   GPU_MATMUL_CONFIG,
   type MatmulConfig,
-  type MatmulOptions,
+  type MatmulKernelOptions,
 } from '../src/kernels/matmul.js';
 
 let device: Device;
@@ -48,7 +48,7 @@ function random(n: number, seed: number): Float32Array {
  * Runs one matmul on the device and checks every output against an f64 reference:
  * |got − ref| ≤ 1e-5·√k·Σ|a||b| (+ a tiny absolute floor).
  */
-async function check(c: Case, options: MatmulOptions = {}): Promise<void> {
+async function check(c: Case, options: MatmulKernelOptions = {}): Promise<void> {
   const { m, n, k } = c;
   const batch = c.batch ?? 1;
   const transA = c.transA ?? false;

@@ -72,6 +72,8 @@ export class Backend {
    * dearest part of encoding a small kernel. Bounded; cleared by {@link forgetBindGroups}.
    */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** The bind-group layout of each pipeline. */
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   /** Small ids of pipelines and buffers, for bind-group keys. */
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
@@ -333,8 +335,14 @@ export class Backend {
     }
     let group = cacheable ? this.bindGroups.get(key) : undefined;
     if (group) return group;
+    let layout = this.layouts.get(pipeline);
+    if (!layout) {
+      // Each getBindGroupLayout() call makes a new layout object: ask once per pipeline.
+      layout = pipeline.getBindGroupLayout(0);
+      this.layouts.set(pipeline, layout);
+    }
     group = this.gpu.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout,
       entries: bindings.map((b, binding) =>
         b instanceof GPUBuffer
           ? { binding, resource: { buffer: b } }

@@ -460,7 +460,7 @@ function checkInt(name: string, value: number, min: number): void {
 }
 
 /** Overrides for {@link encodeMatmul}, for tests and tuning. */
-export interface MatmulOptions {
+export interface MatmulKernelOptions {
   /** Tiling; by default picked from the adapter ({@link defaultMatmulConfig}). */
   config?: MatmulConfig;
   /** Pretend the device allows at most this many workgroups per grid dimension. */
@@ -475,7 +475,11 @@ export interface MatmulOptions {
  * variant (transposes, vec4 alignment); shapes, strides and offsets travel in a small uniform
  * buffer, so new shapes never compile anything.
  */
-export function encodeMatmul(device: Device, args: MatmulArgs, options: MatmulOptions = {}): void {
+export function encodeMatmul(
+  device: Device,
+  args: MatmulArgs,
+  options: MatmulKernelOptions = {},
+): void {
   const { a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = args;
   const aOffset = args.aOffset ?? 0;
   const bOffset = args.bOffset ?? 0;
