@@ -10,6 +10,7 @@ import {
   ShapeError,
 } from './errors.js';
 import { beforeWrite, describeKernel, realize } from './lazy/fusion.js';
+import { poolFor } from './memory/pool.js';
 import { keep, type Scoped, track, untrack } from './memory/scope.js';
 import type { Storage } from './memory/storage.js';
 import type { MatmulOptions } from './ops/matmul.js';
@@ -260,6 +261,7 @@ export class Tensor implements Scoped {
     this.assertLive();
     const n = this.size;
     const backend = backendOf(this.device);
+    poolFor(this.device).canonicalize();
     if (this.dtype === 'f32') {
       return n === 0 ? new Float32Array(0) : backend.read(bufferOf(this), Float32Array, n);
     }

@@ -99,6 +99,19 @@ describe('memory', () => {
     expect(await d.toArray()).toEqual([9, 9, 9, 9]);
   });
 
+  it('after a read, free buffers are handed out oldest first whatever order they were freed in', async () => {
+    // A size class no other test uses: 3 buffers of 1 MiB + 4 bytes (2 MiB class).
+    const n = 262_145;
+    const [a, b, c] = [T.zeros([n]), T.zeros([n]), T.zeros([n])];
+    const made = [bufferOf(a), bufferOf(b), bufferOf(c)];
+    for (const t of [b, c, a]) t.dispose(); // LIFO alone would hand out a, c, b next
+    await T.tensor([1]).data(); // the host waits: the pool puts its free lists in order
+    const again = [T.zeros([n]), T.zeros([n]), T.zeros([n])];
+    // Buffers compare by identity (toEqual would find any two GPUBuffers equal).
+    expect(again.map((t) => made.indexOf(bufferOf(t)))).toEqual([0, 1, 2]);
+    for (const t of again) t.dispose();
+  });
+
   it('backward frees its intermediate gradients', () => {
     const w = T.ones([3, 3]).requireGrad();
     const x = T.ones([2, 3]);

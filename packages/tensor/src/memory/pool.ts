@@ -29,6 +29,9 @@ export interface MemoryStats {
  */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
+  /** Creation order of the pool's buffers (see {@link canonicalize}). */
+  private readonly order = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   private live = 0;
   private peak = 0;
   private count = 0;
@@ -53,6 +56,7 @@ export class BufferPool {
       this.pooled -= size;
     } else {
       buffer = backendOf(this.device).createBuffer(size, label);
+      this.order.set(buffer, this.created++);
     }
     this.live += size;
     this.count++;
@@ -73,6 +77,20 @@ export class BufferPool {
     }
     list.push(buffer);
     this.pooled += size;
+  }
+
+  /**
+   * Puts every free list in creation order, so the next buffers handed out depend only on
+   * which buffers are free, not on the order they were released in. Called when the host waits
+   * for the GPU (a read): a training loop then hands each op the same buffers every step, so
+   * its kernels' bind groups come from the cache instead of being created again (the dearest
+   * part of encoding a small kernel). Without it, the release order of one step permutes the
+   * next step's buffers, and the permutation rarely repeats.
+   */
+  canonicalize(): void {
+    const order = (b: GPUBuffer) => this.order.get(b) ?? -1;
+    // pop() takes from the end: the oldest buffer last in the list.
+    for (const list of this.free.values()) list.sort((a, b) => order(b) - order(a));
   }
 
   /** Destroys every free buffer (after submitting pending work that may still use them). */
