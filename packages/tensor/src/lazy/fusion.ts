@@ -148,9 +148,9 @@ function generate(pending: Pending): Kernel {
       sig.push(`@${known}`);
       return known;
     }
-    const name = `v${names.size}`;
-    names.set(node, name);
     if (node.kind === 'load') {
+      const name = `v${names.size}`;
+      names.set(node, name);
       let j = loads.indexOf(node.storage);
       if (j < 0) {
         j = loads.length;
@@ -163,6 +163,9 @@ function generate(pending: Pending): Kernel {
       return name;
     }
     const args = node.args.map(visit);
+    // Named after its arguments, so the let-lines read in order: v0, v1, … the result last.
+    const name = `v${names.size}`;
+    names.set(node, name);
     let expr = node.expr
       .replace(/\ba\b/g, args[0] ?? 'a')
       .replace(/\bb\b/g, args[1] ?? 'b')
