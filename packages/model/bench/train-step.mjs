@@ -106,7 +106,7 @@ async function main() {
   for (const [shape, byRoot] of Object.entries(results)) {
     const a = byRoot.after;
     const b = byRoot.before;
-    const ratio = (x, y) => (b ? `${(x / y).toFixed(2)}×` : '—');
+    const ratio = (x, y) => (b && y ? `${(x / y).toFixed(2)}×` : '—');
     table.push(`${SHAPES[shape].label}`);
     table.push(
       `  measure                      ${b ? 'before'.padStart(10) : ''}${'after'.padStart(10)}  after/before`,
@@ -117,6 +117,8 @@ async function main() {
       ['wall ms per step', 'msPerStep', 0],
       ['host ms per step', 'hostMs', 1],
       ['steps per second', 'stepsPerSecond', 2],
+      ['GPU memory peak (MiB)', 'peakMiB', 1],
+      ['live bytes growth over the steps', 'liveBytesGrowth', 0],
     ]) {
       const fmt = (v) => v.toFixed(digits).padStart(10);
       table.push(
@@ -211,9 +213,11 @@ async function worker(root, shapeName, steps, skip) {
   for (let i = 0; i < 2; i++) await trainStep(); // compile kernels, fill the pool
   dispatches = 0;
   copies = 0;
+  const memoryBefore = T.memoryStats(device);
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await trainStep();
   const ms = (performance.now() - t0) / steps;
+  const memoryAfter = T.memoryStats(device);
   const info = device.adapterInfo;
   console.log(
     JSON.stringify({
@@ -222,6 +226,10 @@ async function worker(root, shapeName, steps, skip) {
       copies: copies / steps,
       msPerStep: ms,
       stepsPerSecond: 1000 / ms,
+      // Over the timed steps: what a long run's memory does (0 and 0: flat).
+      liveBytesGrowth: memoryAfter.liveBytes - memoryBefore.liveBytes,
+      pooledBytesGrowth: memoryAfter.pooledBytes - memoryBefore.pooledBytes,
+      peakMiB: memoryAfter.peakBytes / 2 ** 20,
     }),
   );
   device.destroy();
