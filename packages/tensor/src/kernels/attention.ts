@@ -14,11 +14,13 @@
  *   and its transpose to dq and dk as they are stored.
  *
  * The head dim is compiled in: register rows are arrays of vec4 chunks indexed only by
- * constants (the loops over the head dim unroll), so they stay in registers. CPU drivers such as
- * lavapipe execute every memory access at a computed address lane by lane, which dominates both
- * their run time and their compile time (seconds per kernel), so rows are read and written by
- * loops with a single access site that shift the chunks through the register array, and with
- * subgroups a staged row is loaded once per 8 lanes and shared with `subgroupBroadcast`.
+ * constants (the hot loops over the head dim are unrolled as the WGSL is generated), so they
+ * stay in registers. CPU drivers such as lavapipe execute every memory access at a computed
+ * address lane by lane, with a bounds check each, which dominates both their run time and
+ * their compile time (tens of seconds per kernel when the head-dim loops were unrolled). So a
+ * thread reads and writes its own rows in loops with a single access site that shift the
+ * chunks through the register array, and with subgroups a staged row is loaded once per 8
+ * lanes and shared with `subgroupBroadcast`.
  */
 import type { Binding, Device } from '../device/device.js';
 import { launch, params, words } from './launch.js';
@@ -308,20 +310,20 @@ function stagedChunks(g: Gen, tile: string, idx: string, name: string): string[]
 const dotRow = (g: Gen, a: string, b: string) =>
   g.C.map((k) => `dot(${a}[${k}], ${b}${k})`).join(' + ');
 
-/** The cooperative loop staging rows `start .. start + n` of a tile, one chunk per step. */
-function stageLoop(
-  start: string,
-  body: (pos: string, row: string, idx: string) => string[],
-): string {
+/**
+ * The cooperative loop staging rows `start .. start + n` of a tile, one chunk per step; `body`
+ * stores chunk `c4` of tile row `idx` (sequence position `pos`, qkv row at element `row`).
+ */
+function stageLoop(body: string[]): string {
   return [
     '    let n = min(BT, L - start);',
     '    workgroupBarrier(); // the previous tile is no longer read',
     '    for (var e = lid; e < n * D4; e += T) {',
     '      let idx = e / D4;',
     '      let c4 = e - idx * D4;',
-    `      let pos = ${start} + idx;`,
+    '      let pos = start + idx;',
     '      let row = seq + pos * stride;',
-    ...body('pos', 'row', 'idx').map((l) => `      ${l}`),
+    ...body.map((l) => `      ${l}`),
     '    }',
   ].join('\n');
 }
@@ -364,9 +366,9 @@ export function attentionForwardSource(
   }
   L.push(
     '  for (var start = 0u; start < L; start += BT) {',
-    stageLoop('start', (pos, row, idx) => [
-      `kt[${idx}][c4] = rotated(${row} + kHead, ${pos}, c4);`,
-      `vt[${idx}][c4] = plain(${row} + vHead, c4);`,
+    stageLoop([
+      'kt[idx][c4] = rotated(row + kHead, pos, c4);',
+      'vt[idx][c4] = plain(row + vHead, c4);',
     ]),
     '    workgroupBarrier();',
     '    for (var j = 0u; j < n; j++) {',
@@ -455,9 +457,9 @@ export function attentionGradQuerySource(
   }
   L.push(
     '  for (var start = 0u; start < L; start += BT) {',
-    stageLoop('start', (pos, row, idx) => [
-      `kt[${idx}][c4] = rotated(${row} + kHead, ${pos}, c4);`,
-      `vt[${idx}][c4] = plain(${row} + vHead, c4);`,
+    stageLoop([
+      'kt[idx][c4] = rotated(row + kHead, pos, c4);',
+      'vt[idx][c4] = plain(row + vHead, c4);',
     ]),
     '    workgroupBarrier();',
     '    for (var j = 0u; j < n; j++) {',
@@ -533,10 +535,10 @@ export function attentionGradKeyValueSource(
   }
   L.push(
     '  for (var start = 0u; start < L; start += BT) {',
-    stageLoop('start', (pos, row, idx) => [
-      // Scaled here, so that s = q·k and dk = Σ ds·q need no further factor.
-      `qt[${idx}][c4] = scale * rotated(${row} + qHead, ${pos}, c4);`,
-      `gt[${idx}][c4] = gradRow(((b * L + ${pos}) * H + h) * HD, c4);`,
+    stageLoop([
+      '// Scaled here, so that s = q·k and dk = Σ ds·q need no further factor.',
+      'qt[idx][c4] = scale * rotated(row + qHead, pos, c4);',
+      'gt[idx][c4] = gradRow(((b * L + pos) * H + h) * HD, c4);',
     ]),
     '    for (var e = lid; e < n; e += T) {',
     '      lseT[e] = stats[bh * L + start + e];',
