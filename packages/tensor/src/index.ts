@@ -42,6 +42,7 @@ export type { MemoryStats } from './memory/pool.js';
 export { keep, tidy } from './memory/scope.js';
 export { dispose, memoryStats, releasePooledMemory } from './memory/stats.js';
 // Operations
+export { type AttentionOptions, scaledDotProductAttention } from './ops/attention.js';
 export {
   add,
   atan2,

@@ -1,11 +1,13 @@
-import type { Generator, Tensor } from '@trm/tensor';
+import { type Generator, scaledDotProductAttention, type Tensor } from '@trm/tensor';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
 import type { RotaryEmbedding } from './rotary.js';
 
 /**
  * Non-causal multi-head self-attention without biases (spec §3). `qkv_proj` packs queries,
- * keys and values as heads `0..H-1`, `H..2H-1`, `2H..3H-1` of a `[B, L, 3H, d]` view.
+ * keys and values as heads `0..H-1`, `H..2H-1`, `2H..3H-1` of a `[B, L, 3H, d]` view, which
+ * `scaledDotProductAttention` of `@trm/tensor` consumes directly:
+ * `softmax(rope(q)·rope(k)ᵀ/√d)·v` per head.
  */
 export class Attention extends Module {
   readonly headDim: number;
@@ -32,21 +34,12 @@ export class Attention extends Module {
     const [B, L] = x.shape as [number, number, number];
     const H = this.numHeads;
     const qkv = this.qkvProj.forward(x).reshape([B, L, 3 * H, this.headDim]);
-    let q = qkv.narrow(2, 0, H);
-    let k = qkv.narrow(2, H, H);
-    const v = qkv.narrow(2, 2 * H, H).permute(0, 2, 1, 3);
-    if (rotary) {
-      q = rotary.apply(q);
-      k = rotary.apply(k);
-    }
-    q = q.permute(0, 2, 1, 3); // [B, H, L, d]
-    k = k.permute(0, 2, 1, 3);
-    const scores = q.matmul(k, { transB: true }).mul(1 / Math.sqrt(this.headDim));
-    const out = scores
-      .softmax(-1)
-      .matmul(v)
-      .permute(0, 2, 1, 3)
-      .reshape([B, L, H * this.headDim]);
-    return this.oProj.forward(out);
+    // One fused kernel (two for the gradient) that reads q, k and v in place from the packed
+    // projection and never stores the [B, H, L, L] scores.
+    const out = scaledDotProductAttention(qkv, {
+      numHeads: H,
+      rotary: rotary ? { cos: rotary.cos, sin: rotary.sin } : undefined,
+    });
+    return this.oProj.forward(out.reshape([B, L, H * this.headDim]));
   }
 }

@@ -446,7 +446,7 @@ export function foldGrid(groups: number, maxPerDim = 65_535): [number, number, n
 }
 
 /** True when the device has subgroups of at least 8 lanes (lavapipe on AVX: exactly 8). */
-function subgroupsOf8(device: Device): boolean {
+export function subgroupsOf8(device: Device): boolean {
   if (!device.features.has('subgroups')) return false;
   const info = (backendOf(device).gpu as { adapterInfo?: { subgroupMinSize?: number } })
     .adapterInfo;
