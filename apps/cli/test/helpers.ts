@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,3 +122,28 @@ export const TINY_ARCH: readonly string[] = [
   'arch.H_cycles=2',
   'arch.L_cycles=1',
 ];
+
+/**
+ * Gives the puzzles of a dataset built by {@link buildSudoku4} `k` distinct puzzle
+ * identifiers, 1..k (puzzle p gets (p mod k) + 1, in both splits, so every test identifier
+ * is also trained), with 0 the blank one: a dataset whose puzzle embedding can matter.
+ */
+export async function withPuzzleIdentifiers(data: string, k: number): Promise<void> {
+  const { readNpy, writeNpy } = await import('@trm/datasets');
+  for (const split of ['train', 'test']) {
+    const file = join(data, split, 'all__puzzle_identifiers.npy');
+    const n = readNpy(file).data.length;
+    writeNpy(
+      file,
+      Int32Array.from({ length: n }, (_, p) => (p % k) + 1),
+      [n],
+    );
+    const metaFile = join(data, split, 'dataset.json');
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    writeFileSync(metaFile, JSON.stringify({ ...meta, num_puzzle_identifiers: k + 1 }));
+  }
+  writeFileSync(
+    join(data, 'identifiers.json'),
+    JSON.stringify(['<blank>', ...Array.from({ length: k }, (_, i) => `puzzle${i + 1}`)]),
+  );
+}

@@ -60,6 +60,7 @@ export {
   drawExploration,
   type ExplorationDraws,
   type HostBatch,
+  haltsByQHead,
   type StepOptions,
   type StepResult,
   TinyRecursiveModel,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawExploration } from '../src/index.js';
+import { drawExploration, haltsByQHead } from '../src/index.js';
 
 describe('drawExploration', () => {
   it('draws per row, in row order, a second value only for exploring rows', () => {
@@ -29,5 +29,19 @@ describe('drawExploration', () => {
     const first = drawExploration(cfg, 6, stream(9));
     expect([...all.explore.slice(0, 6)]).toEqual([...first.explore]);
     expect([...all.minHalt.slice(0, 6)]).toEqual([...first.minHalt]);
+  });
+});
+
+describe('haltsByQHead', () => {
+  it('halts when q_halt beats q_continue, or is positive without a continue head', () => {
+    const act = { no_ACT_continue: false };
+    const noContinue = { no_ACT_continue: true };
+    expect(haltsByQHead(act, 0.5, 0.25)).toBe(true);
+    expect(haltsByQHead(act, -1, -2)).toBe(true);
+    expect(haltsByQHead(act, 0.5, 0.5)).toBe(false);
+    expect(haltsByQHead(act, 3, 4)).toBe(false);
+    expect(haltsByQHead(noContinue, 0.1, 9)).toBe(true);
+    expect(haltsByQHead(noContinue, -0.1, -9)).toBe(false);
+    expect(haltsByQHead(noContinue, 0, -1)).toBe(false);
   });
 });

@@ -126,6 +126,34 @@ const configs: [string, Make][] = [
     }),
   ],
   [
+    'eval-halt-max-zero',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, 'arch.halt_max_steps=0'),
+      names: ['arch.halt_max_steps'],
+    }),
+  ],
+  [
+    'eval-halt-max-float',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--per-step', 'arch.halt_max_steps=2.5'),
+      names: ['arch.halt_max_steps'],
+    }),
+  ],
+  [
+    'eval-halt-max-word',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--act-inference', 'arch.halt_max_steps=deep'),
+      names: ['arch.halt_max_steps'],
+    }),
+  ],
+  [
+    'eval-no-act-continue-word',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--act-inference', 'arch.no_ACT_continue=maybe'),
+      names: ['arch.no_ACT_continue'],
+    }),
+  ],
+  [
     'config-dir-missing',
     (f) => ({ argv: [...trainArgs(f.dataset), '--config-dir', 'nope'], names: ['nope'] }),
   ],
@@ -315,6 +343,55 @@ const flags: [string, Make][] = [
     (f) => ({ argv: ['show', f.dataset, '--split', 'validation'], names: ['validation'] }),
   ],
   ['eval-dataset-missing', (f) => ({ argv: evalArgs(f, 'no-data'), names: ['no-data'] })],
+  [
+    'eval-puzzle-ids-unknown',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--puzzle-ids', 'none'),
+      names: ['--puzzle-ids', 'real, blank, random, shuffled'],
+    }),
+  ],
+  [
+    'eval-puzzle-ids-case',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--puzzle-ids', 'Blank'),
+      names: ['--puzzle-ids', /Did you mean 'blank'/],
+    }),
+  ],
+  [
+    'eval-puzzle-ids-without-value',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--per-step', '--puzzle-ids'),
+      names: ['--puzzle-ids'],
+    }),
+  ],
+  [
+    'eval-puzzle-ids-twice',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--puzzle-ids', 'blank', '--puzzle-ids=random'),
+      names: ['--puzzle-ids'],
+    }),
+  ],
+  [
+    'eval-act-inference-value',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--act-inference=maybe'),
+      names: ['--act-inference'],
+    }),
+  ],
+  [
+    'eval-per-step-value',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--per-step=3'),
+      names: ['--per-step'],
+    }),
+  ],
+  [
+    'eval-per-step-negated-value',
+    (f) => ({
+      argv: evalArgs(f, f.dataset, f.checkpoint, '--no-per-step=1'),
+      names: ['--no-per-step'],
+    }),
+  ],
   [
     'eval-ema-shadow-missing',
     (f) => ({

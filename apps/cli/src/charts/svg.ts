@@ -67,7 +67,13 @@ const esc = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 export function lineChartSvg(
   title: string,
   series: readonly Series[],
-  options: { xLabel?: string; yLabel?: string; yRange?: [number, number] } = {},
+  options: {
+    xLabel?: string;
+    yLabel?: string;
+    yRange?: [number, number];
+    /** Ticks on whole numbers only (x is a count, such as supervision steps). */
+    integerX?: boolean;
+  } = {},
 ): string {
   const W = 640;
   const H = 360;
@@ -104,7 +110,8 @@ export function lineChartSvg(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#e5e7eb"/><text x="${m.l - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${fmt(t)}</text>`,
     );
   }
-  for (const t of niceTicks(x0, x1, 6)) {
+  const xTicks = niceTicks(x0, x1, 6);
+  for (const t of options.integerX ? xTicks.filter(Number.isInteger) : xTicks) {
     const x = px(t).toFixed(1);
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${H - m.b}" y2="${H - m.b + 4}" stroke="#6b7280"/><text x="${x}" y="${H - m.b + 16}" text-anchor="middle">${fmt(t)}</text>`,

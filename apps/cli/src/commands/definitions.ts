@@ -139,9 +139,9 @@ export const commands: readonly CommandMeta[] = [
     name: 'eval',
     summary: 'Evaluate a checkpoint on a dataset (exact accuracy, Wilson intervals, ARC pass@k).',
     description:
-      'Loads a checkpoint (a local path, or a Hugging Face hub file owner/repo/filename), runs every test example to halt_max_steps and reports the metrics with 95% Wilson intervals; ARC datasets also get pass@k and a submission.json. The config comes from the all_config.yaml next to the checkpoint when present, with key=value overrides on top.',
+      'Loads a checkpoint (a local path, or a Hugging Face hub file owner/repo/filename), runs every test example to halt_max_steps and reports the metrics with 95% Wilson intervals; ARC datasets also get pass@k and a submission.json. The config comes from the all_config.yaml next to the checkpoint when present, with key=value overrides on top; arch.halt_max_steps=N runs more or fewer supervision steps than the checkpoint was trained with.',
     usage:
-      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--overwrite] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--devices N] [--one-batch] [--json] [--config-dir DIR] [--preset NAME] [key=value ...]',
+      'eval --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--outdir DIR] [--overwrite] [--eval-save-outputs KEY ...] [--global-batch-size N] [--no-apply-ema] [--ema-shadow FILE] [--devices N] [--one-batch] [--act-inference] [--per-step] [--puzzle-ids MODE] [--json] [--config-dir DIR] [--preset NAME] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -210,6 +210,29 @@ export const commands: readonly CommandMeta[] = [
         description: 'Evaluate one random batch only (smoke test).',
       },
       {
+        name: 'act-inference',
+        type: 'boolean',
+        default: false,
+        description:
+          'Halt each row by its Q head, as training does without exploration: at the first step where q_halt > q_continue (q_halt > 0 with arch.no_ACT_continue=True), at arch.halt_max_steps at the latest. Each row is scored with its predictions at that step, <set>/steps becomes the mean number of steps used, and the losses are left out.',
+      },
+      {
+        name: 'per-step',
+        type: 'boolean',
+        default: false,
+        description:
+          'Also report the accuracy and exact accuracy after each supervision step 1..arch.halt_max_steps, as if every row stopped there (with --act-inference, also the fraction of rows halted by then): a table on stdout, per_step in metrics.json and a chart, per_step.svg.',
+      },
+      {
+        name: 'puzzle-ids',
+        type: 'string',
+        valueName: 'MODE',
+        choices: ['real', 'blank', 'random', 'shuffled'],
+        default: 'real',
+        description:
+          "Puzzle identifiers the model sees: real; blank (the dataset's blank identifier, 0); random (uniform over the model's num_puzzle_identifiers); shuffled (the evaluated examples' identifiers, permuted). random and shuffled are seeded (seed 0). Evaluators still group predictions by the real identifiers; puzzle_identifiers.npy holds those the model saw.",
+      },
+      {
         name: 'json',
         type: 'boolean',
         default: false,
@@ -235,6 +258,17 @@ export const commands: readonly CommandMeta[] = [
         command:
           'trm eval --checkpoint trained_models/step_32550_sudoku_epoch50k --dataset data/sudoku-extreme-1k-aug-1000 --outdir checkpoints/sudoku_eval_run --global-batch-size 1536',
         description: 'Full evaluation with EMA weights.',
+      },
+      {
+        command:
+          'trm eval --checkpoint checkpoints/my_run --dataset data/sudoku-4x4-tiny --per-step --act-inference arch.halt_max_steps=24',
+        description:
+          'Test-time depth: more supervision steps than in training, the accuracy after each, and where the Q head would have stopped.',
+      },
+      {
+        command:
+          'trm eval --checkpoint checkpoints/my_run --dataset data/arc-aug-1000 --puzzle-ids blank',
+        description: 'How much the puzzle embedding matters: every identifier blanked.',
       },
     ],
   },

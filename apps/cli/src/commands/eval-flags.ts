@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
 import { loadTrainConfigFile, type ResolvedConfig, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
+import type { PuzzleIdMode } from '../train/puzzle-ids.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { bool, int, requireDir, requireFile, resolvePath, str } from './common.js';
@@ -28,6 +29,12 @@ export interface EvalOptions {
   applyEma: boolean;
   emaShadow: string | undefined;
   oneBatch: boolean;
+  /** --act-inference: halt each row by its Q head and score it at that step. */
+  actInference: boolean;
+  /** --per-step: also score every supervision step as if every row stopped there. */
+  perStep: boolean;
+  /** --puzzle-ids: the identifiers the model sees (`real` leaves them alone). */
+  puzzleIds: PuzzleIdMode;
   /** --json: print the metrics report as JSON on stdout instead of the table. */
   json: boolean;
   configDir: string | undefined;
@@ -65,7 +72,8 @@ export function createEvalCommand(runner?: EvalRunner): CommandHandler {
 export const evalCommand: CommandHandler = createEvalCommand();
 
 /** Files `trm eval` writes into --outdir (the only ones --overwrite replaces). */
-export const EVAL_OUTPUT_FILES = 'metrics.json, <key>.npy for --eval-save-outputs, submission.json';
+export const EVAL_OUTPUT_FILES =
+  'metrics.json, <key>.npy for --eval-save-outputs, per_step.svg, submission.json';
 
 async function evalFrame(ctx: CommandContext, runner: EvalRunner): Promise<number | undefined> {
   const { io } = ctx;
@@ -110,6 +118,10 @@ async function evalFrame(ctx: CommandContext, runner: EvalRunner): Promise<numbe
     applyEma: bool(ctx, 'apply-ema'),
     emaShadow,
     oneBatch: bool(ctx, 'one-batch'),
+    actInference: bool(ctx, 'act-inference'),
+    perStep: bool(ctx, 'per-step'),
+    // The parser has checked the value against the flag's choices.
+    puzzleIds: (str(ctx, 'puzzle-ids') ?? 'real') as PuzzleIdMode,
     json: bool(ctx, 'json'),
     configDir: str(ctx, 'config-dir'),
     preset: str(ctx, 'preset'),

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PuzzleDataset, writeNpy } from '@trm/datasets';
 import { createEvaluators } from '@trm/evaluators';
+import { perStepChartSvg } from '../charts/eval-charts.js';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
@@ -14,7 +15,13 @@ import type { ParallelRank } from '../parallel/protocol.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate-model.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
 import { openDevice } from '../train/model-setup.js';
-import { formatEvalReport, type MetricEntry, metricEntries } from '../train/report.js';
+import { evaluatedIdentifiers, PuzzleIdAblation, type PuzzleIdMode } from '../train/puzzle-ids.js';
+import {
+  formatEvalReport,
+  formatPerStepTable,
+  type MetricEntry,
+  metricEntries,
+} from '../train/report.js';
 import { StagedOutput } from '../util/output-dir.js';
 import type { EvalContext } from './eval-flags.js';
 import { parallelJob } from './parallel-jobs.js';
@@ -32,7 +39,16 @@ export interface EvalJobOptions {
   applyEma: boolean;
   emaShadow: string | undefined;
   oneBatch: boolean;
+  actInference: boolean;
+  perStep: boolean;
+  puzzleIds: PuzzleIdMode;
 }
+
+/** Seed of `--puzzle-ids random` and `shuffled` (eval has no --seed flag). */
+export const PUZZLE_ID_SEED = 0;
+
+/** The per-step chart `--per-step` writes into the output directory. */
+export const PER_STEP_CHART = 'per_step.svg';
 
 /** What `trm eval` writes to metrics.json (and prints with --json). */
 export interface EvalReport {
@@ -45,6 +61,12 @@ export interface EvalReport {
   metrics: Record<string, MetricEntry>;
   /** Saved output files in the output directory. */
   outputs: string[];
+  /** --act-inference: rows halted by their Q head; the mean steps used per set. */
+  act_inference?: { halt_max_steps: number; mean_steps: Record<string, number> };
+  /** --puzzle-ids other than `real`: what the model saw instead of the identifiers. */
+  puzzle_ids?: { mode: Exclude<PuzzleIdMode, 'real'>; seed: number };
+  /** --per-step: the accuracies after each supervision step, as if every row stopped there. */
+  per_step?: { step: number; metrics: Record<string, MetricEntry> }[];
   outdir?: string;
 }
 
@@ -88,6 +110,9 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
     applyEma: options.applyEma,
     emaShadow: options.emaShadow,
     oneBatch: options.oneBatch,
+    actInference: options.actInference,
+    perStep: options.perStep,
+    puzzleIds: options.puzzleIds,
   };
   const slots = await devicesFor(ctx.flags.devices as string | undefined);
   let result: EvalJobResult;
@@ -107,6 +132,16 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
   else {
     const n = { puzzles: result.puzzles, seqLen: result.seqLen };
     io.stdout.write(`${formatEvalReport(result.metrics, n)}\n`);
+    const { per_step: perStep, act_inference: act } = result.report;
+    if (perStep) io.stdout.write(`${formatPerStepTable(perStep)}\n`);
+    if (act) {
+      const means = Object.entries(act.mean_steps)
+        .map(([set, v]) => `${v.toFixed(2)} (${set})`)
+        .join(', ');
+      io.stdout.write(
+        `act inference: rows halted by their Q head after ${means} of ${act.halt_max_steps} supervision steps on average\n`,
+      );
+    }
     io.stdout.write(`outputs: ${result.outdir}\n`);
   }
   return 0;
@@ -136,6 +171,20 @@ export async function evaluateCheckpoint(
   const meta = test.metadata;
   // Every array is read and checked before the device opens or anything is written.
   test.preload();
+  // --puzzle-ids shuffled permutes the identifiers of every evaluated example, on every rank.
+  const evaluated =
+    job.puzzleIds === 'shuffled'
+      ? evaluatedIdentifiers(
+          world === 1
+            ? test
+            : new PuzzleDataset({
+                datasetPaths: [job.dataset],
+                split: 'test',
+                globalBatchSize: gbs,
+              }),
+          job.oneBatch ? 1 : undefined,
+        )
+      : undefined;
   const device = await openDevice(parallel?.adapterName ?? adapterName);
   let staging: StagedOutput | undefined;
   try {
@@ -159,9 +208,22 @@ export async function evaluateCheckpoint(
     io.stderr.write(
       `evaluating ${basename(job.path)} (${format}) on ${job.dataset}: ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${gbs}${world > 1 ? ` (${gbs / world} on each of ${world} devices)` : ''}\n`,
     );
+    const puzzleIds =
+      job.puzzleIds === 'real'
+        ? undefined
+        : new PuzzleIdAblation({
+            mode: job.puzzleIds,
+            blankId: meta.blank_identifier_id,
+            numPuzzleIdentifiers: model.config.num_puzzle_identifiers,
+            seed: PUZZLE_ID_SEED,
+            ...(evaluated ? { evaluated } : {}),
+          });
     const result = await evaluateModel(model, test, {
       evaluators,
       globalBatchSize: gbs,
+      ...(job.actInference ? { actInference: true } : {}),
+      ...(job.perStep ? { perStep: true } : {}),
+      ...(puzzleIds ? { puzzleIds } : {}),
       save: job.save,
       ...(staging ? { saveDir: staging.dir } : {}),
       maxBatches: job.oneBatch ? 1 : undefined,
@@ -173,18 +235,42 @@ export async function evaluateCheckpoint(
     });
     io.stderr.write('\n');
     const puzzles = job.oneBatch ? Math.min(gbs, meta.total_puzzles) : meta.total_puzzles;
+    const trials = { puzzles, seqLen: meta.seq_len };
+    const perStep = result.perStep?.map((metrics, i) => ({
+      step: i + 1,
+      metrics: metricEntries(metrics, trials),
+    }));
     const report: EvalReport = {
       checkpoint: job.path,
       format,
       dataset: job.dataset,
       puzzles,
       seq_len: meta.seq_len,
-      metrics: metricEntries(result.metrics, { puzzles, seqLen: meta.seq_len }),
-      outputs: [...result.outputs.keys()].map((k) => `${k}.npy`),
+      metrics: metricEntries(result.metrics, trials),
+      outputs: [
+        ...[...result.outputs.keys()].map((k) => `${k}.npy`),
+        ...(perStep ? [PER_STEP_CHART] : []),
+      ],
+      ...(job.actInference
+        ? {
+            act_inference: {
+              halt_max_steps: model.config.halt_max_steps,
+              mean_steps: Object.fromEntries(
+                Object.keys(result.counts).map((set) => [set, result.metrics[`${set}/steps`]!]),
+              ),
+            },
+          }
+        : {}),
+      ...(job.puzzleIds !== 'real'
+        ? { puzzle_ids: { mode: job.puzzleIds, seed: PUZZLE_ID_SEED } }
+        : {}),
+      ...(perStep ? { per_step: perStep } : {}),
     };
     if (staging) {
       for (const [key, { data, shape }] of result.outputs)
         writeNpy(join(staging.dir, `${key}.npy`), data, shape);
+      if (result.perStep)
+        writeFileSync(join(staging.dir, PER_STEP_CHART), perStepChartSvg(result.perStep));
       writeFileSync(join(staging.dir, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
       staging.publish();
     }

@@ -1,8 +1,18 @@
 import { join } from 'node:path';
 import type { PuzzleDataset } from '@trm/datasets';
 import { type Evaluator, MetricAccumulator } from '@trm/evaluators';
-import { type ActCarry, type HostBatch, stepMetrics, TinyRecursiveModel } from '@trm/model';
+import {
+  type ActCarry,
+  type HostBatch,
+  haltsByQHead,
+  IGNORE_LABEL,
+  type StepResult,
+  stepMetrics,
+  TinyRecursiveModel,
+  type TrmConfig,
+} from '@trm/model';
 import type { Collective } from '../parallel/collective.js';
+import type { PuzzleIdAblation } from './puzzle-ids.js';
 
 /** Per-batch outputs that `eval_save_outputs` can name (spec §8). */
 export const SAVABLE_OUTPUTS = [
@@ -24,12 +34,23 @@ export interface EvaluationResult {
   counts: Record<string, number>;
   /** Collected outputs, concatenated over batches (real rows only). */
   outputs: Map<SavableOutput, { data: Int32Array | Float32Array; shape: number[] }>;
+  /**
+   * With `perStep`: for each supervision step s = 1..halt_max_steps (index s − 1), the
+   * metrics as if every row had stopped at s — `<set>/accuracy`, `<set>/exact_accuracy` and,
+   * with `actInference`, `<set>/halted`, the fraction of rows the Q head had halted by s.
+   */
+  perStep?: Record<string, number>[];
 }
 
 /**
  * Evaluates on every test batch (spec §8): a fresh carry per batch, the ACT wrapper looped
  * until every row has halted (exactly `halt_max_steps` steps in eval mode), metrics summed per
  * set, and `(batch, outputs)` fed to every evaluator.
+ *
+ * `actInference` scores each row at the step its Q head halts it instead (see
+ * {@link haltsByQHead}; `halt_max_steps` at the latest), `perStep` also scores every step as if
+ * every row stopped there, and `puzzleIds` replaces the identifiers the model sees. All three
+ * are bookkeeping on the host over what each `model.step` returns.
  */
 export async function evaluateModel(
   model: TinyRecursiveModel,
@@ -47,6 +68,19 @@ export async function evaluateModel(
      * would. Only rank 0's result holds metrics and outputs.
      */
     comm?: Collective;
+    /**
+     * Halt each row when its Q head says so, as training does without exploration, and count
+     * it with its predictions at that step (the losses, device sums over every row at one
+     * step, are then left out). The batch stops early once every real row has halted.
+     */
+    actInference?: boolean;
+    /** Score every supervision step as if every row had stopped there (see `perStep`). */
+    perStep?: boolean;
+    /**
+     * What the model sees in place of each example's puzzle identifier. Evaluators still get
+     * the real identifiers; the saved `puzzle_identifiers` are those the model saw.
+     */
+    puzzleIds?: PuzzleIdAblation;
   },
 ): Promise<EvaluationResult> {
   const comm = options.comm;
@@ -57,43 +91,50 @@ export async function evaluateModel(
   const seqLen = model.config.seq_len;
   const vocab = model.config.vocab_size;
   const wantLogits = options.save?.includes('logits') ?? false;
+  const act = options.actInference ?? false;
+  const perStep = options.perStep ?? false;
+  const rank = comm?.rank ?? 0;
   const chunks = new Map<SavableOutput, (Int32Array | Float32Array)[]>();
+  const perStepAcc: MetricAccumulator[] = [];
   for (const ev of options.evaluators) ev.begin();
   let batches = 0;
+  /** Evaluated examples in the global batches so far (where the puzzle-id ablation is). */
+  let before = 0;
   try {
     for (const item of test.iterTest()) {
       const { setName, effectiveBatchSize } = item;
       let batch: HostBatch = item.batch;
-      let carry: ActCarry = model.initialCarry(batch.puzzleIdentifiers.length);
-      let step: Awaited<ReturnType<TinyRecursiveModel['step']>> | undefined;
-      for (;;) {
-        step?.logits?.dispose();
-        step = await model.step(carry, batch, wantLogits ? { keepLogits: true } : {});
-        carry = step.carry;
-        if (step.allHalted) break;
-      }
-      TinyRecursiveModel.disposeCarry(carry);
-      let logits: Float32Array | undefined;
-      if (step.logits) {
-        logits = (await step.logits.data()) as Float32Array;
-        step.logits.dispose();
-      }
-      let last: BatchOutcome = {
-        metrics: step.metrics,
-        preds: step.preds,
-        qHalt: step.qHalt,
-        qContinue: step.qContinue,
-        steps: carry.steps,
-        ...(logits ? { logits } : {}),
-      };
+      const rows = batch.puzzleIdentifiers.length;
+      const modelBatch: HostBatch = options.puzzleIds
+        ? {
+            ...batch,
+            puzzleIdentifiers: options.puzzleIds.apply(batch.puzzleIdentifiers, {
+              before,
+              effective: effectiveBatchSize,
+              offset: rank * rows,
+            }),
+          }
+        : batch;
+      before += effectiveBatchSize;
+      const realRows = Math.max(0, Math.min(rows, effectiveBatchSize - rank * rows));
+      const run = await runBatch(model, modelBatch, { wantLogits, act, perStep, realRows });
+      let last = run.last;
+      let correct = run.correct;
+      /** The identifiers the model saw, when they are not the batch's. */
+      let modelIds = options.puzzleIds ? modelBatch.puzzleIdentifiers : undefined;
       if (comm) {
-        const global = await gatherOutcome(comm, batch, last, seqLen, vocab);
+        const global = await gatherOutcome(comm, batch, last, seqLen, vocab, {
+          ...(modelIds ? { modelIds } : {}),
+          ...(correct ? { correct } : {}),
+        });
         if (!global) {
           batches++;
           if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
           continue;
         }
         ({ batch, last } = global);
+        modelIds = global.modelIds;
+        correct = global.correct;
       }
       const B = batch.puzzleIdentifiers.length;
       const { metrics } = last;
@@ -103,9 +144,18 @@ export async function evaluateModel(
         exact_accuracy: metrics.exact_accuracy,
         q_halt_accuracy: metrics.q_halt_accuracy,
         steps: metrics.steps,
-        lm_loss: metrics.lm_loss,
-        q_halt_loss: metrics.q_halt_loss,
+        // Under --act-inference rows stop at different steps; the losses are sums over every
+        // row at one step, so they would describe other predictions than the ones scored.
+        ...(act ? {} : { lm_loss: metrics.lm_loss, q_halt_loss: metrics.q_halt_loss }),
       });
+      if (correct) {
+        const counted = labelCounts(batch.labels, seqLen);
+        correct.forEach((c, s) => {
+          if (!perStepAcc[s])
+            perStepAcc[s] = new MetricAccumulator({ globalBatchSize: options.globalBatchSize });
+          perStepAcc[s].add(setName, stepSums(c, counted, act ? { at: s + 1, last } : undefined));
+        });
+      }
       const evalBatch = { ...batch, batchSize: B, seqLen };
       const outputs = {
         preds: last.preds,
@@ -122,7 +172,7 @@ export async function evaluateModel(
       };
       add('inputs', batch.inputs, seqLen);
       add('labels', batch.labels, seqLen);
-      add('puzzle_identifiers', batch.puzzleIdentifiers, 1);
+      add('puzzle_identifiers', modelIds ?? batch.puzzleIdentifiers, 1);
       add('preds', last.preds, seqLen);
       if (last.logits) add('logits', last.logits, seqLen * vocab);
       add('q_halt_logits', last.qHalt, 1);
@@ -161,7 +211,208 @@ export async function evaluateModel(
           : [total];
     outputs.set(key, { data, shape });
   }
-  return { metrics, counts, outputs };
+  return {
+    metrics,
+    counts,
+    outputs,
+    ...(perStep ? { perStep: perStepAcc.map((a) => a.flat()) } : {}),
+  };
+}
+
+/** What one batch's steps leave: the outcome that is scored and, with `perStep`, per step. */
+interface BatchRun {
+  last: BatchOutcome;
+  /** With `perStep`: per step (index s − 1), each row's number of right answer tokens. */
+  correct?: Int32Array[];
+}
+
+/**
+ * Runs one batch from a fresh carry until every row has halted (`halt_max_steps` steps in eval
+ * mode) and returns what is scored: the last step's outcome or, with `act`, each row's outcome
+ * at the step its Q head halted it. Without `perStep`, an `act` batch stops as soon as its
+ * `realRows` first rows (the rest is padding) have halted.
+ */
+async function runBatch(
+  model: TinyRecursiveModel,
+  batch: HostBatch,
+  options: { wantLogits: boolean; act: boolean; perStep: boolean; realRows: number },
+): Promise<BatchRun> {
+  const { wantLogits, act, perStep } = options;
+  const seqLen = model.config.seq_len;
+  const rows = batch.puzzleIdentifiers.length;
+  let carry: ActCarry = model.initialCarry(rows);
+  let step: StepResult | undefined;
+  const correct: Int32Array[] = [];
+  const chosen = act ? new HaltChoice(model.config, rows, wantLogits) : undefined;
+  let at = 0;
+  for (;;) {
+    step?.logits?.dispose();
+    step = await model.step(carry, batch, wantLogits ? { keepLogits: true } : {});
+    carry = step.carry;
+    at++;
+    if (perStep) correct.push(correctCounts(step.preds, batch.labels, seqLen));
+    if (chosen) await chosen.observe(step, at);
+    if (step.allHalted) break;
+    if (chosen && !perStep && chosen.settled(options.realRows)) break;
+  }
+  TinyRecursiveModel.disposeCarry(carry);
+  let last: BatchOutcome;
+  if (chosen) {
+    last = await chosen.finish(step, at, batch.labels);
+    step.logits?.dispose();
+  } else {
+    let logits: Float32Array | undefined;
+    if (step.logits) {
+      logits = (await step.logits.data()) as Float32Array;
+      step.logits.dispose();
+    }
+    last = {
+      metrics: step.metrics,
+      preds: step.preds,
+      qHalt: step.qHalt,
+      qContinue: step.qContinue,
+      steps: carry.steps,
+      ...(logits ? { logits } : {}),
+    };
+  }
+  return { last, ...(perStep ? { correct } : {}) };
+}
+
+/**
+ * Each row's outcome at the step its Q head halted it (`--act-inference`): the first step
+ * where {@link haltsByQHead} holds, or `halt_max_steps`. Evaluation mode runs every row on to
+ * `halt_max_steps` regardless, and a row's later steps do not change its earlier ones, so
+ * keeping each row's step is exactly what halting it there would have given.
+ */
+class HaltChoice {
+  readonly steps: Int32Array;
+  readonly preds: Int32Array;
+  readonly qHalt: Float32Array;
+  readonly qContinue: Float32Array;
+  readonly logits: Float32Array | undefined;
+  private readonly seqLen: number;
+  private readonly vocab: number;
+
+  constructor(
+    private readonly config: TrmConfig,
+    rows: number,
+    wantLogits: boolean,
+  ) {
+    this.seqLen = config.seq_len;
+    this.vocab = config.vocab_size;
+    this.steps = new Int32Array(rows);
+    this.preds = new Int32Array(rows * this.seqLen);
+    this.qHalt = new Float32Array(rows);
+    this.qContinue = new Float32Array(rows);
+    this.logits = wantLogits ? new Float32Array(rows * this.seqLen * this.vocab) : undefined;
+  }
+
+  /** Records the rows that halt at step `at` (1-based). */
+  async observe(step: StepResult, at: number): Promise<void> {
+    const halting: number[] = [];
+    for (let r = 0; r < this.steps.length; r++) {
+      if (this.steps[r] !== 0) continue;
+      if (
+        at >= this.config.halt_max_steps ||
+        haltsByQHead(this.config, step.qHalt[r]!, step.qContinue[r]!)
+      )
+        halting.push(r);
+    }
+    await this.take(step, at, halting);
+  }
+
+  /** Whether the first `rows` rows have all halted. */
+  settled(rows: number): boolean {
+    for (let r = 0; r < rows; r++) if (this.steps[r] === 0) return false;
+    return true;
+  }
+
+  /**
+   * The chosen outcome, with the rows that have not halted (padding, when the batch stopped
+   * early) taken from the last step, `at`.
+   */
+  async finish(step: StepResult, at: number, labels: Int32Array): Promise<BatchOutcome> {
+    const rest: number[] = [];
+    for (let r = 0; r < this.steps.length; r++) if (this.steps[r] === 0) rest.push(r);
+    await this.take(step, at, rest);
+    const rows = this.steps.length;
+    return {
+      metrics: {
+        ...stepMetrics({
+          preds: this.preds,
+          labels,
+          halted: new Uint8Array(rows).fill(1),
+          steps: this.steps,
+          qHalt: this.qHalt,
+          seqLen: this.seqLen,
+        }),
+        lm_loss: Number.NaN,
+        q_halt_loss: Number.NaN,
+      },
+      preds: this.preds,
+      qHalt: this.qHalt,
+      qContinue: this.qContinue,
+      steps: this.steps,
+      ...(this.logits ? { logits: this.logits } : {}),
+    };
+  }
+
+  private async take(step: StepResult, at: number, rows: readonly number[]): Promise<void> {
+    if (rows.length === 0) return;
+    const S = this.seqLen;
+    const width = S * this.vocab;
+    const logits =
+      this.logits && step.logits ? ((await step.logits.data()) as Float32Array) : undefined;
+    for (const r of rows) {
+      this.steps[r] = at;
+      this.preds.set(step.preds.subarray(r * S, (r + 1) * S), r * S);
+      this.qHalt[r] = step.qHalt[r]!;
+      this.qContinue[r] = step.qContinue[r]!;
+      if (logits) this.logits!.set(logits.subarray(r * width, (r + 1) * width), r * width);
+    }
+  }
+}
+
+/** Per row, the number of answer tokens (labels that are not ignored). */
+function labelCounts(labels: Int32Array, seqLen: number): Int32Array {
+  const rows = labels.length / seqLen;
+  const out = new Int32Array(rows);
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] !== IGNORE_LABEL) out[(i / seqLen) | 0]! += 1;
+  return out;
+}
+
+/** Per row, the number of answer tokens predicted right. */
+function correctCounts(preds: Int32Array, labels: Int32Array, seqLen: number): Int32Array {
+  const rows = labels.length / seqLen;
+  const out = new Int32Array(rows);
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] !== IGNORE_LABEL && preds[i] === labels[i]) out[(i / seqLen) | 0]! += 1;
+  return out;
+}
+
+/**
+ * One step's sums as if every row stopped there, in the order and arithmetic of
+ * `stepMetrics` (so the last step's equal those of a plain evaluation exactly); with `act`,
+ * also how many rows the Q head had halted by step `at`.
+ */
+export function stepSums(
+  correct: Int32Array,
+  counted: Int32Array,
+  act?: { at: number; last: { steps: Int32Array } },
+): Record<string, number> {
+  const m: Record<string, number> = { count: 0, accuracy: 0, exact_accuracy: 0 };
+  if (act) m.halted = 0;
+  for (let r = 0; r < counted.length; r++) {
+    const n = counted[r]!;
+    if (n === 0) continue;
+    const c = correct[r]!;
+    m.count! += 1;
+    m.accuracy! += c / n;
+    m.exact_accuracy! += c === n ? 1 : 0;
+    if (act) m.halted! += act.last.steps[r]! <= act.at ? 1 : 0;
+  }
+  return m;
 }
 
 /** What evaluation keeps of a batch once every row has halted. */
@@ -178,7 +429,9 @@ interface BatchOutcome {
 /**
  * Sends this rank's batch and outputs to rank 0 and, there, rebuilds the global batch in rank
  * order with its metrics recomputed over all rows (the same sums, in the same order, as one
- * device); the losses are sums of the ranks' sums. Returns null on the other ranks.
+ * device); the losses are sums of the ranks' sums. `extra` (the identifiers the model saw,
+ * the per-step counts) is gathered the same way; every rank must pass the same kinds. Returns
+ * null on the other ranks.
  */
 async function gatherOutcome(
   comm: Collective,
@@ -186,7 +439,13 @@ async function gatherOutcome(
   out: BatchOutcome,
   seqLen: number,
   vocab: number,
-): Promise<{ batch: HostBatch; last: BatchOutcome } | null> {
+  extra: { modelIds?: Int32Array; correct?: Int32Array[] } = {},
+): Promise<{
+  batch: HostBatch;
+  last: BatchOutcome;
+  modelIds?: Int32Array;
+  correct?: Int32Array[];
+} | null> {
   const rows = batch.puzzleIdentifiers.length;
   const ints = new Int32Array(rows * (3 * seqLen + 2));
   ints.set(batch.inputs, 0);
@@ -203,6 +462,8 @@ async function gatherOutcome(
   const lossSums = await comm.allReduceSum(losses);
   // Every rank takes part in the same collectives, logits or not.
   const allLogits = out.logits ? await comm.gather(out.logits) : null;
+  const extras = [...(extra.modelIds ? [extra.modelIds] : []), ...(extra.correct ?? [])];
+  const allExtras = extras.length > 0 ? await comm.gather(concatInts(extras)) : null;
   if (!allInts || !allFloats) return null;
   const world = comm.worldSize;
   const total = rows * world;
@@ -227,7 +488,7 @@ async function gatherOutcome(
   const qHalt = part(allFloats, perFloat, 0, 1) as Float32Array;
   const qContinue = part(allFloats, perFloat, rows, 1) as Float32Array;
   const metrics = {
-    // Evaluation always runs every row to halt_max_steps, so every row has halted.
+    // Every row has halted: at halt_max_steps, or (--act-inference) where its Q head said so.
     ...stepMetrics({
       preds,
       labels: global.labels,
@@ -242,8 +503,24 @@ async function gatherOutcome(
   const logits = allLogits
     ? (part(allLogits, rows * seqLen * vocab, 0, seqLen * vocab) as Float32Array)
     : undefined;
+  // The extras: `rows` values per kind and rank, in the order they were concatenated.
+  const perExtra = extras.length * rows;
+  const extraPart = (k: number) => part(allExtras!, perExtra, k * rows, 1) as Int32Array;
+  const idsFirst = extra.modelIds ? 1 : 0;
   return {
     batch: global,
     last: { metrics, preds, qHalt, qContinue, steps, ...(logits ? { logits } : {}) },
+    ...(extra.modelIds ? { modelIds: extraPart(0) } : {}),
+    ...(extra.correct ? { correct: extra.correct.map((_, s) => extraPart(idsFirst + s)) } : {}),
   };
+}
+
+function concatInts(parts: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

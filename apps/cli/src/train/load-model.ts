@@ -19,6 +19,13 @@ import { archProblems, checkModelFits, createModel, modelConfig } from './model-
 
 export { fetchHubCheckpoint } from '../util/hub.js';
 
+/**
+ * `arch.*` keys that change how a model is run but not its weights: overriding one keeps the
+ * architecture of the checkpoint's header (the supervision steps of test-time depth, the
+ * halting rule of `trm eval --act-inference`).
+ */
+export const RUN_ONLY_ARCH_KEYS = ['arch.halt_max_steps', 'arch.no_ACT_continue'] as const;
+
 /** How to choose the weights inside a checkpoint. */
 export interface WeightChoice {
   /** Our checkpoints hold the EMA weights when trained with EMA; false picks the trained ones. */
@@ -47,12 +54,20 @@ export async function loadModelForDataset(args: {
   // the checkpoint may legitimately need, is known before any tensor is read.
   const header = await readCheckpointMetadata(path);
   let arch: TrmConfig;
-  const archOverride = args.overrides.some((o) => o.replace(/^\+/, '').startsWith('arch.'));
+  const archKeys = args.overrides
+    .map((o) => o.replace(/^[+~]+/, '').split('=')[0]!)
+    .filter((k) => k.startsWith('arch.'));
+  // Keys that change how the model is run, not its weights, apply on top of the header.
+  const runOnly = archKeys.filter((k) => (RUN_ONLY_ARCH_KEYS as readonly string[]).includes(k));
+  const archOverride = archKeys.length > runOnly.length;
   try {
     arch =
       header.config && !archOverride
         ? resolveTrmConfig({
             ...header.config,
+            ...Object.fromEntries(
+              runOnly.map((k) => [k.slice(5), config.arch[k.slice(5) as keyof typeof config.arch]]),
+            ),
             batch_size: args.batchSize,
             seq_len: meta.seq_len,
             vocab_size: meta.vocab_size,

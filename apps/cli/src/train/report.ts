@@ -55,3 +55,27 @@ export function formatEvalReport(metrics: Record<string, number>, n: TrialCounts
   }
   return lines.join('\n');
 }
+
+/**
+ * The `--per-step` table: one line per supervision step, one column per metric (accuracy,
+ * exact accuracy and, with `--act-inference`, the fraction of rows halted by then).
+ */
+export function formatPerStepTable(
+  rows: readonly { step: number; metrics: Record<string, MetricEntry> }[],
+): string {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const widths = keys.map((k) => Math.max(k.length, 6));
+  const stepWidth = Math.max(4, String(rows.at(-1)?.step ?? 0).length);
+  const line = (step: string, cells: string[]) =>
+    `  ${step.padStart(stepWidth)}  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  return [
+    'per supervision step (every row stopped there):',
+    line('step', keys),
+    ...rows.map((r) =>
+      line(
+        String(r.step),
+        keys.map((k) => r.metrics[k]?.value.toFixed(4) ?? ''),
+      ),
+    ),
+  ].join('\n');
+}

@@ -58,6 +58,19 @@ export function drawExploration(
   return { explore, minHalt };
 }
 
+/**
+ * Whether the Q head halts a row (spec §5), the rule training applies outside exploration:
+ * `q_halt > q_continue`, or `q_halt > 0` when the model has no continue head
+ * (`no_ACT_continue`). Reaching `halt_max_steps` halts a row whatever this says.
+ */
+export function haltsByQHead(
+  config: Pick<TrmConfig, 'no_ACT_continue'>,
+  qHalt: number,
+  qContinue: number,
+): boolean {
+  return config.no_ACT_continue ? qHalt > 0 : qHalt > qContinue;
+}
+
 export interface StepOptions {
   /** Back-propagate `loss · lossScale` (training; e.g. `1 / global_batch_size`). */
   backward?: boolean;
@@ -252,7 +265,7 @@ export class TinyRecursiveModel extends Module {
       steps[r]! += 1;
       let h = steps[r]! >= cfg.halt_max_steps;
       if (draws) {
-        h ||= cfg.no_ACT_continue ? qHalt[r]! > 0 : qHalt[r]! > qContinue[r]!;
+        h ||= haltsByQHead(cfg, qHalt[r]!, qContinue[r]!);
         const minHalt = draws.explore[r] === 1 ? draws.minHalt[r]! : 0;
         h &&= steps[r]! >= minHalt;
       }
