@@ -21,15 +21,21 @@ import {
 } from '../lib/torch-writer.js';
 import { evalArgs, trainArgs } from './util.js';
 
-/** The fixture's weights as `{name, shape, data}` (read once). */
-let weightsCache: Map<string, { shape: number[]; data: Float32Array }> | undefined;
-async function weights(f: Fixtures) {
-  if (!weightsCache) {
-    weightsCache = new Map();
-    for (const [name, t] of (await loadCheckpoint(f.checkpoint)).tensors)
-      if (t.data instanceof Float32Array) weightsCache.set(name, { shape: t.shape, data: t.data });
-  }
-  return weightsCache;
+/**
+ * The fixture's weights as `{name, shape, data}`, read once. The promise is cached, not the
+ * map being filled: cases run concurrently, and one that arrived during the read used to see
+ * an empty map.
+ */
+let weightsRead: Promise<Map<string, { shape: number[]; data: Float32Array }>> | undefined;
+function weights(f: Fixtures) {
+  weightsRead ??= loadCheckpoint(f.checkpoint).then((ckpt) => {
+    const map = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, t] of ckpt.tensors)
+      if (t.data instanceof Float32Array) map.set(name, { shape: t.shape, data: t.data });
+    if (map.size < 2) throw new Error(`fixture checkpoint ${f.checkpoint} has no f32 weights`);
+    return map;
+  });
+  return weightsRead;
 }
 
 /** Safetensors bytes from a header object and a data section. */
