@@ -87,6 +87,53 @@ const configs: [string, Make][] = [
     'loss-unknown',
     (f) => ({ argv: trainArgs(f.dataset, 'arch.loss.loss_type=hinge'), names: ['loss_type'] }),
   ],
+  [
+    'keep-best-negative',
+    (f) => ({
+      argv: trainArgs(f.dataset, 'checkpoint_keep_best=-1'),
+      names: ['checkpoint_keep_best'],
+    }),
+  ],
+  [
+    'keep-best-float',
+    (f) => ({
+      argv: trainArgs(f.dataset, 'checkpoint_keep_best=1.5'),
+      names: ['checkpoint_keep_best'],
+    }),
+  ],
+  [
+    'metric-mode-unknown',
+    (f) => ({
+      argv: trainArgs(f.dataset, 'checkpoint_keep_best=1', 'checkpoint_metric_mode=highest'),
+      names: ['checkpoint_metric_mode'],
+    }),
+  ],
+  [
+    'metric-malformed',
+    (f) => ({
+      argv: trainArgs(f.dataset, 'checkpoint_keep_best=1', 'checkpoint_metric=accuracy'),
+      names: ['checkpoint_metric'],
+    }),
+  ],
+  [
+    'metric-unknown',
+    (f) => ({
+      argv: trainArgs(
+        f.dataset,
+        'evaluators=[]',
+        'early_stop_patience=2',
+        'checkpoint_metric=all/bogus',
+      ),
+      names: ['checkpoint_metric'],
+    }),
+  ],
+  [
+    'patience-negative',
+    (f) => ({
+      argv: trainArgs(f.dataset, 'early_stop_patience=-1'),
+      names: ['early_stop_patience'],
+    }),
+  ],
   ['arch-group-unknown', (f) => ({ argv: trainArgs(f.dataset, 'arch=gpt'), names: ['gpt'] })],
   [
     'preset-unknown',

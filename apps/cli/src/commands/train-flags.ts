@@ -82,7 +82,7 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
       overwrite,
       label: 'The run directory (checkpoint_path)',
       writes:
-        'step_<N>.safetensors, step_<N>.state.safetensors, metrics.jsonl, all_config.yaml, charts/, eval_step_<N>/',
+        'step_<N>.safetensors, step_<N>.state.safetensors, best_step_<N>.*, best.json, metrics.jsonl, all_config.yaml, charts/, eval_step_<N>/',
     });
   // Checked now (a run directory becomes its newest checkpoint); read after the data.
   if (config.load_checkpoint) {

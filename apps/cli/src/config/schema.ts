@@ -54,6 +54,14 @@ export interface TrainConfig {
   eval_interval: number | null;
   min_eval_interval: number;
   checkpoint_every_eval: boolean;
+  /** Best checkpoints kept besides the latest (`best_step_<N>`); 0 keeps none. */
+  checkpoint_keep_best: number;
+  /** Evaluation metric that ranks checkpoints and drives early stopping; null: `all/exact_accuracy`. */
+  checkpoint_metric: string | null;
+  /** Whether a larger (`max`) or smaller (`min`) {@link checkpoint_metric} is better. */
+  checkpoint_metric_mode: 'max' | 'min';
+  /** Stop after this many evaluations without improvement; 0 never stops early. */
+  early_stop_patience: number;
   lr: number;
   lr_min_ratio: number;
   lr_warmup_steps: number;
@@ -301,6 +309,41 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     type: 'bool',
     default: true,
     description: 'Save a checkpoint at every evaluation (otherwise only the last).',
+  }),
+  k({
+    key: 'checkpoint_keep_best',
+    type: 'int',
+    min: 0,
+    optional: true,
+    default: 0,
+    description:
+      'Also keep the K best checkpoints by checkpoint_metric as best_step_<N>.safetensors, listed in best.json (0: off).',
+  }),
+  k({
+    key: 'checkpoint_metric',
+    type: 'string',
+    nullable: true,
+    optional: true,
+    default: null,
+    description:
+      'Evaluation metric (<set>/<name>, e.g. all/exact_accuracy or sudoku/valid_solution_rate) for checkpoint_keep_best and early_stop_patience (null: all/exact_accuracy).',
+  }),
+  k({
+    key: 'checkpoint_metric_mode',
+    type: 'enum',
+    choices: ['max', 'min'],
+    optional: true,
+    default: 'max',
+    description: 'max: a larger checkpoint_metric is better; min: a smaller one (losses).',
+  }),
+  k({
+    key: 'early_stop_patience',
+    type: 'int',
+    min: 0,
+    optional: true,
+    default: 0,
+    description:
+      'Stop after this many evaluations without improvement of checkpoint_metric, saving the final checkpoint (0: off).',
   }),
   k({
     key: 'lr',

@@ -108,6 +108,12 @@ export function checkTypes(tree: Mapping, origins: OriginMap): TrainConfig {
       { key: 'eval_interval' },
     );
   }
+  if (cfg.checkpoint_metric !== null && !/^[^/\s]+\/\S+$/.test(cfg.checkpoint_metric)) {
+    throw new ConfigError(
+      `checkpoint_metric: expected an evaluation metric written <set>/<name>, such as all/exact_accuracy or all/lm_loss, got '${cfg.checkpoint_metric}'${from(origins, 'checkpoint_metric')}. The names are those of the 'eval @ step' lines and metrics.jsonl.`,
+      { key: 'checkpoint_metric' },
+    );
+  }
   return cfg;
 }
 

@@ -38,6 +38,10 @@ export async function saveTrainingCheckpoint(
   model: TinyRecursiveModel,
   state: TrainingState,
   meta: Record<string, unknown>,
+  files: { weights: typeof weightsFile; state: typeof stateFile } = {
+    weights: weightsFile,
+    state: stateFile,
+  },
 ): Promise<string> {
   const tensors = new Map<string, HostTensorInput>();
   const put = (prefix: string, record: Record<string, Float32Array> | null) => {
@@ -56,11 +60,11 @@ export async function saveTrainingCheckpoint(
     adamStep: state.adam?.step ?? 0,
     hasAdam: state.adam !== null,
   };
-  await saveSafetensors(stateFile(dir, state.step), tensors, {
+  await saveSafetensors(files.state(dir, state.step), tensors, {
     format: 'trm-train-state',
     progress: JSON.stringify(progress),
   });
-  const path = weightsFile(dir, state.step);
+  const path = files.weights(dir, state.step);
   await saveModelCheckpoint(path, model, { training: { ...meta, ...progress } });
   return path;
 }

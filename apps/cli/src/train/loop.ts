@@ -4,9 +4,10 @@ import type { Device } from '@trm/tensor';
 import type { TrainConfig } from '../config/schema.js';
 import { GradientSync } from '../parallel/grad-sync.js';
 import { evaluateRun } from './evaluate-run.js';
+import { trackedMetric } from './keep-best.js';
 import { openDevice } from './model-setup.js';
 import { restoreTrainedWeights, swapInEma } from './optimizers.js';
-import { saveCheckpoint } from './run-checkpoint.js';
+import { saveBestCheckpoint, saveCheckpoint } from './run-checkpoint.js';
 import { setUpRun } from './set-up.js';
 import type { TrainOptions, TrainRun } from './train-run.js';
 import { explorationDraws, trainStep } from './train-step.js';
@@ -52,6 +53,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       // `maxSteps` stops the run in the middle of an iteration, without evaluating or saving.
       if (run.step >= stopAt && !finishedIteration && options.maxSteps !== undefined) break;
       await evaluateAndSave(run, it, finishedIteration);
+      if (run.stopped) break;
     }
     await run.output.finish();
     return summary(run, started);
@@ -83,7 +85,10 @@ async function trainIteration(run: TrainRun, it: number): Promise<void> {
 /**
  * After iteration `it`: the evaluation (from `min_eval_interval` on) and the checkpoint (after
  * every evaluation with `checkpoint_every_eval`, and after the last iteration), both with the
- * EMA weights swapped in (spec §7).
+ * EMA weights swapped in (spec §7). With `checkpoint_keep_best` / `early_stop_patience` the
+ * evaluation is ranked (./keep-best.ts): a checkpoint among the K best is also saved as
+ * `best_step_<N>`, `best.json` is rewritten, and a run out of patience saves its checkpoint
+ * and stops.
  */
 async function evaluateAndSave(
   run: TrainRun,
@@ -92,10 +97,30 @@ async function evaluateAndSave(
 ): Promise<void> {
   const { config } = run;
   const doEval = it >= config.min_eval_interval;
-  const doSave = doEval ? config.checkpoint_every_eval || finishedIteration : finishedIteration;
+  let doSave = doEval ? config.checkpoint_every_eval || finishedIteration : finishedIteration;
   const rawWeights = doEval || doSave ? await swapInEma(run.optimizers) : null;
   if (doEval) await evaluateRun(run);
+  const outcome = doEval && run.best ? run.best.record(run.step, run.lastEval ?? {}) : null;
+  // Every rank stops together: rank 0 decides (only it has the metrics).
+  let stop = outcome?.stop ?? false;
+  if (doEval && run.topology.comm && trackedMetric(config) !== null)
+    stop = (await run.topology.comm.broadcast(Float64Array.of(stop ? 1 : 0)))[0] === 1;
+  // An early stop ends the run as its last iteration does: with a checkpoint (the EMA
+  // weights are already in: a stop follows an evaluation).
+  if (stop) doSave = true;
   if (doSave && run.topology.isRoot) await saveCheckpoint(run, it + 1, rawWeights);
+  if (run.best && outcome) {
+    if (outcome.keep) {
+      const path = await saveBestCheckpoint(run, it + 1, rawWeights);
+      run.best.addKept(run.step, outcome.value);
+      run.output.note(`best checkpoint ${path} (${run.best.metric} ${outcome.value})`);
+    }
+    run.best.write();
+  }
+  if (stop) {
+    run.stopped = run.best?.stopReason() ?? 'early stop (early_stop_patience)';
+    run.output.note(run.stopped);
+  }
   // Charts come after the checkpoint, and a chart that cannot be drawn only warns: the
   // log is for the user, it must never cost the run.
   if (doEval) run.output.drawCharts();

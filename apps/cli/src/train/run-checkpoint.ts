@@ -12,6 +12,7 @@ import { isHubFileId } from '../util/hub-id.js';
 import { latestResumePoint, saveTrainingCheckpoint, type TrainingState } from './checkpoints.js';
 import { fetchHubCheckpoint, fitError } from './load-model.js';
 import { createEma, type Optimizers, type TrainedWeights } from './optimizers.js';
+import { bestStateFile, bestWeightsFile } from './run-dir.js';
 import type { TrainRun } from './train-run.js';
 
 /**
@@ -24,8 +25,36 @@ export async function saveCheckpoint(
   iteration: number,
   rawWeights: TrainedWeights | null,
 ): Promise<void> {
+  const state = await trainingState(run, iteration, rawWeights);
+  const path = await saveTrainingCheckpoint(run.runDir, run.model, state, run.names);
+  run.checkpoints.push(path);
+  run.output.note(`checkpoint ${path}`);
+}
+
+/**
+ * Saves the checkpoint after `iteration` as one of the best (`checkpoint_keep_best`):
+ * `best_step_<N>.safetensors` and its state file, written as {@link saveCheckpoint} writes
+ * `step_<N>` (state first, each atomically), so a best checkpoint can be resumed or loaded too.
+ */
+export async function saveBestCheckpoint(
+  run: TrainRun,
+  iteration: number,
+  rawWeights: TrainedWeights | null,
+): Promise<string> {
+  const state = await trainingState(run, iteration, rawWeights);
+  return saveTrainingCheckpoint(run.runDir, run.model, state, run.names, {
+    weights: bestWeightsFile,
+    state: bestStateFile,
+  });
+}
+
+async function trainingState(
+  run: TrainRun,
+  iteration: number,
+  rawWeights: TrainedWeights | null,
+): Promise<TrainingState> {
   const { adam, ema } = run.optimizers;
-  const state: TrainingState = {
+  return {
     step: run.step,
     iteration,
     loaderIteration: run.trainSet.iteration,
@@ -33,9 +62,6 @@ export async function saveCheckpoint(
     ema: ema ? await ema.stateDict() : null,
     rawWeights,
   };
-  const path = await saveTrainingCheckpoint(run.runDir, run.model, state, run.names);
-  run.checkpoints.push(path);
-  run.output.note(`checkpoint ${path}`);
 }
 
 /** Where a run starts: the optimiser steps already taken and the next iteration. */

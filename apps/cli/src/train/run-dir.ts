@@ -8,10 +8,17 @@ import { join } from 'node:path';
 
 export const weightsFile = (dir: string, step: number) => join(dir, `step_${step}.safetensors`);
 export const stateFile = (dir: string, step: number) => join(dir, `step_${step}.state.safetensors`);
+/** The files of a best checkpoint (`checkpoint_keep_best`), written like the `step_<N>` ones. */
+export const bestWeightsFile = (dir: string, step: number) =>
+  join(dir, `best_step_${step}.safetensors`);
+export const bestStateFile = (dir: string, step: number) =>
+  join(dir, `best_step_${step}.state.safetensors`);
+/** The list of the kept best checkpoints and the early-stopping counter. */
+export const bestListFile = (dir: string) => join(dir, 'best.json');
 
 /** Names trm writes into a run directory (checkpoints, logs, charts, evaluation outputs). */
 const RUN_FILE =
-  /^(all_config\.yaml|metrics\.jsonl(\.tmp)?|charts|eval_step_\d+|step_\d+(\.state)?\.safetensors)$/;
+  /^(all_config\.yaml|metrics\.jsonl(\.tmp)?|charts|eval_step_\d+|(best_)?step_\d+(\.state)?\.safetensors|best\.json(\.tmp)?)$/;
 
 /** Step numbers of the complete checkpoints in `dir` (weights and state both present), newest first. */
 export function listCheckpoints(dir: string): number[] {

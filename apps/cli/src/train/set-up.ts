@@ -7,6 +7,7 @@ import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
 import type { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import { BestCheckpoints, checkMetricName } from './keep-best.js';
 import { checkModelFits, createLoaders, createModel, modelConfig } from './model-setup.js';
 import { withRunNames } from './names.js';
 import { createEma, createOptimizers } from './optimizers.js';
@@ -81,6 +82,14 @@ export async function setUpRun(
     metadata: testSet.metadata,
   });
 
+  checkMetricName(
+    config,
+    testSet.metadata.sets,
+    evaluators.map((e) => e.name),
+  );
+  const best = topology.isRoot ? BestCheckpoints.forRun(config, runDir) : null;
+  if (options.resume) best?.resume(start.step);
+
   // Every input is valid: now the run directory may be written. Rank 0 owns it: logs,
   // charts, evaluation outputs and checkpoints.
   const log = topology.isRoot
@@ -132,6 +141,8 @@ export async function setUpRun(
     firstIteration: start.firstIteration,
     checkpoints: [],
     lastEval: null,
+    best,
+    stopped: null,
     allReduce: { totalMs: 0, reduceMs: 0, steps: 0 },
   };
 }

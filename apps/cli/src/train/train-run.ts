@@ -7,6 +7,7 @@ import type { TrainConfig } from '../config/schema.js';
 import type { Collective } from '../parallel/collective.js';
 import type { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import type { BestCheckpoints } from './keep-best.js';
 import type { Optimizers } from './optimizers.js';
 import type { RunOutput } from './run-output.js';
 import type { RunSchedule } from './schedule.js';
@@ -76,6 +77,10 @@ export interface TrainRun {
   /** Checkpoints written by this process, oldest first. */
   checkpoints: string[];
   lastEval: Record<string, number> | null;
+  /** `checkpoint_keep_best` / `early_stop_patience` (rank 0; null when off or on other ranks). */
+  best: BestCheckpoints | null;
+  /** Why the run stopped early (`early_stop_patience`), null while it goes on. */
+  stopped: string | null;
   /** Gradient all-reduce time summed over the steps that had one (data-parallel runs). */
   allReduce: { totalMs: number; reduceMs: number; steps: number };
 }
