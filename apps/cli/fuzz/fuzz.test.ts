@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointCases } from './cases/checkpoints.js';
 import { configFlagCases } from './cases/config-flags.js';
 import { datasetFileCases } from './cases/dataset-files.js';
+import { exportCases } from './cases/export.js';
 import { type HubServers, outputSignalHubCases } from './cases/outputs-signals-hub.js';
 import { sourceCases } from './cases/sources.js';
 import { type Fixtures, makeFixtures } from './lib/fixtures.js';
@@ -58,6 +59,7 @@ const cases: FuzzCase[] = [
   ...sourceCases(f),
   ...configFlagCases(f),
   ...outputSignalHubCases(f, hub),
+  ...exportCases(f),
 ];
 
 async function listen(handler: RequestListener): Promise<string> {

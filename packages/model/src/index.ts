@@ -16,6 +16,7 @@ export {
   CheckpointSecurityError,
   DTYPE_SIZE,
   encodeSafetensors,
+  encodeTorchCheckpoint,
   f16ToF32,
   f32ToBf16,
   f32ToF16,
@@ -37,7 +38,9 @@ export {
   type SafetensorsHeader,
   STATE_DICT_PREFIXES,
   saveSafetensors,
+  saveTorchCheckpoint,
   serializeSafetensors,
+  serializeTorchCheckpoint,
   sniffCheckpointFormat,
   stripStateDictPrefix,
   type TensorMap,
@@ -54,6 +57,11 @@ export {
   TRM_DEFAULTS,
   type TrmConfig,
 } from './config.js';
+export {
+  type ExportableStateDict,
+  exportTorchCheckpoint,
+  readExportableStateDict,
+} from './export-checkpoint.js';
 export {
   type ActCarry,
   ActModel,

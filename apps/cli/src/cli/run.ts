@@ -30,6 +30,7 @@ export const defaultHandlers: Readonly<Record<string, HandlerLoader>> = {
   show: async () => (await import('../commands/show.js')).showCommand,
   presets: async () => (await import('../commands/presets-command.js')).presetsCommand,
   plot: async () => (await import('../commands/plot.js')).plotCommand,
+  export: async () => (await import('../commands/export.js')).exportCommand,
 };
 
 /** Options of {@link runCli}. */

@@ -679,6 +679,47 @@ export const commands: readonly CommandMeta[] = [
     ],
   },
   {
+    name: 'export',
+    summary: "Write a checkpoint's weights as a torch.save file that PyTorch loads.",
+    description:
+      "Reads a checkpoint (our safetensors, a torch.save file, a run directory of trm train or a hub file owner/repo/filename) and writes its model weights, under the reference's state-dict names (model.inner.…), dtypes and bits unchanged, as a torch.save file: an OrderedDict of tensors that torch.load(FILE, weights_only=True) reads and the reference's model.load_state_dict accepts. Tensors that are not model weights (optimiser or EMA state) are left out. Nothing is written unless the whole checkpoint reads cleanly.",
+    usage: 'export --checkpoint PATH --to pt --out FILE.pt [--overwrite]',
+    positionals: [],
+    flags: [
+      {
+        name: 'checkpoint',
+        type: 'string',
+        valueName: 'PATH',
+        required: true,
+        description:
+          'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
+      },
+      {
+        name: 'to',
+        type: 'string',
+        valueName: 'FORMAT',
+        required: true,
+        choices: ['pt'],
+        description: 'Format to write: pt (a torch.save zip archive, PyTorch ≥ 1.6).',
+      },
+      {
+        name: 'out',
+        type: 'string',
+        valueName: 'FILE',
+        required: true,
+        description: 'The file to write (its directory is created if needed).',
+      },
+      overwriteFlag,
+    ],
+    examples: [
+      {
+        command:
+          'trm export --checkpoint checkpoints/Sudoku-4x4-tiny-ACT-torch/TRM-calm-otter --to pt --out trm.pt',
+        description: "A run's newest checkpoint as a torch.save file.",
+      },
+    ],
+  },
+  {
     name: 'presets',
     summary: 'List the named configs usable with --preset.',
     description:

@@ -18,6 +18,7 @@ export {
   CheckpointSecurityError,
 } from './errors.js';
 export { type CheckpointFormat, loadCheckpoint, sniffCheckpointFormat } from './load.js';
+export { PickleWriter } from './pickle-writer.js';
 export {
   encodeSafetensors,
   type HostTensorInput,
@@ -37,6 +38,12 @@ export {
   stripStateDictPrefix,
 } from './state-dict.js';
 export { readTorchCheckpoint, TORCH_ALLOWED_GLOBALS, TORCH_STORAGE_DTYPES } from './torch.js';
+export {
+  encodeTorchCheckpoint,
+  saveTorchCheckpoint,
+  serializeTorchCheckpoint,
+  TORCH_ARCHIVE_NAME,
+} from './torch-writer.js';
 export type {
   Checkpoint,
   CheckpointDType,
@@ -45,3 +52,4 @@ export type {
   ReadOptions,
   TensorMap,
 } from './types.js';
+export { encodeZip, TORCH_ZIP_ALIGNMENT, type ZipWriteEntry } from './zip-writer.js';

@@ -397,7 +397,13 @@ export async function saveSafetensors(
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata, path));
 }
 
-function checkTensor(file: string, name: string, tensor: HostTensorInput): HostTensorData {
+/**
+ * Checks a tensor to write (known dtype, integer shape, data of the dtype's typed array and of
+ * `prod(shape)` elements) and returns its data, half-precision `Float32Array`s rounded to bits.
+ *
+ * @throws CheckpointError naming `file` and the tensor.
+ */
+export function checkTensor(file: string, name: string, tensor: HostTensorInput): HostTensorData {
   const { dtype, shape } = tensor;
   let data: HostTensorData = tensor.data;
   if (!isDType(dtype))
