@@ -58,7 +58,7 @@ export interface TrainConfig {
   checkpoint_keep_best: number;
   /** Evaluation metric that ranks checkpoints and drives early stopping; null: `all/exact_accuracy`. */
   checkpoint_metric: string | null;
-  /** Whether a larger (`max`) or smaller (`min`) {@link checkpoint_metric} is better. */
+  /** Whether a larger (`max`) or smaller (`min`) `checkpoint_metric` is better. */
   checkpoint_metric_mode: 'max' | 'min';
   /** Stop after this many evaluations without improvement; 0 never stops early. */
   early_stop_patience: number;
