@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perStepChartSvg } from '../src/charts/eval-charts.js';
 import { stepSums } from '../src/train/evaluate-model.js';
 import { formatPerStepTable } from '../src/train/report.js';
-import { buildSudoku4, TINY_ARCH, trm, withPuzzleIdentifiers } from './helpers.js';
+import { TINY_ARCH, trainWithIdentifiers, trm } from './helpers.js';
 
 describe('per-step bookkeeping', () => {
   it('stepSums adds what stepMetrics adds, in the same order, bit for bit', () => {
@@ -107,15 +107,7 @@ let ckpt: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'trm-depth-'));
-  data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
-  await withPuzzleIdentifiers(data, 4);
-  runDir = join(work, 'run');
-  const r = await trm(
-    ['train', '--preset', 'none', `data_paths=[${data}]`, ...TINY, `checkpoint_path=${runDir}`],
-    { cwd: work, env },
-  );
-  expect(r.code, r.stderr).toBe(0);
-  ckpt = join(runDir, 'step_4.safetensors');
+  ({ data, runDir, ckpt } = await trainWithIdentifiers(work, TINY, env));
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

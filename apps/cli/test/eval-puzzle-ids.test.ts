@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readNpy } from '@trm/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PuzzleIdAblation } from '../src/train/puzzle-ids.js';
-import { buildSudoku4, TINY_ARCH, trm, withPuzzleIdentifiers } from './helpers.js';
+import { TINY_ARCH, trainWithIdentifiers, trm } from './helpers.js';
 
 const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
 
@@ -96,15 +96,7 @@ let ckpt: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'trm-ids-'));
-  data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
-  await withPuzzleIdentifiers(data, 4);
-  const run = join(work, 'run');
-  const r = await trm(
-    ['train', '--preset', 'none', `data_paths=[${data}]`, ...TINY, `checkpoint_path=${run}`],
-    { cwd: work, env },
-  );
-  expect(r.code, r.stderr).toBe(0);
-  ckpt = join(run, 'step_4.safetensors');
+  ({ data, ckpt } = await trainWithIdentifiers(work, TINY, env));
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -147,3 +147,30 @@ export async function withPuzzleIdentifiers(data: string, k: number): Promise<vo
     JSON.stringify(['<blank>', ...Array.from({ length: k }, (_, i) => `puzzle${i + 1}`)]),
   );
 }
+
+/**
+ * Trains a tiny model for the run of `trainArgs` (its 4th step is its last) on a 4×4 Sudoku set
+ * whose puzzles carry 4 identifiers (see {@link withPuzzleIdentifiers}), in `work`.
+ */
+export async function trainWithIdentifiers(
+  work: string,
+  trainArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ data: string; runDir: string; ckpt: string }> {
+  const data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
+  await withPuzzleIdentifiers(data, 4);
+  const runDir = join(work, 'run');
+  const r = await trm(
+    [
+      'train',
+      '--preset',
+      'none',
+      `data_paths=[${data}]`,
+      ...trainArgs,
+      `checkpoint_path=${runDir}`,
+    ],
+    { cwd: work, env },
+  );
+  if (r.code !== 0) throw new Error(`training the fixture model failed:\n${r.stderr}`);
+  return { data, runDir, ckpt: join(runDir, 'step_4.safetensors') };
+}

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './atomic.js';
+import { joinChunks, writeFileAtomic } from './atomic.js';
 import {
   applyReadOptions,
   DTYPE_SIZE,
@@ -375,14 +375,7 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const chunks = encodeSafetensors(tensors, metadata);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return joinChunks(encodeSafetensors(tensors, metadata));
 }
 
 /**

@@ -3,7 +3,7 @@
  * by `torch.load(path, weights_only=True)`: the pickle references only `collections.OrderedDict`,
  * `torch._utils._rebuild_tensor_v2` and storage classes such as `torch.FloatStorage`.
  */
-import { writeFileAtomic } from './atomic.js';
+import { joinChunks, writeFileAtomic } from './atomic.js';
 import { CheckpointError } from './errors.js';
 import { PickleWriter } from './pickle-writer.js';
 import { checkTensor, type HostTensorInput } from './safetensors.js';
@@ -93,14 +93,7 @@ export function encodeTorchCheckpoint(
 export function serializeTorchCheckpoint(
   tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
 ): Uint8Array {
-  const chunks = encodeTorchCheckpoint(tensors);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return joinChunks(encodeTorchCheckpoint(tensors));
 }
 
 /**
