@@ -49,13 +49,27 @@ export {
 } from './checkpoint/index.js';
 // --- end Checkpoints -------------------------------------------------------------------------
 
-// --- Model (src/config.ts, src/model) --------------------------------------------------------
+// --- Model (src/architectures.ts, src/config.ts, src/model) ----------------------------------
 export {
+  ARCHITECTURES,
+  type Architecture,
+  type ArchitectureKind,
+  type ArchKey,
+  architectureByName,
+  architectureChoices,
+  DEFAULT_ARCH_NAME,
+  HIER6_SLOTS,
+  MODULE_PREFIXES,
+  referenceName,
+} from './architectures.js';
+export {
+  architectureOf,
   ModelConfigError,
   puzzlePositions,
   resolveTrmConfig,
   TRM_DEFAULTS,
   type TrmConfig,
+  undeclaredKeys,
 } from './config.js';
 export {
   type ExportableStateDict,
@@ -72,9 +86,18 @@ export {
   type StepOptions,
   type StepResult,
   TinyRecursiveModel,
+  trainsContinueHead,
 } from './model/act.js';
 export { ModuleList, ReasoningModule, TrmBlock } from './model/block.js';
-export { type DeviceBatch, type InnerCarry, type InnerOutput, TrmInner } from './model/inner.js';
+export { createInner } from './model/create-inner.js';
+export { HrmInner } from './model/hrm.js';
+export {
+  type DeviceBatch,
+  type InnerCarry,
+  InnerModel,
+  type InnerOutput,
+  TrmInner,
+} from './model/inner.js';
 export {
   bceWithLogitsSum,
   IGNORE_LABEL,
@@ -84,6 +107,9 @@ export {
   stablemaxCrossEntropy,
   stepMetrics,
 } from './model/loss.js';
+export { TransformerBaselineInner } from './model/transformer-baseline.js';
+export { Hier6Inner } from './model/trm-hier6.js';
+export { SingleZInner } from './model/trm-singlez.js';
 // --- end Model -------------------------------------------------------------------------------
 export {
   type CheckpointMeta,

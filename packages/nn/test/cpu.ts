@@ -75,10 +75,12 @@ export function attention(
   oW: Float64Array,
   rope: { cos: Float64Array; sin: Float64Array } | null,
 ): Float64Array {
-  const d = D / H;
-  const qkv = linear(x, B * L, D, qkvW, 3 * D);
+  // Heads of floor(D / H) features span A = H·d ≤ D (the reference's rule).
+  const d = Math.floor(D / H);
+  const A = H * d;
+  const qkv = linear(x, B * L, D, qkvW, 3 * A);
   const at = (b: number, l: number, head: number, j: number) =>
-    qkv[(b * L + l) * 3 * D + head * d + j]!;
+    qkv[(b * L + l) * 3 * A + head * d + j]!;
   const rot = (b: number, l: number, head: number): Float64Array => {
     const v = Float64Array.from({ length: d }, (_, j) => at(b, l, head, j));
     if (!rope) return v;
@@ -89,7 +91,7 @@ export function attention(
     }
     return out;
   };
-  const heads = new Float64Array(B * L * D);
+  const heads = new Float64Array(B * L * A);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++) {
       const q = Array.from({ length: L }, (_, l) => rot(b, l, h));
@@ -102,9 +104,9 @@ export function attention(
         for (let j = 0; j < d; j++) {
           let acc = 0;
           for (let l = 0; l < L; l++) acc += (e[l]! / z) * at(b, l, 2 * H + h, j);
-          heads[(b * L + i) * D + h * d + j] = acc;
+          heads[(b * L + i) * A + h * d + j] = acc;
         }
       }
     }
-  return linear(heads, B * L, D, oW, D);
+  return linear(heads, B * L, A, oW, D);
 }

@@ -103,6 +103,30 @@ describe('layers against f64 CPU references', () => {
       expectClose(got, want);
     },
   );
+  it('Attention with heads that do not divide the width uses floor(D / H) features per head', async () => {
+    const B = 2;
+    const L = 4;
+    const D = 14;
+    const H = 3;
+    const layer = new Attention(D, H, new Generator(10));
+    expect(layer.headDim).toBe(4);
+    expect(layer.qkvProj.weight.shape).toEqual([36, 14]);
+    expect(layer.oProj.weight.shape).toEqual([14, 12]);
+    const rope = new RotaryEmbedding(4, L);
+    const { t, v } = randomInput([B, L, D], 11);
+    const got = await f64(tidy(() => layer.forward(t, rope)));
+    const want = cpu.attention(
+      v,
+      B,
+      L,
+      D,
+      H,
+      await f64(layer.qkvProj.weight),
+      await f64(layer.oProj.weight),
+      cpu.rotaryTables(L, 4, 10000),
+    );
+    expectClose(got, want);
+  });
 });
 
 describe('gradients through the layers, by f64 finite differences of the CPU reference', () => {

@@ -1,7 +1,8 @@
 import { Module } from '@trm/nn';
 import { type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
-import type { TrmConfig } from '../config.js';
-import { type InnerCarry, TrmInner } from './inner.js';
+import { architectureOf, type TrmConfig } from '../config.js';
+import { createInner } from './create-inner.js';
+import type { InnerCarry, InnerModel } from './inner.js';
 import {
   bceWithLogitsSum,
   IGNORE_LABEL,
@@ -71,6 +72,16 @@ export function haltsByQHead(
   return config.no_ACT_continue ? qHalt > 0 : qHalt > qContinue;
 }
 
+/**
+ * Whether training fits the continue head to a bootstrapped target (a second, gradient-free
+ * inner pass on the new carry): the TRM family without `no_ACT_continue`, and hrm always.
+ * The transformer baseline never does: its loss head never asks for the target, so its
+ * continue logit gets no gradient, as in the reference.
+ */
+export function trainsContinueHead(config: Pick<TrmConfig, 'name' | 'no_ACT_continue'>): boolean {
+  return !config.no_ACT_continue && architectureOf(config).kind !== 'transformers_baseline';
+}
+
 export interface StepOptions {
   /** Back-propagate `loss · lossScale` (training; e.g. `1 / global_batch_size`). */
   backward?: boolean;
@@ -98,8 +109,11 @@ export interface StepResult {
 }
 
 /**
- * The Tiny Recursive Model with its ACT wrapper and loss head. Parameter names follow the
- * reference's state dict (`model.inner.…`, spec §9), so checkpoints move between the two.
+ * A recursive reasoning model with its ACT wrapper and loss head: TRM or any other
+ * architecture of `ARCHITECTURES`, which `config.name` selects (the class keeps TRM's
+ * name). The wrapper and the loss are shared; the inner model is the architecture's.
+ * Parameter names follow the reference's state dict (`model.inner.…`, spec §9), so
+ * checkpoints move between the two.
  */
 export class TinyRecursiveModel extends Module {
   readonly model: ActModel;
@@ -112,7 +126,7 @@ export class TinyRecursiveModel extends Module {
     this.model = this.registerModule('model', new ActModel(config, generator));
   }
 
-  get inner(): TrmInner {
+  get inner(): InnerModel {
     return this.model.inner;
   }
 
@@ -120,8 +134,10 @@ export class TinyRecursiveModel extends Module {
   initialCarry(batchSize: number): ActCarry {
     const shape = [batchSize, this.inner.totalLen, this.config.hidden_size];
     const n = batchSize * this.config.seq_len;
+    const inner: Record<string, Tensor> = {};
+    for (const name of this.inner.initStates.keys()) inner[name] = zeros(shape).keep();
     return {
-      inner: { zH: zeros(shape).keep(), zL: zeros(shape).keep() },
+      inner,
       steps: new Int32Array(batchSize),
       halted: new Uint8Array(batchSize).fill(1),
       data: {
@@ -134,8 +150,7 @@ export class TinyRecursiveModel extends Module {
 
   /** Frees the device part of a carry. */
   static disposeCarry(carry: ActCarry): void {
-    carry.inner.zH.dispose();
-    carry.inner.zL.dispose();
+    for (const t of Object.values(carry.inner)) t.dispose();
   }
 
   /**
@@ -180,23 +195,20 @@ export class TinyRecursiveModel extends Module {
       if (!ignored) counts[Math.floor(i / S)]! += 1;
     }
     const isLast = Uint8Array.from(steps, (s) => (s + 1 >= cfg.halt_max_steps ? 1 : 0));
-    const withContinue = this.training && !cfg.no_ACT_continue && cfg.halt_max_steps > 1;
+    const withContinue = this.training && trainsContinueHead(cfg) && cfg.halt_max_steps > 1;
 
     const out = tidy(() => {
-      const device = carry.inner.zH.device;
+      const device = Object.values(carry.inner)[0]!.device;
       const deviceBatch = {
         inputs: tensor(data.inputs, { shape: [B, S], dtype: 'i32', device }),
         puzzleIdentifiers: tensor(data.puzzleIdentifiers, { shape: [B], dtype: 'i32', device }),
         hostPuzzleIdentifiers: data.puzzleIdentifiers,
       };
       const restart = tensor(carry.halted, { shape: [B, 1, 1], dtype: 'bool', device });
-      const inner = this.inner.forward(
-        {
-          zH: restart.where(this.inner.hInit, carry.inner.zH),
-          zL: restart.where(this.inner.lInit, carry.inner.zL),
-        },
-        deviceBatch,
-      );
+      const start: Record<string, Tensor> = {};
+      for (const [name, init] of this.inner.initStates)
+        start[name] = restart.where(init, carry.inner[name]!);
+      const inner = this.inner.forward(start, deviceBatch);
       // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
       const labels = tensor(safeLabels, { shape: [B, S], dtype: 'i32', device });
       const targets = oneHot(labels, cfg.vocab_size);
@@ -229,8 +241,7 @@ export class TinyRecursiveModel extends Module {
       if (options.backward) total.mul(options.lossScale ?? 1).backward();
       const keepLogits = options.keepLogits ? inner.logits.detach() : null;
       return {
-        zH: inner.carry.zH,
-        zL: inner.carry.zL,
+        state: inner.carry,
         preds,
         qHalt: inner.qHalt.detach(),
         qContinue: inner.qContinue.detach(),
@@ -242,8 +253,7 @@ export class TinyRecursiveModel extends Module {
       };
     });
     TinyRecursiveModel.disposeCarry(carry);
-    out.zH.keep();
-    out.zL.keep();
+    for (const t of Object.values(out.state)) t.keep();
     out.logits?.keep();
 
     const [preds, qHalt, qContinue, target, scalars] = await Promise.all([
@@ -257,7 +267,8 @@ export class TinyRecursiveModel extends Module {
 
     // 3–4. Halting, on the host (spec §5).
     const halted = new Uint8Array(B);
-    const explores = this.training && cfg.halt_max_steps > 1;
+    // The baseline with act_enabled: false runs every row for halt_max_steps steps.
+    const explores = this.training && cfg.halt_max_steps > 1 && cfg.act_enabled;
     const draws = explores
       ? (options.exploration ?? drawExploration(cfg, B, options.random ?? Math.random))
       : null;
@@ -284,7 +295,7 @@ export class TinyRecursiveModel extends Module {
       ...(qContinueLoss !== undefined ? { q_continue_loss: qContinueLoss } : {}),
     };
     return {
-      carry: { inner: { zH: out.zH, zL: out.zL }, steps, halted, data },
+      carry: { inner: out.state, steps, halted, data },
       loss,
       metrics,
       preds,
@@ -299,9 +310,9 @@ export class TinyRecursiveModel extends Module {
 
 /** The ACT wrapper module; it only holds the inner model (the logic lives in the loss head). */
 export class ActModel extends Module {
-  readonly inner: TrmInner;
+  readonly inner: InnerModel;
   constructor(config: TrmConfig, generator: Generator) {
     super();
-    this.inner = this.registerModule('inner', new TrmInner(config, generator));
+    this.inner = this.registerModule('inner', createInner(config, generator));
   }
 }

@@ -3,7 +3,7 @@ import type { Generator, Tensor } from '@trm/tensor';
 import type { TrmConfig } from '../config.js';
 
 /**
- * One post-norm block (spec §3). Attention variant: `x = rms(x + attn(x))`; MLP-T variant: a
+ * One post-norm block, shared by every architecture. Attention variant: `x = rms(x + attn(x))`; MLP-T variant: a
  * SwiGLU across the sequence axis on the transposed activations, normalised over that axis.
  * Both then apply `x = rms(x + mlp(x))`.
  */
@@ -53,20 +53,29 @@ export class ModuleList<M extends Module> extends Module {
   }
 }
 
-/** The reasoning module `L_level`: `f(x, injection) = blocks(x + injection)`. */
+/**
+ * A reasoning module (`L_level`, `H_level`): a stack of blocks applied in order to
+ * `x + injection`, `f(x, injection) = blocks(x + injection)`; without an injection (the
+ * single-state TRM's refine pass) to `x` alone.
+ */
 export class ReasoningModule extends Module {
   readonly layers: ModuleList<TrmBlock>;
-  constructor(config: TrmConfig, totalLen: number, generator: Generator) {
+  constructor(
+    config: TrmConfig,
+    totalLen: number,
+    generator: Generator,
+    numLayers = config.L_layers,
+  ) {
     super();
     const blocks = Array.from(
-      { length: config.L_layers },
+      { length: numLayers },
       () => new TrmBlock(config, totalLen, generator),
     );
     this.layers = this.registerModule('layers', new ModuleList(blocks));
   }
 
-  forward(x: Tensor, injection: Tensor, rotary: RotaryEmbedding | null): Tensor {
-    let h = x.add(injection);
+  forward(x: Tensor, injection: Tensor | null, rotary: RotaryEmbedding | null): Tensor {
+    let h = injection ? x.add(injection) : x;
     for (const layer of this.layers.items) h = layer.forward(h, rotary);
     return h;
   }

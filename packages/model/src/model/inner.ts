@@ -10,11 +10,11 @@ import { concat, type Generator, noGrad, type Tensor } from '@trm/tensor';
 import { puzzlePositions, type TrmConfig } from '../config.js';
 import { ReasoningModule } from './block.js';
 
-/** The latent state carried between supervision steps: `z_H`, `z_L`, each `[B, P + seq_len, D]`. */
-export interface InnerCarry {
-  zH: Tensor;
-  zL: Tensor;
-}
+/**
+ * The latent states carried between supervision steps, by the reference's names (`z_H`,
+ * `z_L`, `z_L1`, …; see `states` in {@link ARCHITECTURES}), each `[B, P + seq_len, D]`.
+ */
+export type InnerCarry = Readonly<Record<string, Tensor>>;
 
 /** One batch on the device. `hostPuzzleIdentifiers` are needed by the sparse optimiser. */
 export interface DeviceBatch {
@@ -32,8 +32,12 @@ export interface InnerOutput {
   qContinue: Tensor;
 }
 
-/** The inner model: embeddings, the recursion, and the two heads (spec §4). */
-export class TrmInner extends Module {
+/**
+ * What every architecture's inner model shares: the token and puzzle embeddings, the
+ * positions, the two heads, and one reset vector per latent state. Subclasses add their
+ * reasoning stacks and the recursion (`forward`).
+ */
+export abstract class InnerModel extends Module {
   readonly P: number;
   readonly totalLen: number;
   readonly embedTokens: Embedding;
@@ -42,9 +46,8 @@ export class TrmInner extends Module {
   readonly puzzleEmb: SparsePuzzleEmbedding | null = null;
   readonly embedPos: Embedding | null = null;
   readonly rotary: RotaryEmbedding | null = null;
-  readonly lLevel: ReasoningModule;
-  readonly hInit: Tensor;
-  readonly lInit: Tensor;
+  /** Each latent state's reset vector `[D]` (a saved buffer, never trained), in carry order. */
+  readonly initStates = new Map<string, Tensor>();
 
   constructor(
     readonly config: TrmConfig,
@@ -70,18 +73,20 @@ export class TrmInner extends Module {
     }
     if (config.pos_encodings === 'learned') {
       this.embedPos = this.registerModule('embed_pos', new Embedding(this.totalLen, D, generator));
-    } else if (config.pos_encodings === 'rope') {
+    } else if (config.pos_encodings === 'rope' && !config.mlp_t) {
+      // MLP-T blocks never read the rotary tables (the reference builds them all the same).
       this.rotary = this.registerModule(
         'rotary_emb',
-        new RotaryEmbedding(D / config.num_heads, this.totalLen, config.rope_theta),
+        new RotaryEmbedding(Math.floor(D / config.num_heads), this.totalLen, config.rope_theta),
       );
     }
-    this.lLevel = this.registerModule(
-      'L_level',
-      new ReasoningModule(config, this.totalLen, generator),
-    );
-    this.hInit = this.registerBuffer('H_init', truncNormalInit([D], 1, generator));
-    this.lInit = this.registerBuffer('L_init', truncNormalInit([D], 1, generator));
+  }
+
+  /** Registers `buffer` (e.g. `H_init`), trunc_normal(1), as the reset vector of `state`. */
+  protected registerInit(state: string, buffer: string, generator: Generator): Tensor {
+    const t = this.registerBuffer(buffer, truncNormalInit([this.config.hidden_size], 1, generator));
+    this.initStates.set(state, t);
+    return t;
   }
 
   /** Token and puzzle embeddings, positions, and the √D scale: `[B, P + seq_len, D]`. */
@@ -106,13 +111,49 @@ export class TrmInner extends Module {
   }
 
   /**
+   * The heads on the final state `z` and the detached new carry: logits of the grid
+   * positions, and `(q_halt, q_continue)` from the first position.
+   */
+  protected output(z: Tensor, carry: InnerCarry): InnerOutput {
+    const logits = this.lmHead.forward(z).narrow(1, this.P, this.config.seq_len);
+    const q = this.qHead.forward(z.narrow(1, 0, 1).squeeze(1));
+    return {
+      carry: Object.fromEntries(Object.entries(carry).map(([k, t]) => [k, t.detach()])),
+      logits,
+      qHalt: q.narrow(1, 0, 1).squeeze(1),
+      qContinue: q.narrow(1, 1, 1).squeeze(1),
+    };
+  }
+
+  /** One supervision step from `carry` (already reset where rows restart). */
+  abstract forward(carry: InnerCarry, batch: DeviceBatch): InnerOutput;
+}
+
+/** TRM's inner model (spec §4): one stack `L_level` for both latent updates. */
+export class TrmInner extends InnerModel {
+  readonly lLevel: ReasoningModule;
+  readonly hInit: Tensor;
+  readonly lInit: Tensor;
+
+  constructor(config: TrmConfig, generator: Generator) {
+    super(config, generator);
+    this.lLevel = this.registerModule(
+      'L_level',
+      new ReasoningModule(config, this.totalLen, generator),
+    );
+    this.hInit = this.registerInit('z_H', 'H_init', generator);
+    this.lInit = this.registerInit('z_L', 'L_init', generator);
+  }
+
+  /**
    * One supervision step: `H_cycles - 1` cycles without gradient, one with, then the heads.
    * The returned carry is detached.
    */
   forward(carry: InnerCarry, batch: DeviceBatch): InnerOutput {
     const e = this.embed(batch);
     const { H_cycles, L_cycles } = this.config;
-    let { zH, zL } = carry;
+    let zH = carry.z_H!;
+    let zL = carry.z_L!;
     if (H_cycles > 1) {
       [zH, zL] = noGrad(() => {
         let h = zH;
@@ -126,13 +167,6 @@ export class TrmInner extends Module {
     }
     for (let i = 0; i < L_cycles; i++) zL = this.lLevel.forward(zL, zH.add(e), this.rotary);
     zH = this.lLevel.forward(zH, zL, this.rotary);
-    const logits = this.lmHead.forward(zH).narrow(1, this.P, this.config.seq_len);
-    const q = this.qHead.forward(zH.narrow(1, 0, 1).squeeze(1));
-    return {
-      carry: { zH: zH.detach(), zL: zL.detach() },
-      logits,
-      qHalt: q.narrow(1, 0, 1).squeeze(1),
-      qContinue: q.narrow(1, 1, 1).squeeze(1),
-    };
+    return this.output(zH, { z_H: zH, z_L: zL });
   }
 }

@@ -8,9 +8,15 @@ import type { RotaryEmbedding } from './rotary.js';
  * keys and values as heads `0..H-1`, `H..2H-1`, `2H..3H-1` of a `[B, L, 3H, d]` view, which
  * `scaledDotProductAttention` of `@trm/tensor` consumes directly:
  * `softmax(rope(q)·rope(k)ᵀ/√d)·v` per head.
+ *
+ * The head width is `d = floor(hidden / numHeads)`, as in the reference: when the heads do not
+ * divide the hidden size (the transformer baseline's 512 / 12), the heads span `A = H·d < hidden`
+ * features, `qkv_proj` is `[3A, hidden]` and `o_proj` `[hidden, A]`.
  */
 export class Attention extends Module {
   readonly headDim: number;
+  /** `numHeads · headDim`: the width the heads span (at most `hidden`). */
+  readonly headsWidth: number;
   readonly qkvProj: Linear;
   readonly oProj: Linear;
 
@@ -20,14 +26,16 @@ export class Attention extends Module {
     generator: Generator,
   ) {
     super();
-    if (hidden % numHeads !== 0) {
+    if (!Number.isInteger(numHeads) || numHeads < 1 || numHeads > hidden) {
       throw new RangeError(
-        `hidden size ${hidden} is not divisible by the number of heads ${numHeads}`,
+        `the number of heads must be an integer in 1..${hidden} (the hidden size), got ${numHeads}`,
       );
     }
-    this.headDim = hidden / numHeads;
-    this.qkvProj = this.registerModule('qkv_proj', new Linear(hidden, 3 * hidden, generator));
-    this.oProj = this.registerModule('o_proj', new Linear(hidden, hidden, generator));
+    this.headDim = Math.floor(hidden / numHeads);
+    this.headsWidth = numHeads * this.headDim;
+    const A = this.headsWidth;
+    this.qkvProj = this.registerModule('qkv_proj', new Linear(hidden, 3 * A, generator));
+    this.oProj = this.registerModule('o_proj', new Linear(A, hidden, generator));
   }
 
   forward(x: Tensor, rotary: RotaryEmbedding | null): Tensor {
@@ -40,6 +48,6 @@ export class Attention extends Module {
       numHeads: H,
       rotary: rotary ? { cos: rotary.cos, sin: rotary.sin } : undefined,
     });
-    return this.oProj.forward(out.reshape([B, L, H * this.headDim]));
+    return this.oProj.forward(out.reshape([B, L, this.headsWidth]));
   }
 }
