@@ -217,7 +217,7 @@ function architectureProblems(arch: Architecture, merged: Record<string, unknown
     // like the reference, each head then has floor(D / h) features.
     if (merged.pos_encodings === 'none')
       problems.push(
-        `"pos_encodings" must be one of rope, learned for transformers_baseline (it has no position-free mode); got "none"`,
+        `"pos_encodings" must be one of rope, learned for transformers_baseline (it has no position-free mode), got none`,
       );
     if (Number.isInteger(hidden) && Number.isInteger(heads) && heads > hidden)
       problems.push(`"num_heads" (${heads}) must be at most "hidden_size" (${hidden})`);

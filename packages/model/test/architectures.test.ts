@@ -1,23 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Device, Generator, memoryStats, setDefaultDevice } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCheckpoint, normalizeStateDict } from '../src/checkpoint/index.js';
 import {
   ARCHITECTURES,
   architectureByName,
   architectureOf,
+  exportTorchCheckpoint,
   ModelConfigError,
+  readModelCheckpoint,
   referenceName,
   resolveTrmConfig,
+  saveModelCheckpoint,
   TinyRecursiveModel,
   type TrmConfig,
   undeclaredKeys,
 } from '../src/index.js';
 
+import { configFrom, parityFixture, toEntries } from './parity-support.js';
+
 let device: Device;
+let dir: string;
 beforeAll(async () => {
   device = await Device.open();
   setDefaultDevice(device);
+  dir = mkdtempSync(join(tmpdir(), 'trm-archs-'));
 });
-afterAll(() => device?.destroy());
+afterAll(() => {
+  device?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const sudoku = { batch_size: 2, seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 };
 const HRM = 'recursive_reasoning.hrm@HierarchicalReasoningModel_ACTV1';
@@ -248,4 +262,31 @@ describe('behaviour', () => {
     }
     expect(logits[0]).toEqual(logits[1]);
   });
+});
+
+describe('checkpoints of the other architectures', () => {
+  it.each(['singlez_rope', 'hier6_learned_continue', 'hrm_rope', 'baseline_act'])(
+    '%s: ours keep the architecture in the header and export under the reference names',
+    async (variant) => {
+      // PyTorch's state dict (the parity fixture's weights), through our safetensors, back out
+      // as a torch.save file: the same names, shapes and values.
+      const fixture = await loadCheckpoint(parityFixture(`${variant}.safetensors`), {
+        int64: 'int32',
+      });
+      const reference = toEntries(fixture.tensors, 'weights/');
+      const config = configFrom(fixture.metadata);
+      const model = new TinyRecursiveModel(config, new Generator(0));
+      model.loadStateDict(reference);
+      const ours = join(dir, `${variant}.safetensors`);
+      await saveModelCheckpoint(ours, model);
+      const header = await readModelCheckpoint(ours);
+      expect(architectureOf(resolveTrmConfig({ ...header.config! }))).toBe(architectureOf(config));
+      const pt = join(dir, `${variant}.pt`);
+      await exportTorchCheckpoint(ours, pt);
+      const back = normalizeStateDict((await loadCheckpoint(pt)).tensors);
+      expect([...back.keys()].sort()).toEqual([...reference.keys()].sort());
+      for (const [k, v] of reference) expect(back.get(k)!.data, k).toEqual(v.data);
+      model.dispose();
+    },
+  );
 });

@@ -9,6 +9,7 @@ import { createEvaluators } from '@trm/evaluators';
 import { perStepChartSvg } from '../charts/eval-charts.js';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
+import { ignoredArchKeyNotes } from '../config/validate.js';
 import { InputError } from '../errors.js';
 import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
@@ -99,6 +100,7 @@ export async function runEval(ctx: EvalContext): Promise<number | undefined> {
     ? await fetchHubCheckpoint(options.checkpoint, io)
     : options.checkpoint;
   const { config } = ctx.resolveConfig(join(dirname(path), 'all_config.yaml'));
+  for (const note of ignoredArchKeyNotes(config)) io.stderr.write(`${note}\n`);
   const job: EvalJobOptions = {
     path,
     config,
@@ -251,7 +253,7 @@ export async function evaluateCheckpoint(
         ...[...result.outputs.keys()].map((k) => `${k}.npy`),
         ...(perStep ? [PER_STEP_CHART] : []),
       ],
-      ...(job.actInference
+      ...(job.actInference || model.config.act_inference
         ? {
             act_inference: {
               halt_max_steps: model.config.halt_max_steps,

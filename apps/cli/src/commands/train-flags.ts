@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
 import { type ConfigSources, loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
 import type { TrainConfig } from '../config/schema.js';
+import { ignoredArchKeyNotes } from '../config/validate.js';
 import { toYaml } from '../config/yaml.js';
 import { InputError } from '../errors.js';
 import { withRunNames } from '../train/names.js';
@@ -94,6 +95,7 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
     io.stderr.write(
       `preset ${sources.preset}${sources.presetDescription ? `: ${sources.presetDescription}` : ''}\n`,
     );
+  for (const note of ignoredArchKeyNotes(config)) io.stderr.write(`${note}\n`);
   const firstData = config.data_paths[0];
   // The recipe describes the preset's own data path; a path the user chose is never generated.
   const presetData = !(sources.origins.data_paths ?? '').startsWith('override');

@@ -150,6 +150,9 @@ export function resolveTrainConfig(
   const primary = readYamlMapping(primaryFile);
   files.push(primaryFile);
   const defaultsList = parseDefaults(primary.defaults, label(primaryFile));
+  // The primary config's own choice per group (e.g. arch: trm), listed first when a choice
+  // is not found.
+  const defaultChoices = new Map(defaultsList.map((d) => [d.group, d.choice]));
   delete primary.defaults;
   delete primary.hydra;
 
@@ -207,8 +210,11 @@ export function resolveTrainConfig(
     if (!file) {
       const names = listConfigNames(searchPath, group);
       const hint = closest(choice, names);
+      const first = defaultChoices.get(group);
+      const listed =
+        first && names.includes(first) ? [first, ...names.filter((n) => n !== first)] : names;
       throw new ConfigError(
-        `No ${group} config named '${choice}'${entry.text ? ` (from ${entry.text})` : ''}.${hint ? ` Did you mean '${hint}'?` : ''} Available: ${names.join(', ') || 'none'}.`,
+        `No ${group} config named '${choice}'${entry.text ? ` (from ${entry.text})` : ''}.${hint ? ` Did you mean '${hint}'?` : ''} Available: ${listed.join(', ') || 'none'}${first && listed[0] === first ? ` (${first} is the default)` : ''}.`,
       );
     }
     files.push(file);
@@ -264,7 +270,8 @@ export function loadTrainConfigFile(
   }
   for (const spec of CONFIG_SCHEMA) {
     const p = spec.key.split('.');
-    if (spec.type === 'mapping' || hasPath(tree, p)) continue;
+    // A key only some classes have stays absent: the file's class may not declare it.
+    if (spec.type === 'mapping' || spec.perArchitecture || hasPath(tree, p)) continue;
     setPath(tree, p, cloneTree(spec.default));
     origins.set(spec.key, 'default');
   }

@@ -14,20 +14,29 @@ export interface LossConfig {
   [extra: string]: unknown;
 }
 
+/** Keys that only some architectures' group files have (see `perArchitecture`). */
+type PerArchitectureKey = 'L_cycles' | 'L_layers' | 'mlp_t' | 'puzzle_emb_len' | 'no_ACT_continue';
+
 /**
- * Architecture settings (`arch/trm.yaml`): the model's configuration without the fields the
- * dataset supplies, with the loss as its own section. Keys added with `+arch.<key>=…` are kept.
+ * Architecture settings (`arch/<group>.yaml`): the model's configuration without the fields
+ * the dataset supplies, with the loss as its own section. Keys added with `+arch.<key>=…` are
+ * kept. Keys a class does not declare may be absent (hrm has no `puzzle_emb_len`, the
+ * transformer baseline no `L_*` keys); `act_enabled` / `act_inference` are only ever added.
  */
 export interface ArchConfig
   extends Omit<
-    TrmConfig,
-    | 'batch_size'
-    | 'seq_len'
-    | 'vocab_size'
-    | 'num_puzzle_identifiers'
-    | 'loss_type'
-    | 'forward_dtype'
-  > {
+      TrmConfig,
+      | 'batch_size'
+      | 'seq_len'
+      | 'vocab_size'
+      | 'num_puzzle_identifiers'
+      | 'loss_type'
+      | 'forward_dtype'
+      | 'act_enabled'
+      | 'act_inference'
+      | PerArchitectureKey
+    >,
+    Partial<Pick<TrmConfig, PerArchitectureKey | 'act_enabled' | 'act_inference'>> {
   /** Model class in the reference's `module@Class` notation. */
   name: string;
   loss: LossConfig;
@@ -118,6 +127,11 @@ export interface ConfigKeySpec {
   optional?: boolean;
   /** Mapping whose unknown sub-keys are accepted (the reference's pydantic `extra=allow`). */
   open?: boolean;
+  /**
+   * Declared by some architecture classes only: the group files of the others leave it out,
+   * and then the config has no value for it (the model uses what its class implies).
+   */
+  perArchitecture?: boolean;
   description: string;
 }
 
@@ -136,7 +150,8 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     key: 'arch.name',
     type: 'string',
     default: 'recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1',
-    description: 'Model class (module@Class).',
+    description:
+      'Model class (module@Class), set by the arch group (trm, trm_mlp, trm_singlez, trm_hier6, hrm, transformers_baseline).',
   }),
   k({
     key: 'arch.loss',
@@ -184,6 +199,7 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     type: 'int',
     min: 1,
     default: 6,
+    perArchitecture: true,
     description: 'Latent updates per outer cycle.',
   }),
   k({
@@ -191,14 +207,16 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     type: 'int',
     min: 0,
     default: 0,
-    description: 'Ignored by TRM (reference compatibility).',
+    description:
+      'Blocks of the high-level stack (hrm, transformers_baseline); ignored by the TRM family.',
   }),
   k({
     key: 'arch.L_layers',
     type: 'int',
     min: 1,
     default: 2,
-    description: 'Blocks in the shared reasoning module.',
+    perArchitecture: true,
+    description: 'Blocks of the low-level stack (of the one shared stack in the TRM family).',
   }),
   k({ key: 'arch.hidden_size', type: 'int', min: 1, default: 512, description: 'Model width D.' }),
   k({
@@ -255,6 +273,7 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     key: 'arch.mlp_t',
     type: 'bool',
     default: false,
+    perArchitecture: true,
     description: 'MLP over the sequence axis instead of attention (TRM-MLP).',
   }),
   k({
@@ -262,12 +281,14 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     type: 'int',
     min: 0,
     default: 16,
+    perArchitecture: true,
     description: 'Puzzle embedding positions (0: ceil(puzzle_emb_ndim / hidden_size)).',
   }),
   k({
     key: 'arch.no_ACT_continue',
     type: 'bool',
     default: true,
+    perArchitecture: true,
     description: 'Halt on sigmoid(q_halt) alone, without the Q-continue loss.',
   }),
   k({

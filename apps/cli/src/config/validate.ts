@@ -1,3 +1,4 @@
+import { ARCHITECTURES, architectureByName, architectureChoices, undeclaredKeys } from '@trm/model';
 import { ConfigError } from '../errors.js';
 import { closest } from '../util/suggest.js';
 import {
@@ -88,6 +89,7 @@ export function checkTypes(tree: Mapping, origins: OriginMap): TrainConfig {
     for (const seg of path.slice(0, -1)) parent = isMapping(parent) ? parent[seg] : undefined;
     const last = path[path.length - 1]!;
     if (!isMapping(parent) || !Object.hasOwn(parent, last)) {
+      if (spec.perArchitecture) continue;
       throw new ConfigError(
         `The config has no value for '${spec.key}' (${spec.description.replace(/\.$/, '')}). Set it with ${spec.key}=<value> or add it to your config file.`,
         { key: spec.key },
@@ -96,7 +98,15 @@ export function checkTypes(tree: Mapping, origins: OriginMap): TrainConfig {
     parent[last] = coerce(spec, parent[last], origins);
   }
   const cfg = tree as unknown as TrainConfig;
-  if (cfg.arch.hidden_size % cfg.arch.num_heads !== 0) {
+  const arch = architectureByName(cfg.arch.name);
+  if (!arch) {
+    throw new ConfigError(
+      `arch.name: '${cfg.arch.name}'${from(origins, 'arch.name')} is not a model class of the reference. Choose one of ${architectureChoices()}, or select an architecture group with arch=<group> (trm, trm_mlp, trm_singlez, trm_hier6, hrm, transformers_baseline).`,
+      { key: 'arch.name' },
+    );
+  }
+  // The transformer baseline alone gives its heads floor(hidden_size / num_heads) features.
+  if (arch.kind !== 'transformers_baseline' && cfg.arch.hidden_size % cfg.arch.num_heads !== 0) {
     throw new ConfigError(
       `arch.hidden_size (${cfg.arch.hidden_size}) must be a multiple of arch.num_heads (${cfg.arch.num_heads}).`,
       { key: 'arch.num_heads' },
@@ -115,6 +125,22 @@ export function checkTypes(tree: Mapping, origins: OriginMap): TrainConfig {
     );
   }
   return cfg;
+}
+
+/**
+ * One line per `arch.*` key that the selected class does not declare: the reference drops
+ * such keys silently (e.g. `+arch.puzzle_emb_len` on hrm, `arch.L_cycles` on the transformer
+ * baseline); so do we, but we say so.
+ */
+export function ignoredArchKeyNotes(config: TrainConfig): string[] {
+  const arch = architectureByName(config.arch.name);
+  if (!arch) return [];
+  const classKeys = new Set<string>(ARCHITECTURES.flatMap((a) => a.keys));
+  const keys = Object.keys(config.arch).filter((k) => classKeys.has(k));
+  return undeclaredKeys(config.arch.name, keys).map(
+    (k) =>
+      `note: arch.${k} is ignored: ${arch.kind} (${arch.className}) has no such setting, and the reference ignores it too.`,
+  );
 }
 
 function typeError(

@@ -91,7 +91,9 @@ export async function evaluateModel(
   const seqLen = model.config.seq_len;
   const vocab = model.config.vocab_size;
   const wantLogits = options.save?.includes('logits') ?? false;
-  const act = options.actInference ?? false;
+  // The transformer baseline's act_inference asks for the same: rows halt by their Q head and
+  // keep their outputs from then on (the reference restarts halted rows on the same batch).
+  const act = (options.actInference ?? false) || model.config.act_inference;
   const perStep = options.perStep ?? false;
   const rank = comm?.rank ?? 0;
   const chunks = new Map<SavableOutput, (Int32Array | Float32Array)[]>();

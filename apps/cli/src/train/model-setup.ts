@@ -18,15 +18,15 @@ export async function openDevice(adapter?: string): Promise<Device> {
 }
 
 /**
- * The model config: the arch section with the dataset-derived fields of spec §1
- * (`batch_size` is this device's share of the global batch).
+ * The model config: the arch section (its `name` selects the architecture) with the
+ * dataset-derived fields of spec §1 (`batch_size` is this device's share of the global batch).
  */
 export function modelConfig(
   arch: ArchConfig,
   metadata: DatasetMetadata,
   batchSize: number,
 ): TrmConfig {
-  const { name: _name, loss, ...rest } = arch;
+  const { loss, ...rest } = arch;
   try {
     return resolveTrmConfig({
       ...(rest as Record<string, unknown>),
@@ -100,7 +100,10 @@ export function checkModelFits(config: TrmConfig, device: Device): void {
   }
 }
 
-/** Builds the model, initialised from `seed` as the reference initialises it (spec §2). */
+/**
+ * Builds the model of the architecture `config.name` selects, initialised from `seed` as the
+ * reference initialises it (spec §2).
+ */
 export function createModel(config: TrmConfig, seed: number): TinyRecursiveModel {
   return new TinyRecursiveModel(config, new Generator(seed));
 }
