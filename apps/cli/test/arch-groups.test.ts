@@ -8,15 +8,7 @@ import { ignoredArchKeyNotes } from '../src/config/validate.js';
 import { ConfigError } from '../src/errors.js';
 import { resolveTrainConfig, shippedConfigDir } from '../src/index.js';
 import { modelConfig } from '../src/train/model-setup.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from './helpers.js';
 
 /** Sudoku-Extreme's metadata (what the architecture tables are worked out for). */
 const sudoku: DatasetMetadata = {
@@ -156,5 +148,42 @@ describe('errors and notes', () => {
     const hrm = resolveTrainConfig(['arch=hrm', '+arch.act_enabled=false']).config;
     expect(ignoredArchKeyNotes(hrm)).toHaveLength(1);
     expect(modelConfig(hrm.arch, sudoku, 8).act_enabled).toBe(true);
+  });
+});
+
+describe('presets of the comparison runs', () => {
+  it.each([
+    ['hrm-sudoku', 'hrm', 'sudoku-att'],
+    ['baseline-sudoku', 'transformers_baseline', 'sudoku-att'],
+    ['singlez-sudoku', 'trm_singlez', 'sudoku-mlp'],
+    ['hier6-sudoku', 'trm_hier6', 'sudoku-mlp'],
+  ])('%s: arch %s with the training recipe of %s', (preset, kind, recipe) => {
+    const { config } = resolveTrainConfig([], { preset });
+    const base = resolveTrainConfig([], { preset: recipe }).config;
+    expect(architectureOf(modelConfig(config.arch, sudoku, 8)).kind).toBe(kind);
+    const { arch: _a, ...training } = config;
+    const { arch: _b, ...baseTraining } = base;
+    expect(training).toEqual(baseTraining);
+    expect(ignoredArchKeyNotes(config)).toEqual([]);
+  });
+
+  it.each([
+    ['tiny-sudoku-mlp', 'trm'],
+    ['tiny-sudoku-singlez', 'trm_singlez'],
+    ['tiny-sudoku-hier6', 'trm_hier6'],
+    ['tiny-sudoku-hrm', 'hrm'],
+    ['tiny-sudoku-baseline', 'transformers_baseline'],
+  ])('%s: the tiny-sudoku run with arch %s', (preset, kind) => {
+    const { config, sources } = resolveTrainConfig([], { preset });
+    const tiny = resolveTrainConfig([], { preset: 'tiny-sudoku' });
+    const model = modelConfig(config.arch, sudoku, 8);
+    expect(architectureOf(model).kind).toBe(kind);
+    expect(model.hidden_size).toBe(64);
+    expect(model.halt_max_steps).toBe(4);
+    const { arch: _a, ...training } = config;
+    const { arch: _b, ...tinyTraining } = tiny.config;
+    expect(training).toEqual(tinyTraining);
+    expect(sources.dataset).toEqual(tiny.sources.dataset);
+    expect(ignoredArchKeyNotes(config)).toEqual([]);
   });
 });

@@ -13,16 +13,7 @@ import {
   type TrainConfig,
   toYaml,
 } from '../src/index.js';
-import { tempDir } from './helpers.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf, tempDir } from './helpers.js';
 
 describe('reference defaults (spec §1)', () => {
   const { config, sources } = resolveTrainConfig();
@@ -561,12 +552,21 @@ describe('presets', () => {
     expect(presets.map((p) => p.name).sort()).toEqual([
       'arc1',
       'arc2',
+      'baseline-sudoku',
+      'hier6-sudoku',
+      'hrm-sudoku',
       'maze',
       'maze-1gpu',
+      'singlez-sudoku',
       'sudoku-att',
       'sudoku-mlp',
       'tiny-maze',
       'tiny-sudoku',
+      'tiny-sudoku-baseline',
+      'tiny-sudoku-hier6',
+      'tiny-sudoku-hrm',
+      'tiny-sudoku-mlp',
+      'tiny-sudoku-singlez',
     ]);
     for (const p of presets) {
       expect(p.description.length).toBeGreaterThan(10);

@@ -57,6 +57,16 @@ export async function trm(
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
+/** The error `fn` throws (fails the test when it throws none). */
+export function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
 const dirs: string[] = [];
 
 /** A temporary directory removed after the test. */

@@ -34,6 +34,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Building datasets', link: '/guide/datasets' },
       { text: 'Training', link: '/guide/training' },
+      { text: 'Architectures: TRM, HRM, a transformer', link: '/guide/architectures' },
       { text: 'Evaluating checkpoints', link: '/guide/evaluation' },
       { text: 'Several GPUs', link: '/guide/multi-device' },
       { text: 'Errors, exit codes and outputs', link: '/guide/errors-and-outputs' },

@@ -2,8 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateEntry } from '@trm/nn';
 import { expect } from 'vitest';
-import type { HostTensor } from '../src/checkpoint/index.js';
-import { resolveTrmConfig, type TrmConfig } from '../src/index.js';
+import { type Checkpoint, type HostTensor, loadCheckpoint } from '../src/checkpoint/index.js';
+import { type HostBatch, resolveTrmConfig, type TrmConfig } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -56,3 +56,59 @@ export function configFrom(meta: Record<string, string>): TrmConfig {
  */
 export const TOL = 1e-4;
 export const ROUNDOFF_FACTOR = 3;
+
+/** A parity fixture opened for a test, with the comparison that every check goes through. */
+export interface ParityFixture {
+  ckpt: Checkpoint;
+  /** The data of fixture tensor `name` (throws when it is missing). */
+  t: (name: string) => HostTensor['data'];
+  /**
+   * Checks `ours` for fixture tensor `key` (e.g. `step1/logits`) against the exact values:
+   * within {@link TOL}, or within {@link ROUNDOFF_FACTOR} × PyTorch's own f32 error.
+   */
+  close: (ours: ArrayLike<number>, key: string) => void;
+  /** One line per checked tensor (printed with TRM_PARITY_REPORT=1). */
+  report: string[];
+  config: TrmConfig;
+  /** Batch 1 or 2 of the fixture. */
+  batch: (i: number) => HostBatch;
+  /** The exploration draws PyTorch was given. */
+  exploration: { explore: Uint8Array; minHalt: Int32Array };
+}
+
+/** Opens `fixtures/parity/<variant>.safetensors`. */
+export async function openParityFixture(variant: string): Promise<ParityFixture> {
+  const ckpt = await loadCheckpoint(parityFixture(`${variant}.safetensors`), { int64: 'int32' });
+  const t = (name: string) => {
+    const v = ckpt.tensors.get(name);
+    if (!v) throw new Error(`fixture has no ${name}`);
+    return v.data;
+  };
+  const report: string[] = [];
+  const close = (ours: ArrayLike<number>, key: string) => {
+    const exact = t(`exact/${key}`) as Float32Array;
+    const ourErr = maxRelError(ours, exact);
+    const torchErr = maxRelError(t(key) as Float32Array, exact);
+    const bound = Math.max(TOL, ROUNDOFF_FACTOR * torchErr);
+    report.push(`${key}: ours ${ourErr.toExponential(2)}, torch-f32 ${torchErr.toExponential(2)}`);
+    expect(ourErr, `${key}: ours ${ourErr}, PyTorch f32 ${torchErr} (vs exact)`).toBeLessThan(
+      bound,
+    );
+  };
+  return {
+    ckpt,
+    t,
+    close,
+    report,
+    config: configFrom(ckpt.metadata),
+    batch: (i) => ({
+      inputs: t(`batch${i}/inputs`) as Int32Array,
+      labels: t(`batch${i}/labels`) as Int32Array,
+      puzzleIdentifiers: t(`batch${i}/puzzle_identifiers`) as Int32Array,
+    }),
+    exploration: {
+      explore: t('explore/explore') as Uint8Array,
+      minHalt: t('explore/min_halt') as Int32Array,
+    },
+  };
+}

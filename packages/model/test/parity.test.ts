@@ -2,14 +2,7 @@ import { Device, Generator, setDefaultDevice } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, normalizeStateDict } from '../src/checkpoint/index.js';
 import { TinyRecursiveModel } from '../src/index.js';
-import {
-  configFrom,
-  maxRelError,
-  parityFixture,
-  ROUNDOFF_FACTOR,
-  TOL,
-  toEntries,
-} from './parity-support.js';
+import { configFrom, openParityFixture, parityFixture, TOL, toEntries } from './parity-support.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -24,42 +17,13 @@ describe.each(['attn_rope_stablemax', 'mlpt_stablemax', 'attn_learned_softmax_co
   'parity with PyTorch: %s',
   (variant) => {
     it('matches logits, q-logits, carries, halting, loss, metrics and every gradient over two ACT steps', async () => {
-      const ckpt = await loadCheckpoint(fixture(`${variant}.safetensors`), { int64: 'int32' });
-      const t = (name: string) => {
-        const v = ckpt.tensors.get(name);
-        if (!v) throw new Error(`fixture has no ${name}`);
-        return v.data;
-      };
-      const report: string[] = [];
-      /** Checks `ours` for fixture tensor `key` (e.g. `step1/logits`) against the exact values. */
-      const close = (ours: ArrayLike<number>, key: string) => {
-        const exact = t(`exact/${key}`) as Float32Array;
-        const ourErr = maxRelError(ours, exact);
-        const torchErr = maxRelError(t(key) as Float32Array, exact);
-        const bound = Math.max(TOL, ROUNDOFF_FACTOR * torchErr);
-        report.push(
-          `${key}: ours ${ourErr.toExponential(2)}, torch-f32 ${torchErr.toExponential(2)}`,
-        );
-        expect(ourErr, `${key}: ours ${ourErr}, PyTorch f32 ${torchErr} (vs exact)`).toBeLessThan(
-          bound,
-        );
-      };
-      const config = configFrom(ckpt.metadata);
+      const { ckpt, t, close, report, config, batch, exploration } =
+        await openParityFixture(variant);
       const meta1 = JSON.parse(ckpt.metadata.step1!);
       const meta2 = JSON.parse(ckpt.metadata.step2!);
       const model = new TinyRecursiveModel(config, new Generator(0));
       model.loadStateDict(toEntries(ckpt.tensors, 'weights/'));
       model.train();
-
-      const batch = (i: number) => ({
-        inputs: t(`batch${i}/inputs`) as Int32Array,
-        labels: t(`batch${i}/labels`) as Int32Array,
-        puzzleIdentifiers: t(`batch${i}/puzzle_identifiers`) as Int32Array,
-      });
-      const exploration = {
-        explore: t('explore/explore') as Uint8Array,
-        minHalt: t('explore/min_halt') as Int32Array,
-      };
 
       let carry = model.initialCarry(4);
       for (const step of [1, 2]) {

@@ -117,3 +117,76 @@ export function drawRunCharts(
   }
   return written;
 }
+
+/**
+ * The charts `trm plot` draws to compare runs: one metric each, one line per run (evaluation
+ * metrics per evaluated set).
+ */
+export const COMPARISON_CHARTS: readonly ChartSpec[] = [
+  {
+    name: 'compare_train_lm_loss',
+    title: 'Training loss (cross-entropy per token)',
+    yLabel: 'loss',
+    keys: ['train/lm_loss'],
+  },
+  {
+    name: 'compare_train_exact_accuracy',
+    title: 'Training exact accuracy (rows that halted)',
+    yLabel: 'accuracy',
+    keys: ['train/exact_accuracy'],
+    yRange: [0, 1],
+  },
+  {
+    name: 'compare_train_steps',
+    title: 'Supervision steps used (halted rows)',
+    yLabel: 'steps',
+    keys: ['train/steps'],
+  },
+  {
+    name: 'compare_eval_accuracy',
+    title: 'Evaluation accuracy (cells)',
+    yLabel: 'accuracy',
+    keys: /^(?!train\/)[^/]+\/accuracy$/,
+    markers: true,
+    yRange: [0, 1],
+  },
+  {
+    name: 'compare_eval_exact_accuracy',
+    title: 'Evaluation exact accuracy (whole puzzles)',
+    yLabel: 'accuracy',
+    keys: /^(?!train\/)[^/]+\/exact_accuracy$/,
+    markers: true,
+    yRange: [0, 1],
+  },
+];
+
+/** One run of a comparison: its label in the legend and its metric records. */
+export interface LabelledRun {
+  label: string;
+  records: readonly MetricRecord[];
+}
+
+/**
+ * Writes `<dir>/<name>.svg` for every comparison chart some run has data for, each run's
+ * series named by its label (and the metric, when a chart shows several per run).
+ */
+export function drawComparisonCharts(
+  runs: readonly LabelledRun[],
+  dir: string,
+  specs: readonly ChartSpec[] = COMPARISON_CHARTS,
+): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const spec of specs) {
+    const perRun = runs.map((run) => ({ run, series: chartSeries(run.records, spec) }));
+    const several = perRun.some((r) => r.series.length > 1);
+    const series = perRun.flatMap(({ run, series }) =>
+      series.map((s) => ({ ...s, key: several ? `${run.label} ${s.key}` : run.label })),
+    );
+    if (series.length === 0) continue;
+    const file = join(dir, `${spec.name}.svg`);
+    writeFileSync(file, lineChartSvg(spec.title, series, chartOptions(spec)));
+    written.push(file);
+  }
+  return written;
+}

@@ -148,7 +148,7 @@ export function parseCommandArgs(meta: CommandMeta, argv: readonly string[]): Pa
         );
       }
     }
-    if (positionals.length > declared.length) {
+    if (positionals.length > declared.length && !declared.at(-1)?.repeated) {
       const extra = positionals[declared.length]!;
       const why = meta.overrides ? ' Config overrides are written key=value.' : '';
       throw fail(`Unexpected argument '${extra}' for trm ${meta.name}.${why}`);

@@ -31,6 +31,8 @@ export interface PositionalMeta {
   description: string;
   required: boolean;
   choices?: readonly string[];
+  /** The last positional only: it may be given several times (`RUN_DIR...`). */
+  repeated?: boolean;
 }
 
 /** One example invocation. */

@@ -645,11 +645,19 @@ export const commands: readonly CommandMeta[] = [
   },
   {
     name: 'plot',
-    summary: "Draw a run's charts (SVG) and, with --html, a report page with every curve.",
+    summary:
+      "Draw a run's charts (SVG) and, with --html, a report page with every curve; or compare runs.",
     description:
-      "Reads RUN_DIR/metrics.jsonl (written by trm train, also while it runs) and draws the training and evaluation curves: losses on charts of their own, accuracies of the rows that halted, the learning rate, evaluations as marked points. With --html it also writes report.html: every chart, the last evaluation and the run's config on one page.",
-    usage: 'plot RUN_DIR [--html] [--out DIR] [--overwrite]',
-    positionals: [{ name: 'RUN_DIR', description: 'Run directory of trm train.', required: true }],
+      "Reads RUN_DIR/metrics.jsonl (written by trm train, also while it runs) and draws the training and evaluation curves: losses on charts of their own, accuracies of the rows that halted, the learning rate, evaluations as marked points. With --html it also writes report.html: every chart, the last evaluation and the run's config on one page. Given several run directories (and --out DIR), it draws one chart per metric with one line per run, labelled by the directory's name: training loss, exact accuracy and steps, evaluation accuracy and exact accuracy.",
+    usage: 'plot RUN_DIR... [--html] [--out DIR] [--overwrite]',
+    positionals: [
+      {
+        name: 'RUN_DIR',
+        description: 'Run directory of trm train; several to compare them.',
+        required: true,
+        repeated: true,
+      },
+    ],
     flags: [
       {
         name: 'html',
@@ -675,6 +683,10 @@ export const commands: readonly CommandMeta[] = [
       {
         command: 'trm plot checkpoints/Sudoku-4x4-tiny-ACT-torch/TRM-calm-otter --html',
         description: 'Charts and an HTML report of a run (also one still training).',
+      },
+      {
+        command: 'trm plot runs/tiny-sudoku runs/tiny-sudoku-hrm --out compare',
+        description: 'The curves of two runs on shared charts.',
       },
     ],
   },

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
+  COMPARISON_CHARTS,
   chartOptions,
   chartSeries,
+  drawComparisonCharts,
   drawRunCharts,
   type MetricRecord,
   RUN_CHARTS,
@@ -14,21 +16,13 @@ import { readMetricRecords } from '../train/run-log.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { bool, requireDir, resolvePath, str } from './common.js';
 
-/** `trm plot RUN_DIR [--html] [--out DIR]`. */
+/** `trm plot RUN_DIR... [--html] [--out DIR]`. */
 export async function plotCommand(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
+  if (ctx.positionals.length > 1) return compareRuns(ctx);
   const arg = ctx.positionals[0]!;
   const runDir = resolvePath(io, arg);
-  requireDir(runDir, 'RUN_DIR');
-  const log = join(runDir, 'metrics.jsonl');
-  if (!existsSync(log))
-    throw new InputError(
-      `${arg} has no metrics.jsonl: give the run directory of trm train (its checkpoint_path).`,
-      { file: log },
-    );
-  const records = readMetricRecords(log);
-  if (records.length === 0)
-    throw new InputError(`${log} holds no metric records yet.`, { file: log });
+  const records = runRecords(ctx, arg);
   const outFlag = str(ctx, 'out');
   const out = outFlag === undefined ? join(runDir, 'charts') : resolvePath(io, outFlag);
   if (outFlag !== undefined)
@@ -46,6 +40,52 @@ export async function plotCommand(ctx: CommandContext): Promise<number> {
   const last = records.at(-1)!;
   io.stdout.write(
     `${records.length.toLocaleString('en-US')} records up to step ${last.step}; wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`,
+  );
+  return 0;
+}
+
+/** The metric records of the run directory `arg` (exit 2 when it has none). */
+function runRecords(ctx: CommandContext, arg: string): MetricRecord[] {
+  const runDir = resolvePath(ctx.io, arg);
+  requireDir(runDir, 'RUN_DIR');
+  const log = join(runDir, 'metrics.jsonl');
+  if (!existsSync(log))
+    throw new InputError(
+      `${arg} has no metrics.jsonl: give the run directory of trm train (its checkpoint_path).`,
+      { file: log },
+    );
+  const records = readMetricRecords(log);
+  if (records.length === 0)
+    throw new InputError(`${log} holds no metric records yet.`, { file: log });
+  return records;
+}
+
+/** `trm plot RUN_A RUN_B … --out DIR`: one chart per metric, one line per run. */
+function compareRuns(ctx: CommandContext): number {
+  const { io } = ctx;
+  const outFlag = str(ctx, 'out');
+  if (outFlag === undefined)
+    throw new InputError(
+      `Comparing ${ctx.positionals.length} runs needs --out DIR for the charts (they belong to no single run).`,
+    );
+  if (bool(ctx, 'html'))
+    throw new InputError('--html draws the report of one run; give a single RUN_DIR with it.');
+  // Runs are labelled by their directory's name, or as given when two names coincide.
+  const names = ctx.positionals.map((arg) => basename(resolvePath(io, arg)));
+  const unique = new Set(names).size === names.length;
+  const runs = ctx.positionals.map((arg, i) => ({
+    label: unique ? names[i]! : arg,
+    records: runRecords(ctx, arg),
+  }));
+  const out = resolvePath(io, outFlag);
+  checkOutputDir(out, {
+    overwrite: bool(ctx, 'overwrite'),
+    label: '--out',
+    writes: COMPARISON_CHARTS.map((c) => `${c.name}.svg`).join(', '),
+  });
+  const files = drawComparisonCharts(runs, out);
+  io.stdout.write(
+    `${runs.map((r) => `${r.label}: ${r.records.length.toLocaleString('en-US')} records up to step ${r.records.at(-1)!.step}`).join('\n')}\nwrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`,
   );
   return 0;
 }

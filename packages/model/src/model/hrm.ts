@@ -1,6 +1,6 @@
 import { type Generator, noGrad } from '@trm/tensor';
 import type { TrmConfig } from '../config.js';
-import { ReasoningModule } from './block.js';
+import type { ReasoningModule } from './block.js';
 import { type DeviceBatch, type InnerCarry, InnerModel, type InnerOutput } from './inner.js';
 
 /**
@@ -16,14 +16,8 @@ export class HrmInner extends InnerModel {
 
   constructor(config: TrmConfig, generator: Generator) {
     super(config, generator);
-    this.hLevel = this.registerModule(
-      'H_level',
-      new ReasoningModule(config, this.totalLen, generator, config.H_layers),
-    );
-    this.lLevel = this.registerModule(
-      'L_level',
-      new ReasoningModule(config, this.totalLen, generator, config.L_layers),
-    );
+    this.hLevel = this.registerStack('H_level', generator, config.H_layers);
+    this.lLevel = this.registerStack('L_level', generator);
     this.registerInit('z_H', 'H_init', generator);
     this.registerInit('z_L', 'L_init', generator);
   }

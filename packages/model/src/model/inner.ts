@@ -82,6 +82,18 @@ export abstract class InnerModel extends Module {
     }
   }
 
+  /** Registers a stack of `numLayers` blocks (default `L_layers`) as `name` (`L_level`, `H_level`). */
+  protected registerStack(
+    name: 'L_level' | 'H_level',
+    generator: Generator,
+    numLayers = this.config.L_layers,
+  ): ReasoningModule {
+    return this.registerModule(
+      name,
+      new ReasoningModule(this.config, this.totalLen, generator, numLayers),
+    );
+  }
+
   /** Registers `buffer` (e.g. `H_init`), trunc_normal(1), as the reset vector of `state`. */
   protected registerInit(state: string, buffer: string, generator: Generator): Tensor {
     const t = this.registerBuffer(buffer, truncNormalInit([this.config.hidden_size], 1, generator));
@@ -137,10 +149,7 @@ export class TrmInner extends InnerModel {
 
   constructor(config: TrmConfig, generator: Generator) {
     super(config, generator);
-    this.lLevel = this.registerModule(
-      'L_level',
-      new ReasoningModule(config, this.totalLen, generator),
-    );
+    this.lLevel = this.registerStack('L_level', generator);
     this.hInit = this.registerInit('z_H', 'H_init', generator);
     this.lInit = this.registerInit('z_L', 'L_init', generator);
   }

@@ -1,6 +1,6 @@
 import type { Generator } from '@trm/tensor';
 import type { TrmConfig } from '../config.js';
-import { ReasoningModule } from './block.js';
+import type { ReasoningModule } from './block.js';
 import { type DeviceBatch, type InnerCarry, InnerModel, type InnerOutput } from './inner.js';
 
 /**
@@ -14,10 +14,7 @@ export class TransformerBaselineInner extends InnerModel {
 
   constructor(config: TrmConfig, generator: Generator) {
     super(config, generator);
-    this.hLevel = this.registerModule(
-      'H_level',
-      new ReasoningModule(config, this.totalLen, generator, config.H_layers),
-    );
+    this.hLevel = this.registerStack('H_level', generator, config.H_layers);
     this.registerInit('z_H', 'H_init', generator);
   }
 

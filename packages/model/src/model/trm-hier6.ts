@@ -1,7 +1,7 @@
 import { type Generator, noGrad, type Tensor } from '@trm/tensor';
 import { HIER6_SLOTS } from '../architectures.js';
 import type { TrmConfig } from '../config.js';
-import { ReasoningModule } from './block.js';
+import type { ReasoningModule } from './block.js';
 import { type DeviceBatch, type InnerCarry, InnerModel, type InnerOutput } from './inner.js';
 
 /** The carry names of the low-level slots: `z_L1` … `z_L6`. */
@@ -20,10 +20,7 @@ export class Hier6Inner extends InnerModel {
 
   constructor(config: TrmConfig, generator: Generator) {
     super(config, generator);
-    this.lLevel = this.registerModule(
-      'L_level',
-      new ReasoningModule(config, this.totalLen, generator),
-    );
+    this.lLevel = this.registerStack('L_level', generator);
     this.registerInit('z_H', 'H_init', generator);
     for (const [i, slot] of SLOTS.entries()) this.registerInit(slot, `L${i + 1}_init`, generator);
   }

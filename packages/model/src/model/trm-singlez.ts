@@ -1,6 +1,6 @@
 import { type Generator, noGrad, type Tensor } from '@trm/tensor';
 import type { TrmConfig } from '../config.js';
-import { ReasoningModule } from './block.js';
+import type { ReasoningModule } from './block.js';
 import { type DeviceBatch, type InnerCarry, InnerModel, type InnerOutput } from './inner.js';
 
 /**
@@ -14,10 +14,7 @@ export class SingleZInner extends InnerModel {
 
   constructor(config: TrmConfig, generator: Generator) {
     super(config, generator);
-    this.lLevel = this.registerModule(
-      'L_level',
-      new ReasoningModule(config, this.totalLen, generator),
-    );
+    this.lLevel = this.registerStack('L_level', generator);
     this.registerInit('z_L', 'L_init', generator);
   }
 
