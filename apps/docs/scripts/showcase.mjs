@@ -4,6 +4,7 @@
 //   src/public/generated/{sudoku,maze,arc}.svg   puzzles and solutions, by `trm show --svg`
 //   src/public/generated/predictions.svg         a trained model's answers, `trm show --checkpoint`
 //   src/public/generated/curves/*.svg            the curves of a real run, `trm plot`
+//   src/public/generated/compare/*.svg           four architectures side by side, `trm plot A B …`
 //   src/parts/sample-{eval,train,train-short}.md  what `trm eval` and `trm train` print
 // The model is the committed run in apps/docs/data/default-run/ (see its README.md); its test
 // puzzles are regenerated here from the same seed. Outputs are git-ignored.
@@ -27,6 +28,9 @@ const cliJs = join(repoDir, 'apps', 'cli', 'dist', 'cli.js');
 const out = join(docsDir, 'src', 'public', 'generated');
 const parts = join(docsDir, 'src', 'parts');
 const run = join(docsDir, 'data', 'default-run');
+const comparison = join(docsDir, 'data', 'arch-comparison');
+/** The runs of the comparison, by preset, in the order of the legends. */
+const COMPARED = ['tiny-sudoku', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
 
 /** Runs `trm` in `cwd`; returns stdout (stderr is shown only when it fails). */
 function trm(cwd, ...args) {
@@ -136,6 +140,14 @@ function main() {
 
     // The committed run: its curves, its answers and what evaluating it prints.
     trm(work, 'plot', run, '--out', join(out, 'curves'));
+    // The architecture comparison (data/arch-comparison/README.md): one line per run.
+    trm(
+      work,
+      'plot',
+      ...COMPARED.map((preset) => join(comparison, preset)),
+      '--out',
+      join(out, 'compare'),
+    );
     // Its test puzzles, regenerated from the preset's recipe (same seed, same puzzles).
     trm(
       work,
