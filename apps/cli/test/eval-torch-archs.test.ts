@@ -72,4 +72,23 @@ describe('trm eval on PyTorch checkpoints of the other architectures', () => {
     },
     120_000,
   );
+
+  it('a checkpoint of another architecture is an input error that names its group', async () => {
+    const r = await trm(
+      [
+        'eval',
+        '--checkpoint',
+        join(fixture, 'archs', 'hrm_rope.pt'),
+        '--dataset',
+        join(fixture, 'dataset'),
+        '--outdir',
+        join(work, 'wrong-arch'),
+        'evaluators=[]',
+        ...small.map((a) => `arch.${a}`),
+      ],
+      { cwd: work, env: { HF_HOME: '/nonexistent-hf-home' } },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Its tensors are those of the hrm architecture: pass arch=hrm/);
+  }, 120_000);
 });

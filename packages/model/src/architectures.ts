@@ -194,3 +194,18 @@ export function architectureByName(name: string): Architecture | undefined {
 export function architectureChoices(): string {
   return `${ARCHITECTURES.map(referenceName).join(', ')} (the prefix architectures. is accepted for recursive_reasoning.)`;
 }
+
+/**
+ * The architecture group (`trm`, `trm_mlp`, `trm_singlez`, `trm_hier6`, `hrm`,
+ * `transformers_baseline`) whose state dict holds `keys` (the reference's names, `model.inner.…`),
+ * judged by the stacks and reset vectors present; for the error that says which `arch=` a
+ * checkpoint needs.
+ */
+export function groupOfStateDict(keys: Iterable<string>): string {
+  const names = [...keys];
+  const has = (part: string) => names.some((k) => k.includes(part));
+  if (has('.L1_init')) return 'trm_hier6';
+  if (has('.H_level.')) return has('.L_level.') ? 'hrm' : 'transformers_baseline';
+  if (has('.L_init') && !has('.H_init')) return 'trm_singlez';
+  return has('.mlp_t.') ? 'trm_mlp' : 'trm';
+}

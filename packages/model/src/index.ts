@@ -58,6 +58,7 @@ export {
   architectureByName,
   architectureChoices,
   DEFAULT_ARCH_NAME,
+  groupOfStateDict,
   HIER6_SLOTS,
   MODULE_PREFIXES,
   referenceName,

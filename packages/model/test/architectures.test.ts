@@ -9,6 +9,7 @@ import {
   architectureByName,
   architectureOf,
   exportTorchCheckpoint,
+  groupOfStateDict,
   ModelConfigError,
   readModelCheckpoint,
   referenceName,
@@ -58,6 +59,21 @@ describe('the architecture table', () => {
     expect(architectureByName('recursive_reasoning.hrm@Model_ACTV2')).toBeUndefined();
     expect(architectureByName('models.trm@TinyRecursiveReasoningModel_ACTV1')).toBeUndefined();
     expect(architectureByName('trm')).toBeUndefined();
+  });
+
+  it('tells the group of a state dict by its stacks and reset vectors', async () => {
+    for (const [variant, group] of [
+      ['attn_rope_stablemax', 'trm'],
+      ['mlpt_stablemax', 'trm_mlp'],
+      ['singlez_rope', 'trm_singlez'],
+      ['hier6_learned_continue', 'trm_hier6'],
+      ['hrm_rope', 'hrm'],
+      ['hrm_nopuzzle_mlpt', 'hrm'],
+      ['baseline_act', 'transformers_baseline'],
+    ]) {
+      const fixture = await loadCheckpoint(parityFixture(`${variant}.safetensors`));
+      expect(groupOfStateDict(toEntries(fixture.tensors, 'weights/').keys()), variant).toBe(group);
+    }
   });
 
   it('an unknown name is refused with every choice listed', () => {

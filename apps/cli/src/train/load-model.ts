@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { DatasetMetadata } from '@trm/datasets';
 import {
   checkpointBudget,
+  groupOfStateDict,
   loadCheckpoint,
   loadWeightsInto,
   readCheckpointMetadata,
@@ -111,8 +112,9 @@ export async function loadModelForDataset(args: {
   try {
     loadWeightsInto(model, weights);
   } catch (error) {
+    const keys = { checkpointKeys: weights.keys(), ownKeys: model.stateDict().keys() };
     model.dispose();
-    throw fitError(error, path, meta, args.datasetDir);
+    throw fitError(error, path, meta, args.datasetDir, keys);
   }
   return { model, format: ckpt.format };
 }
@@ -127,12 +129,17 @@ export function fitError(
   path: string,
   meta: DatasetMetadata,
   datasetDir: string,
+  model?: { checkpointKeys: Iterable<string>; ownKeys: Iterable<string> },
 ): unknown {
   if (!(error instanceof StateDictError)) return error;
   const vocab = error.wrongShape.some((w) => /embed_tokens|lm_head/.test(w));
+  // Another architecture's tensors: say which group they belong to.
+  const group = model && groupOfStateDict(model.checkpointKeys);
   const hint = vocab
     ? ` The dataset's vocabulary (${meta.vocab_size} tokens) disagrees with the checkpoint's: was it trained on another kind of puzzle?`
-    : ' Pass the architecture the checkpoint was trained with (e.g. arch.mlp_t=True arch.hidden_size=256), or keep its all_config.yaml beside it.';
+    : group && group !== groupOfStateDict(model.ownKeys)
+      ? ` Its tensors are those of the ${group} architecture: pass arch=${group} with the sizes it was trained with (e.g. arch.hidden_size=256), or keep its all_config.yaml beside it.`
+      : ' Pass the architecture the checkpoint was trained with (e.g. arch.mlp_t=True arch.hidden_size=256), or keep its all_config.yaml beside it.';
   return new InputError(
     `${basename(path)} does not fit the model built for ${datasetDir}. ${error.message}${hint}`,
     { file: path },

@@ -135,7 +135,10 @@ export async function loadInitialWeights(args: {
   try {
     loadWeightsInto(model, ckpt.weights);
   } catch (error) {
-    throw fitError(error, path, metadata, config.data_paths[0] ?? '');
+    throw fitError(error, path, metadata, config.data_paths[0] ?? '', {
+      checkpointKeys: ckpt.weights.keys(),
+      ownKeys: model.stateDict().keys(),
+    });
   }
   io.stderr.write(`initialised from ${source}\n`);
 }
