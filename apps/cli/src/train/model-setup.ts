@@ -19,7 +19,7 @@ export async function openDevice(adapter?: string): Promise<Device> {
 
 /**
  * The model config: the arch section (its `name` selects the architecture) with the
- * dataset-derived fields of spec §1 (`batch_size` is this device's share of the global batch).
+ * dataset-derived fields (`batch_size` is this device's share of the global batch).
  */
 export function modelConfig(
   arch: ArchConfig,
@@ -102,7 +102,7 @@ export function checkModelFits(config: TrmConfig, device: Device): void {
 
 /**
  * Builds the model of the architecture `config.name` selects, initialised from `seed` as the
- * reference initialises it (spec §2).
+ * reference initialises it.
  */
 export function createModel(config: TrmConfig, seed: number): TinyRecursiveModel {
   return new TinyRecursiveModel(config, new Generator(seed));

@@ -112,7 +112,7 @@ export interface StepResult {
  * A recursive reasoning model with its ACT wrapper and loss head: TRM or any other
  * architecture of `ARCHITECTURES`, which `config.name` selects (the class keeps TRM's
  * name). The wrapper and the loss are shared; the inner model is the architecture's.
- * Parameter names follow the reference's state dict (`model.inner.…`, spec §9), so
+ * Parameter names follow the reference's state dict (`model.inner.…`), so
  * checkpoints move between the two.
  */
 export class TinyRecursiveModel extends Module {

@@ -141,7 +141,7 @@ export abstract class InnerModel extends Module {
   abstract forward(carry: InnerCarry, batch: DeviceBatch): InnerOutput;
 }
 
-/** TRM's inner model (spec §4): one stack `L_level` for both latent updates. */
+/** TRM's inner model (see the How TRM works guide): one stack `L_level` for both latent updates. */
 export class TrmInner extends InnerModel {
   readonly lLevel: ReasoningModule;
   readonly hInit: Tensor;
