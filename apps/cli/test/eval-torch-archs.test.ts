@@ -40,28 +40,35 @@ const CASES: [string, string, string, string[]][] = [
   ],
 ];
 
+/** `trm eval` of `archs/<checkpoint>.pt` on the fixture's test set, into `work/<outdir>`. */
+function evalTorch(checkpoint: string, outdir: string, args: string[]) {
+  return trm(
+    [
+      'eval',
+      '--checkpoint',
+      join(fixture, 'archs', `${checkpoint}.pt`),
+      '--dataset',
+      join(fixture, 'dataset'),
+      '--outdir',
+      join(work, outdir),
+      '--global-batch-size',
+      '6',
+      'evaluators=[]',
+      ...args,
+    ],
+    { cwd: work, env: { HF_HOME: '/nonexistent-hf-home' } },
+  );
+}
+
 describe('trm eval on PyTorch checkpoints of the other architectures', () => {
   it.each(CASES)(
     'arch=%s: %s.pt gives the predictions of %s',
     async (group, checkpoint, expected, arch) => {
+      const r = await evalTorch(checkpoint, expected, [
+        `arch=${group}`,
+        ...arch.map((a) => (a.startsWith('+') ? `+arch.${a.slice(1)}` : `arch.${a}`)),
+      ]);
       const outdir = join(work, expected);
-      const r = await trm(
-        [
-          'eval',
-          '--checkpoint',
-          join(fixture, 'archs', `${checkpoint}.pt`),
-          '--dataset',
-          join(fixture, 'dataset'),
-          '--outdir',
-          outdir,
-          '--global-batch-size',
-          '6',
-          'evaluators=[]',
-          `arch=${group}`,
-          ...arch.map((a) => (a.startsWith('+') ? `+arch.${a.slice(1)}` : `arch.${a}`)),
-        ],
-        { cwd: work, env: { HF_HOME: '/nonexistent-hf-home' } },
-      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/\(torch\)/);
       const got = readNpy(join(outdir, 'preds.npy'));
@@ -74,19 +81,10 @@ describe('trm eval on PyTorch checkpoints of the other architectures', () => {
   );
 
   it('a checkpoint of another architecture is an input error that names its group', async () => {
-    const r = await trm(
-      [
-        'eval',
-        '--checkpoint',
-        join(fixture, 'archs', 'hrm_rope.pt'),
-        '--dataset',
-        join(fixture, 'dataset'),
-        '--outdir',
-        join(work, 'wrong-arch'),
-        'evaluators=[]',
-        ...small.map((a) => `arch.${a}`),
-      ],
-      { cwd: work, env: { HF_HOME: '/nonexistent-hf-home' } },
+    const r = await evalTorch(
+      'hrm_rope',
+      'wrong-arch',
+      small.map((a) => `arch.${a}`),
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Its tensors are those of the hrm architecture: pass arch=hrm/);

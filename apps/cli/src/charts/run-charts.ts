@@ -106,10 +106,19 @@ export function drawRunCharts(
   dir: string,
   specs: readonly ChartSpec[] = RUN_CHARTS,
 ): string[] {
+  return writeCharts(dir, specs, (spec) => chartSeries(records, spec));
+}
+
+/** Writes `<dir>/<name>.svg` for every spec whose series are not empty; returns the files. */
+function writeCharts(
+  dir: string,
+  specs: readonly ChartSpec[],
+  seriesOf: (spec: ChartSpec) => Series[],
+): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const spec of specs) {
-    const series = chartSeries(records, spec);
+    const series = seriesOf(spec);
     if (series.length === 0) continue;
     const file = join(dir, `${spec.name}.svg`);
     writeFileSync(file, lineChartSvg(spec.title, series, chartOptions(spec)));
@@ -175,18 +184,11 @@ export function drawComparisonCharts(
   dir: string,
   specs: readonly ChartSpec[] = COMPARISON_CHARTS,
 ): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const spec of specs) {
+  return writeCharts(dir, specs, (spec) => {
     const perRun = runs.map((run) => ({ run, series: chartSeries(run.records, spec) }));
     const several = perRun.some((r) => r.series.length > 1);
-    const series = perRun.flatMap(({ run, series }) =>
+    return perRun.flatMap(({ run, series }) =>
       series.map((s) => ({ ...s, key: several ? `${run.label} ${s.key}` : run.label })),
     );
-    if (series.length === 0) continue;
-    const file = join(dir, `${spec.name}.svg`);
-    writeFileSync(file, lineChartSvg(spec.title, series, chartOptions(spec)));
-    written.push(file);
-  }
-  return written;
+  });
 }
