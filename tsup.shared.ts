@@ -10,3 +10,16 @@ export const libraryBuild = {
   clean: true,
   target: 'node20',
 } as const;
+
+/**
+ * Packages that also run in a browser build a second entry, `dist/browser.js` (the `browser`
+ * export condition). Without code splitting each entry is self-contained: the browser file
+ * holds only what `src/browser.ts` imports, and no chunk shared with the Node entry. Types come
+ * from the Node entry alone (`types` precedes `browser` in `exports`): the browser API is a
+ * subset of it, and a bundler refuses an import the browser file lacks.
+ */
+export const withBrowserEntry = {
+  entry: ['src/index.ts', 'src/browser.ts'],
+  splitting: false,
+  dts: { entry: 'src/index.ts' },
+} as const;

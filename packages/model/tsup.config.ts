@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
-import { libraryBuild } from '../../tsup.shared.ts';
+import { libraryBuild, withBrowserEntry } from '../../tsup.shared.ts';
 
-export default defineConfig({ ...libraryBuild, format: [...libraryBuild.format] });
+export default defineConfig({
+  ...libraryBuild,
+  ...withBrowserEntry,
+  entry: [...withBrowserEntry.entry],
+  format: [...libraryBuild.format],
+});

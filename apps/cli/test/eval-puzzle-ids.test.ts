@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readNpy } from '@trm/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PuzzleIdAblation } from '../src/train/puzzle-ids.js';
-import { TINY_ARCH, trainWithIdentifiers, trm } from './helpers.js';
+import { Capture, TINY_ARCH, trainWithIdentifiers, trm } from './helpers.js';
 
 const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
 
@@ -175,6 +175,28 @@ describe('trm eval --puzzle-ids', () => {
     expect(random.ids.every((v) => Number.isInteger(v) && v >= 0 && v < 5)).toBe(true);
     expect(random.ids).not.toEqual(real.ids);
     expect(random.report.puzzle_ids).toEqual({ mode: 'random', seed: 0 });
+  }, 60_000);
+
+  it("trm show --checkpoint predicts with each puzzle's own identifier, as trm eval does", async () => {
+    const { predictExamples } = await import('../src/commands/predict.js');
+    const io = { stdout: new Capture(), stderr: new Capture(), cwd: work, env };
+    const rows = await predictExamples({
+      checkpoint: ckpt,
+      datasetDir: data,
+      split: 'test',
+      set: 'all',
+      indices: [0, 1, 2, 3, 4, 5, 6, 7],
+      io,
+      debug: false,
+    });
+    const shown = rows.flatMap((r) => Array.from(r));
+    const evaluated = Array.from(readNpy(join(real.outdir, 'preds.npy')).data as Int32Array);
+    expect(shown).toEqual(evaluated);
+    // Blank identifiers, which the reference's dataset rows never carry, predict otherwise.
+    const blank = await evalWith('blank-preds', '--puzzle-ids', 'blank');
+    expect(Array.from(readNpy(join(blank.outdir, 'preds.npy')).data as Int32Array)).not.toEqual(
+      evaluated,
+    );
   }, 60_000);
 
   it('a bad mode exits 2 naming the flag and the choices, writing nothing', async () => {

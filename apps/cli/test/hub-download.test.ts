@@ -14,7 +14,7 @@ import {
   fetchHubCheckpoint,
   formatBytes,
 } from '../src/util/hub.js';
-import { buildSudoku4, Capture, tempDir, trm } from './helpers.js';
+import { buildSudoku4, Capture, checkpointTensors, TINY_ARCH, tempDir, trm } from './helpers.js';
 
 // A stand-in hub for model and dataset repos (commit and etag headers as huggingface.co sends).
 const COMMIT = 'e5'.repeat(20);
@@ -261,6 +261,59 @@ describe('trm with the hub', () => {
     expect(r.stderr).toMatch(/downloading me\/model\/step_10\.safetensors done: 300 kB in /);
     expect(r.code).toBe(2);
   });
+
+  it('trm train load_checkpoint=owner/repo/file starts from the hub file, as the reference', async () => {
+    const work = tempDir();
+    const env = { HF_ENDPOINT: endpoint, HF_HOME: join(work, 'hf'), XDG_RUNTIME_DIR: '/tmp/xdg' };
+    const data = await buildSudoku4(work, { count: 8, testCount: 2, seed: 1, env });
+    // lr = 0 keeps every weight where it started: at its seed's initialisation, or the loaded one.
+    const run = (name: string, ...extra: string[]) =>
+      trm(
+        [
+          'train',
+          '--preset',
+          'none',
+          `data_paths=[${data}]`,
+          ...TINY_ARCH,
+          'arch.halt_max_steps=2',
+          'global_batch_size=4',
+          'epochs=1',
+          'eval_interval=1',
+          'evaluators=[]',
+          'lr=0',
+          'puzzle_emb_lr=0',
+          `checkpoint_path=${join(work, name)}`,
+          ...extra,
+        ],
+        { cwd: work, env },
+      );
+    const published = await run('published', 'seed=0');
+    expect(published.code, published.stderr).toBe(0);
+    const servedFile = join(work, 'published', 'step_2.safetensors');
+    files.set('/me/trained/resolve/main/step_2.safetensors', readFileSync(servedFile));
+    // On two devices: both ranks read the file, which is downloaded once.
+    const loaded = await run(
+      'loaded',
+      'seed=1',
+      'load_checkpoint=me/trained/step_2.safetensors',
+      '--devices',
+      '0,0',
+    );
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(
+      loaded.stderr.match(/downloading me\/trained\/step_2\.safetensors done: /g),
+    ).toHaveLength(1);
+    expect(loaded.stderr).toContain('initialised from me/trained/step_2.safetensors');
+    const served = await checkpointTensors(servedFile);
+    const trained = await checkpointTensors(join(work, 'loaded', 'step_2.safetensors'));
+    for (const [name, t] of served) expect(trained.get(name), name).toEqual(t);
+    // Without the hub file, seed 1 starts elsewhere.
+    const own = await run('own', 'seed=1');
+    const ownTensors = await checkpointTensors(join(work, 'own', 'step_2.safetensors'));
+    const qkv = [...served.keys()].find((k) => k.includes('qkv_proj'))!;
+    expect(own.code, own.stderr).toBe(0);
+    expect(ownTensors.get(qkv)).not.toEqual(served.get(qkv));
+  }, 120_000);
 
   it('builds from a hub cache laid out by huggingface_hub with HF_HUB_OFFLINE=1, and says what is missing otherwise', async () => {
     const cwd = tempDir();

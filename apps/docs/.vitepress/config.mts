@@ -24,6 +24,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'How TRM works', link: '/guide/how-trm-works' },
+      { text: 'Live demo: TRM solves a Sudoku', link: '/demo' },
       { text: 'Coming from the Python reference', link: '/guide/from-python' },
       { text: 'Architecture', link: '/architecture' },
       { text: 'Execution model', link: '/execution-model' },
@@ -76,6 +77,7 @@ export default defineConfig({
     logo: '/logo.svg',
     nav: [
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '^/guide/' },
+      { text: 'Demo', link: '/demo' },
       { text: 'CLI', link: '/reference/cli' },
       { text: 'Config', link: '/reference/config' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },

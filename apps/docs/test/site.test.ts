@@ -4,90 +4,20 @@
  * playwright-core), and requires no console errors, no failed or non-2xx requests, no request
  * leaving localhost, no broken internal link or anchor, and a working offline search.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  isAbortedPrefetch,
+  launchChromium,
+  outDir,
+  type ServedSite,
+  serveSite,
+  skipBrowserTests,
+} from './support/site.js';
 
-const docsDir = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const builtDir = join(docsDir, '.vitepress', 'dist');
-// The site is served from a copy, so a concurrent rebuild cannot change it under the test.
-let distDir = builtDir;
-const outDir = join(docsDir, 'test-output');
-const CHROMIUM = process.env.TRM_CHROMIUM ?? '/usr/bin/chromium';
 const SITEMAP_HOST = 'https://trm.invalid';
-
-// Skipped only on a developer machine without Chromium; in CI (CI set) a missing browser fails.
-const haveChromium = existsSync(CHROMIUM);
-const skip = !haveChromium && !process.env.CI;
-if (skip) {
-  console.warn(
-    `[docs] skipping the browser test: ${CHROMIUM} is missing (install Debian's chromium, ` +
-      'e.g. `bash scripts/setup-system.sh`). In CI it runs.',
-  );
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** The file a request path maps to, with VitePress's clean URLs (`/a/b` → `a/b.html`). */
-function fileFor(pathname: string): string | undefined {
-  const rel = decodeURIComponent(pathname).replace(/^\/+/, '');
-  const candidates = pathname.endsWith('/')
-    ? [join(rel, 'index.html')]
-    : [rel, `${rel}.html`, join(rel, 'index.html')];
-  for (const c of candidates) {
-    const file = resolve(distDir, c);
-    if (file !== distDir && !file.startsWith(distDir + sep)) return undefined;
-    if (existsSync(file) && statSync(file).isFile()) return file;
-  }
-  return undefined;
-}
-
-function startServer(): Promise<{ server: Server; base: string }> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const file = fileFor(url.pathname);
-    if (!file) {
-      const notFound = join(distDir, '404.html');
-      res.writeHead(404, { 'content-type': TYPES['.html']! });
-      res.end(req.method === 'HEAD' ? undefined : readFileSync(notFound));
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
-  });
-  return new Promise((ok) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      ok({ server, base: `http://127.0.0.1:${port}` });
-    });
-  });
-}
 
 /** Canonical page key of a same-origin URL: the path without `.html` or a trailing `index`. */
 function pageKey(url: URL): string {
@@ -112,44 +42,23 @@ interface Visit {
   links: string[];
 }
 
-describe.skipIf(skip)('documentation site in headless Chromium', () => {
-  let server: Server;
+describe.skipIf(skipBrowserTests)('documentation site in headless Chromium', () => {
+  let site: ServedSite;
   let base: string;
+  let distDir: string;
+  let fileFor: ServedSite['fileFor'];
   let context: BrowserContext;
-  let userDataDir: string;
-  let siteCopy: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
   const problems: string[] = [];
   const visits = new Map<string, Visit>();
   let current = '';
 
   beforeAll(async () => {
-    if (!existsSync(join(builtDir, 'index.html'))) {
-      throw new Error(
-        `${relative(process.cwd(), builtDir)} is missing: build the site first (pnpm --filter @trm/docs build; turbo does it before test)`,
-      );
-    }
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium`);
-    siteCopy = mkdtempSync(join(tmpdir(), 'trm-docs-site-'));
-    cpSync(builtDir, siteCopy, { recursive: true });
-    distDir = siteCopy;
-    ({ server, base } = await startServer());
-    userDataDir = mkdtempSync(join(tmpdir(), 'trm-docs-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        // Without these Chromium keeps trying to reach Google services, which fail offline.
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    site = await serveSite();
+    ({ base, fileFor, dir: distDir } = site);
+    const browser = await launchChromium();
+    context = browser.context;
+    closeBrowser = browser.close;
     // Every request must stay on this server: the site must not load anything from elsewhere.
     await context.route(
       (url) => !url.href.startsWith(`${base}/`),
@@ -161,10 +70,8 @@ describe.skipIf(skip)('documentation site in headless Chromium', () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise((ok) => (server ? server.close(() => ok(undefined)) : ok(undefined)));
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    if (siteCopy) rmSync(siteCopy, { recursive: true, force: true });
+    await closeBrowser?.();
+    await site?.close();
   });
 
   function watch(page: Page): void {
@@ -172,9 +79,10 @@ describe.skipIf(skip)('documentation site in headless Chromium', () => {
       if (msg.type() === 'error') problems.push(`${current}: console error: ${msg.text()}`);
     });
     page.on('pageerror', (err) => problems.push(`${current}: uncaught exception: ${err.message}`));
-    page.on('requestfailed', (req) =>
-      problems.push(`${current}: request failed: ${req.url()} (${req.failure()?.errorText})`),
-    );
+    page.on('requestfailed', (req) => {
+      if (isAbortedPrefetch(req)) return;
+      problems.push(`${current}: request failed: ${req.url()} (${req.failure()?.errorText})`);
+    });
     page.on('response', (res) => {
       if (res.status() >= 400) problems.push(`${current}: HTTP ${res.status()} for ${res.url()}`);
     });

@@ -56,8 +56,8 @@ export {
   buildSudokuDataset,
   SUDOKU_HUB_REPO,
   type SudokuBuildOptions,
-  sudokuSolutionProblem,
 } from './builders/sudoku.js';
+export { encodeSudoku, sudokuSolutionProblem } from './builders/sudoku-codec.js';
 export { forEachPuzzleCsvRow, PUZZLE_CSV_HEADER, type PuzzleCsvRow } from './csv/reader.js';
 export {
   DatasetError,

@@ -21,7 +21,7 @@ import {
   inverseDihedral,
 } from '../src/augment/dihedral.js';
 import { SudokuAugmenter, sudokuGeometry } from '../src/augment/sudoku.js';
-import { sudokuSolutionProblem } from '../src/builders/sudoku.js';
+import { sudokuSolutionProblem } from '../src/builders/sudoku-codec.js';
 import { Rng } from '../src/rng.js';
 import { FIXTURES, sudokuTokens } from './helpers.js';
 

@@ -21,7 +21,9 @@ function writeSynthetic(
   root: string,
   groups: number,
   seqLen = 3,
-): { puzzleOf: number[]; groupOf: number[]; examples: number } {
+  /** Identifiers declared (default: one per puzzle plus the blank one). */
+  numIds?: number,
+): { puzzleOf: number[]; groupOf: number[]; examples: number; numIds: number } {
   const puzzleIndices = [0];
   const groupIndices = [0];
   const puzzleOf: number[] = [];
@@ -62,7 +64,7 @@ function writeSynthetic(
       blank_identifier_id: 0,
       vocab_size: 101,
       seq_len: seqLen,
-      num_puzzle_identifiers: p + 1,
+      num_puzzle_identifiers: numIds ?? p + 1,
       total_groups: groups,
       mean_puzzle_examples: n / p,
       total_puzzles: p,
@@ -72,9 +74,9 @@ function writeSynthetic(
   }
   writeIdentifiers(join(root, 'identifiers.json'), [
     '<blank>',
-    ...Array.from({ length: p }, (_, i) => `p${i}`),
+    ...Array.from({ length: (numIds ?? p + 1) - 1 }, (_, i) => `p${i}`),
   ]);
-  return { puzzleOf, groupOf, examples: n };
+  return { puzzleOf, groupOf, examples: n, numIds: numIds ?? p + 1 };
 }
 
 const dir = tempDir();
@@ -219,7 +221,8 @@ describe('PuzzleDataset (test)', () => {
 describe('merging and compatibility', () => {
   it('merges several dataset paths like the reference', () => {
     const other = join(dir, 'synth2');
-    writeSynthetic(other, 10);
+    // The reference merges only datasets with as many identifiers as the first.
+    writeSynthetic(other, 10, 3, info.numIds);
     const ds = new PuzzleDataset({
       datasetPaths: [synth, other],
       split: 'test',
@@ -234,6 +237,24 @@ describe('merging and compatibility', () => {
     expect(
       () => new PuzzleDataset({ datasetPaths: [synth, bad], split: 'train', globalBatchSize: 8 }),
     ).toThrow(/synth-bad\/train\/dataset.json: seq_len is 4/);
+  });
+
+  it('refuses to merge datasets whose num_puzzle_identifiers differ, naming both, as the reference does', () => {
+    const other = join(dir, 'synth-ids');
+    writeSynthetic(other, 10);
+    let err: unknown;
+    try {
+      new PuzzleDataset({ datasetPaths: [synth, other], split: 'train', globalBatchSize: 8 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DatasetError);
+    const message = (err as Error).message;
+    expect(message).toContain(`Cannot merge ${other} with ${synth}:`);
+    expect(message).toContain(
+      `${join(other, 'train', 'dataset.json')} has num_puzzle_identifiers 20 but ${join(synth, 'train', 'dataset.json')} has ${info.numIds}.`,
+    );
+    expect(message).not.toContain('\n');
   });
 
   it('loads a dataset written by NumPy (the Python builder layout)', () => {

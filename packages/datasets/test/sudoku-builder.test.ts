@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSudokuDataset, sudokuSolutionProblem } from '../src/builders/sudoku.js';
+import { buildSudokuDataset } from '../src/builders/sudoku.js';
+import { encodeSudoku, sudokuSolutionProblem } from '../src/builders/sudoku-codec.js';
 import { SourceDataError } from '../src/errors.js';
 import { readMetadata } from '../src/format/metadata.js';
 import { validateDataset } from '../src/format/validate.js';
@@ -120,6 +121,23 @@ describe('buildSudokuDataset', () => {
         expect(sudokuSolutionProblem(a, size)).toBeUndefined();
       expect(validateDataset(out).ok).toBe(true);
     }
+  });
+
+  it('encodeSudoku gives the tokens the builder writes for a CSV row', () => {
+    // The 4×4 test split of the previous test: not augmented, in the CSV's order.
+    const puzzles = [...generateSudokus(2, 2, { size: 4 })];
+    const inputs = rows(join(dir, 'out4', 'test', 'all__inputs.npy'));
+    const labels = rows(join(dir, 'out4', 'test', 'all__labels.npy'));
+    puzzles.forEach((p, i) => {
+      expect([...encodeSudoku(p.question)]).toEqual([...inputs[i]!]);
+      expect([...encodeSudoku(p.answer, 'answer')]).toEqual([...labels[i]!]);
+    });
+    expect([...encodeSudoku('0.2.'.repeat(4))]).toEqual([
+      1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 3, 1,
+    ]);
+    expect(() => encodeSudoku('1234')).toThrow(/question has 4 characters, expected 81/);
+    expect(() => encodeSudoku(`5${'.'.repeat(15)}`)).toThrow(/invalid character "5" at position 0/);
+    expect(() => encodeSudoku('.'.repeat(16), 'answer')).toThrow(/answer: invalid character "\."/);
   });
 
   it('refuses to overwrite unless asked', async () => {

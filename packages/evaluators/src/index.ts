@@ -43,6 +43,7 @@ export {
   createEvaluators,
   type EvaluatorFactory,
   type EvaluatorSpec,
+  evaluatorDatasetFiles,
   knownEvaluators,
   registerEvaluator,
   resolveEvaluatorName,

@@ -18,6 +18,7 @@ interface Registration {
   name: string;
   className: string;
   factory: EvaluatorFactory;
+  datasetFiles: readonly string[];
 }
 
 const registry = new Map<string, Registration>();
@@ -27,6 +28,7 @@ function register(
   factory: EvaluatorFactory,
   className: string,
   replace: boolean,
+  datasetFiles: readonly string[] = [],
 ): void {
   const key = name.toLowerCase();
   if (!/^[a-z0-9_.-]+$/.test(key)) {
@@ -37,10 +39,10 @@ function register(
   if (registry.has(key) && !replace) {
     throw new Error(`registerEvaluator: an evaluator named '${key}' is already registered`);
   }
-  registry.set(key, { name: key, className, factory });
+  registry.set(key, { name: key, className, factory, datasetFiles: [...datasetFiles] });
 }
 
-register('arc', (ctx, opts) => new ArcEvaluator(ctx, opts), 'ARC', false);
+register('arc', (ctx, opts) => new ArcEvaluator(ctx, opts), 'ARC', false, ['test_puzzles.json']);
 register('sudoku', (ctx, opts) => new SudokuEvaluator(ctx, opts), 'Sudoku', false);
 register('maze', (ctx, opts) => new MazeEvaluator(ctx, opts), 'Maze', false);
 
@@ -50,14 +52,35 @@ register('maze', (ctx, opts) => new MazeEvaluator(ctx, opts), 'Maze', false);
  *
  * @param options.className the class name accepted after `@` (default: `name`)
  * @param options.replace replace an existing registration instead of throwing
+ * @param options.datasetFiles files of the dataset's root directory the evaluator needs that
+ *   only its kind of dataset has (see {@link evaluatorDatasetFiles})
  * @throws Error when the name is taken (without `replace`) or malformed
  */
 export function registerEvaluator(
   name: string,
   factory: EvaluatorFactory,
-  options: { className?: string; replace?: boolean } = {},
+  options: { className?: string; replace?: boolean; datasetFiles?: readonly string[] } = {},
 ): void {
-  register(name, factory, options.className ?? name, options.replace ?? false);
+  register(
+    name,
+    factory,
+    options.className ?? name,
+    options.replace ?? false,
+    options.datasetFiles,
+  );
+}
+
+/**
+ * The files of a dataset's root directory that the evaluator named `name` (any spelling
+ * {@link resolveEvaluatorName} accepts) needs and that only its kind of dataset has: ARC's
+ * `test_puzzles.json`. A dataset without them is not one the evaluator applies to; the
+ * reference then runs without it, which is how its default `arc@ARC` evaluator stays out of
+ * the way on Sudoku and Maze datasets.
+ *
+ * @throws Error listing the known evaluators when the name is unknown
+ */
+export function evaluatorDatasetFiles(name: string): readonly string[] {
+  return registry.get(resolveEvaluatorName(name))!.datasetFiles;
 }
 
 /** Names of the registered evaluators, sorted. */

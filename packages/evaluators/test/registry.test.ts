@@ -4,6 +4,7 @@ import {
   createEvaluator,
   createEvaluators,
   type Evaluator,
+  evaluatorDatasetFiles,
   knownEvaluators,
   MazeEvaluator,
   registerEvaluator,
@@ -74,5 +75,14 @@ describe('evaluator registry', () => {
     registerEvaluator('count', factory, { replace: true });
     expect(resolveEvaluatorName('count@count')).toBe('count');
     expect(() => registerEvaluator('a@b', factory)).toThrow(/no '@'/);
+    registerEvaluator('count', factory, { replace: true, datasetFiles: ['counts.json'] });
+    expect(evaluatorDatasetFiles('count')).toEqual(['counts.json']);
+  });
+
+  it('names the dataset files that only ARC datasets have', () => {
+    expect(evaluatorDatasetFiles('arc@ARC')).toEqual(['test_puzzles.json']);
+    expect(evaluatorDatasetFiles('sudoku')).toEqual([]);
+    expect(evaluatorDatasetFiles('maze@Maze')).toEqual([]);
+    expect(() => evaluatorDatasetFiles('chess')).toThrow(/unknown evaluator 'chess'/);
   });
 });

@@ -4,121 +4,26 @@
  * @packageDocumentation
  */
 
-// --- Checkpoints (src/checkpoint) ------------------------------------------------------------
-// safetensors read/write, torch.save (zip) reading with a safe unpickler, state-dict rules.
+// --- Node only: files and the torch.save format (the browser entry leaves these out) --------
 export {
-  bf16ToF32,
-  type Checkpoint,
-  type CheckpointDType,
-  CheckpointError,
-  type CheckpointFormat,
-  CheckpointFormatError,
-  CheckpointSecurityError,
-  DTYPE_SIZE,
-  encodeSafetensors,
   encodeTorchCheckpoint,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
-  f32ToHalfBits,
-  type HostTensor,
-  type HostTensorData,
-  type HostTensorInput,
-  halfBitsToF32,
   loadCheckpoint,
-  normalizeStateDict,
-  PUZZLE_EMB_KEY,
-  parseSafetensorsHeader,
-  type ReadOptions,
   readSafetensors,
   readTorchCheckpoint,
-  resizePuzzleEmbedding,
-  type SafetensorsContents,
-  type SafetensorsEntry,
-  type SafetensorsHeader,
-  STATE_DICT_PREFIXES,
   saveSafetensors,
   saveTorchCheckpoint,
-  serializeSafetensors,
   serializeTorchCheckpoint,
-  sniffCheckpointFormat,
-  stripStateDictPrefix,
-  type TensorMap,
   TORCH_ALLOWED_GLOBALS,
   TORCH_STORAGE_DTYPES,
 } from './checkpoint/index.js';
-// --- end Checkpoints -------------------------------------------------------------------------
-
-// --- Model (src/architectures.ts, src/config.ts, src/model) ----------------------------------
-export {
-  ARCHITECTURES,
-  type Architecture,
-  type ArchitectureKind,
-  type ArchKey,
-  architectureByName,
-  architectureChoices,
-  DEFAULT_ARCH_NAME,
-  groupOfStateDict,
-  HIER6_SLOTS,
-  MODULE_PREFIXES,
-  referenceName,
-} from './architectures.js';
-export {
-  architectureOf,
-  ModelConfigError,
-  puzzlePositions,
-  resolveTrmConfig,
-  TRM_DEFAULTS,
-  type TrmConfig,
-  undeclaredKeys,
-} from './config.js';
 export {
   type ExportableStateDict,
   exportTorchCheckpoint,
   readExportableStateDict,
 } from './export-checkpoint.js';
 export {
-  type ActCarry,
-  ActModel,
-  drawExploration,
-  type ExplorationDraws,
-  type HostBatch,
-  haltsByQHead,
-  type StepOptions,
-  type StepResult,
-  TinyRecursiveModel,
-  trainsContinueHead,
-} from './model/act.js';
-export { ModuleList, ReasoningModule, TrmBlock } from './model/block.js';
-export { createInner } from './model/create-inner.js';
-export { HrmInner } from './model/hrm.js';
-export {
-  type DeviceBatch,
-  type InnerCarry,
-  InnerModel,
-  type InnerOutput,
-  TrmInner,
-} from './model/inner.js';
-export {
-  bceWithLogitsSum,
-  IGNORE_LABEL,
-  oneHot,
-  type StepMetrics,
-  softmaxCrossEntropy,
-  stablemaxCrossEntropy,
-  stepMetrics,
-} from './model/loss.js';
-export { TransformerBaselineInner } from './model/transformer-baseline.js';
-export { Hier6Inner } from './model/trm-hier6.js';
-export { SingleZInner } from './model/trm-singlez.js';
-// --- end Model -------------------------------------------------------------------------------
-export {
-  type CheckpointMeta,
-  checkpointBudget,
-  type LoadedModelCheckpoint,
-  loadWeightsInto,
-  type ReadModelOptions,
   readCheckpointMetadata,
   readModelCheckpoint,
   saveModelCheckpoint,
 } from './model-checkpoint.js';
+export * from './portable.js';

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, CheckpointFormatError } from '../src/checkpoint/errors.js';
 import { loadCheckpoint } from '../src/checkpoint/load.js';
-import { saveSafetensors } from '../src/checkpoint/safetensors.js';
+import { saveSafetensors } from '../src/checkpoint/safetensors-file.js';
 import * as modelCheckpoint from '../src/model-checkpoint.js';
+import { checkpointBudget } from '../src/model-checkpoint-bytes.js';
 import { deflatedZeros, peakGrowthMiB, tensorPickle, torchFile } from './hostile-builders.js';
 
 const GIB = 1 << 30;
@@ -58,7 +59,7 @@ describe('decompression bombs', () => {
       }),
     );
     // The budget of a model of a million weights: what the CLI passes.
-    const maxTensorBytes = modelCheckpoint.checkpointBudget(1_000_000);
+    const maxTensorBytes = checkpointBudget(1_000_000);
     const { error, growthMiB } = await refused(() =>
       modelCheckpoint.readModelCheckpoint(path, { maxTensorBytes }),
     );
@@ -225,8 +226,8 @@ describe('budgets and header limits of safetensors files', () => {
           ['model.inner.puzzle_emb.weights', { size: 1_000_000 }],
         ]),
     };
-    expect(modelCheckpoint.checkpointBudget(model)).toBe(16 * 1_001_000 + (16 << 20));
-    expect(modelCheckpoint.checkpointBudget(1000)).toBe(16_000 + (16 << 20));
-    expect(() => modelCheckpoint.checkpointBudget(Number.NaN)).toThrow(RangeError);
+    expect(checkpointBudget(model)).toBe(16 * 1_001_000 + (16 << 20));
+    expect(checkpointBudget(1000)).toBe(16_000 + (16 << 20));
+    expect(() => checkpointBudget(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, CheckpointFormatError } from '../src/checkpoint/errors.js';
 import { loadCheckpoint } from '../src/checkpoint/load.js';
-import { readSafetensors, saveSafetensors } from '../src/checkpoint/safetensors.js';
+import { readSafetensors, saveSafetensors } from '../src/checkpoint/safetensors-file.js';
 import { normalizeStateDict } from '../src/checkpoint/state-dict.js';
 import { ModelConfigError, resolveTrmConfig } from '../src/config.js';
 import * as modelCheckpoint from '../src/model-checkpoint.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUZZLE_EMB_KEY } from '../src/checkpoint/state-dict.js';
 import { resolveTrmConfig } from '../src/config.js';
 import { TinyRecursiveModel } from '../src/model/act.js';
-import { loadWeightsInto } from '../src/model-checkpoint.js';
+import { loadWeightsInto } from '../src/model-checkpoint-bytes.js';
 
 let device: Device;
 beforeAll(async () => {

@@ -5,6 +5,7 @@ import { StateDictError } from '@trm/nn';
 import { Device, Generator, memoryStats, setDefaultDevice } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  actSteps,
   loadWeightsInto,
   ModelConfigError,
   readModelCheckpoint,
@@ -192,4 +193,39 @@ describe('variants', () => {
       model.dispose();
     },
   );
+});
+
+describe('actSteps', () => {
+  it('yields every supervision step as model.step gives it, and frees the carry', async () => {
+    const model = new TinyRecursiveModel(
+      resolveTrmConfig({ ...small, halt_max_steps: 3 }),
+      new Generator(7),
+    );
+    model.eval();
+    const batch = {
+      inputs: Int32Array.from({ length: 18 }, (_, i) => 1 + (i % 5)),
+      labels: new Int32Array(18).fill(-100),
+      puzzleIdentifiers: Int32Array.of(0, 1),
+    };
+    const manual: Int32Array[] = [];
+    let carry = model.initialCarry(2);
+    for (;;) {
+      const r = await model.step(carry, batch);
+      carry = r.carry;
+      manual.push(r.preds);
+      if (r.allHalted) break;
+    }
+    TinyRecursiveModel.disposeCarry(carry);
+
+    const start = memoryStats(device);
+    const steps: Int32Array[] = [];
+    for await (const r of actSteps(model, batch)) steps.push(r.preds);
+    expect(steps).toEqual(manual);
+    expect(steps).toHaveLength(3);
+    // Stopping after the first step still frees the carry.
+    for await (const _ of actSteps(model, batch)) break;
+    model.inner.puzzleEmb?.releaseBatch();
+    expect(memoryStats(device).liveBuffers).toBe(start.liveBuffers);
+    model.dispose();
+  });
 });

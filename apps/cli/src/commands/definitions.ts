@@ -207,7 +207,8 @@ export const commands: readonly CommandMeta[] = [
         name: 'one-batch',
         type: 'boolean',
         default: false,
-        description: 'Evaluate one random batch only (smoke test).',
+        description:
+          'Evaluate one batch of the test split drawn at random as training draws it (smoke test); the intervals count its rows.',
       },
       {
         name: 'act-inference',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadDatasetSplit, puzzleOfExample } from '@trm/datasets';
-import { type ActCarry, TinyRecursiveModel } from '@trm/model';
+import { actSteps } from '@trm/model';
 import type { CliIO } from '../cli/types.js';
 import { loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
@@ -71,15 +71,8 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
       choice: { applyEma: true },
     });
     model.eval();
-    let carry: ActCarry = model.initialCarry(B);
     let preds: Int32Array = new Int32Array(0);
-    for (;;) {
-      const r = await model.step(carry, batch);
-      carry = r.carry;
-      preds = r.preds;
-      if (r.allHalted) break;
-    }
-    TinyRecursiveModel.disposeCarry(carry);
+    for await (const step of actSteps(model, batch)) preds = step.preds;
     model.dispose();
     return req.indices.map((_, row) => preds.subarray(row * S, (row + 1) * S));
   } finally {

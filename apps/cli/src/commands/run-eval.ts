@@ -4,8 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PuzzleDataset, writeNpy } from '@trm/datasets';
-import { createEvaluators } from '@trm/evaluators';
+import { type BatchItem, PuzzleDataset, writeNpy } from '@trm/datasets';
 import { perStepChartSvg } from '../charts/eval-charts.js';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
@@ -13,6 +12,7 @@ import { ignoredArchKeyNotes } from '../config/validate.js';
 import { InputError } from '../errors.js';
 import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import { createDatasetEvaluators } from '../train/dataset-evaluators.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate-model.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
 import { openDevice } from '../train/model-setup.js';
@@ -162,29 +162,31 @@ export async function evaluateCheckpoint(
   const gbs = job.globalBatchSize;
   const world = parallel?.comm.worldSize ?? 1;
   const rank = parallel?.comm.rank ?? 0;
-  const test = new PuzzleDataset({
-    datasetPaths: [job.dataset],
-    split: 'test',
-    globalBatchSize: gbs,
-    seed: job.config.seed,
-    rank,
-    numReplicas: world,
-  });
+  // --one-batch draws its batch as training does (the reference's loader in training mode on
+  // the test split, seeded with the config's seed); otherwise the test split is walked in order.
+  const testSplit = (shard: { rank: number; numReplicas: number }) =>
+    new PuzzleDataset({
+      datasetPaths: [job.dataset],
+      split: 'test',
+      globalBatchSize: gbs,
+      seed: job.config.seed,
+      testSetMode: !job.oneBatch,
+      ...shard,
+    });
+  const test = testSplit({ rank, numReplicas: world });
   const meta = test.metadata;
   // Every array is read and checked before the device opens or anything is written.
   test.preload();
+  const batches: Iterable<BatchItem> = job.oneBatch ? [oneRandomBatch(test, job.dataset)] : test;
   // --puzzle-ids shuffled permutes the identifiers of every evaluated example, on every rank.
   const evaluated =
     job.puzzleIds === 'shuffled'
       ? evaluatedIdentifiers(
           world === 1
-            ? test
-            : new PuzzleDataset({
-                datasetPaths: [job.dataset],
-                split: 'test',
-                globalBatchSize: gbs,
-              }),
-          job.oneBatch ? 1 : undefined,
+            ? batches
+            : job.oneBatch
+              ? [oneRandomBatch(testSplit({ rank: 0, numReplicas: 1 }), job.dataset)]
+              : testSplit({ rank: 0, numReplicas: 1 }),
         )
       : undefined;
   const device = await openDevice(parallel?.adapterName ?? adapterName);
@@ -199,11 +201,12 @@ export async function evaluateCheckpoint(
       batchSize: gbs / world,
       choice: { applyEma: job.applyEma, emaShadow: job.emaShadow },
     });
-    const evaluators = createEvaluators(job.config.evaluators as never, {
-      datasetDir: job.dataset,
-      metadata: meta,
-    });
     const isRoot = rank === 0;
+    const evaluators = createDatasetEvaluators(job.config.evaluators, {
+      datasetDirs: [job.dataset],
+      metadata: meta,
+      ...(isRoot ? { note: (line: string) => io.stderr.write(`${line}\n`) } : {}),
+    });
     // Outputs are staged beside --outdir and published whole: a failure leaves nothing.
     if (isRoot) staging = new StagedOutput(job.outdir);
     const totalBatches = Math.ceil(meta.total_puzzles > 0 ? meta.total_puzzles / gbs : 1);
@@ -220,7 +223,11 @@ export async function evaluateCheckpoint(
             seed: PUZZLE_ID_SEED,
             ...(evaluated ? { evaluated } : {}),
           });
-    const result = await evaluateModel(model, test, {
+    if (job.oneBatch && isRoot)
+      io.stderr.write(
+        `one batch: ${gbs} examples of the test split drawn at random as training draws them (seed ${job.config.seed})\n`,
+      );
+    const result = await evaluateModel(model, batches, {
       evaluators,
       globalBatchSize: gbs,
       ...(job.actInference ? { actInference: true } : {}),
@@ -228,7 +235,6 @@ export async function evaluateCheckpoint(
       ...(puzzleIds ? { puzzleIds } : {}),
       save: job.save,
       ...(staging ? { saveDir: staging.dir } : {}),
-      maxBatches: job.oneBatch ? 1 : undefined,
       onBatch: (done) =>
         io.stderr.write(
           `\r  batch ${done}${job.oneBatch ? '/1' : totalBatches ? `/~${totalBatches}` : ''}`,
@@ -236,7 +242,11 @@ export async function evaluateCheckpoint(
       ...(parallel ? { comm: parallel.comm } : {}),
     });
     io.stderr.write('\n');
-    const puzzles = job.oneBatch ? Math.min(gbs, meta.total_puzzles) : meta.total_puzzles;
+    // The reference's N is the split's total_puzzles even for one batch; the interval of one
+    // batch is that of the rows it scored.
+    const puzzles = job.oneBatch
+      ? Object.values(result.counts).reduce((a, b) => a + b, 0)
+      : meta.total_puzzles;
     const trials = { puzzles, seqLen: meta.seq_len };
     const perStep = result.perStep?.map((metrics, i) => ({
       step: i + 1,
@@ -288,4 +298,21 @@ export async function evaluateCheckpoint(
     await device.sync().catch(() => undefined);
     device.destroy();
   }
+}
+
+/**
+ * The one batch of `--one-batch`: the first that `data` (the test split in training mode)
+ * yields. A split that cannot fill one batch yields none, which the user fixes with a smaller
+ * batch (the reference prints "NO EVAL DATA FOUND" and stops).
+ */
+function oneRandomBatch(data: PuzzleDataset, datasetDir: string): BatchItem {
+  const first = data.iterTrain().next();
+  if (first.done) {
+    const { total_groups: groups } = data.metadata;
+    throw new InputError(
+      `--one-batch draws one batch of ${data.options.globalBatchSize} examples from the test split of ${datasetDir} as training does (one random puzzle of each shuffled group, a batch that cannot be filled is dropped), but its ${groups} group${groups === 1 ? '' : 's'} cannot fill one. Pass a smaller --global-batch-size.`,
+      { file: join(datasetDir, 'test', 'dataset.json') },
+    );
+  }
+  return first.value;
 }

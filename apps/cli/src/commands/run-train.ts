@@ -11,6 +11,8 @@ import { type TrainSummary, train } from '../train/loop.js';
 import { formatEvalReport } from '../train/report.js';
 import { listCheckpoints, weightsFile } from '../train/run-dir.js';
 import { wandbRequested } from '../train/wandb.js';
+import { fetchHubCheckpoint } from '../util/hub.js';
+import { isHubFileId } from '../util/hub-id.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { parallelJob } from './parallel-jobs.js';
 import type { TrainContext } from './train-flags.js';
@@ -40,6 +42,11 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
         slots.length,
         'set global_batch_size',
       );
+      // Every rank reads load_checkpoint; a hub file is fetched here once, so that they all
+      // find it in the cache rather than download it at the same time into the same place.
+      const source = ctx.config.load_checkpoint;
+      if (ctx.resume === undefined && source && isHubFileId(source, ctx.io.cwd))
+        await fetchHubCheckpoint(source, ctx.io);
       const { runOnDevices } = await import('../parallel/launch.js');
       summary = await runOnDevices<TrainSummary>(
         parallelJob('train', {
@@ -68,7 +75,11 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
     `\nfinished ${summary.steps} steps in ${summary.seconds.toFixed(1)} s; run directory ${summary.runDir}\n`,
   );
   if (summary.lastEval) {
-    const n = { puzzles: summary.testPuzzles, seqLen: summary.seqLen };
+    const n = {
+      puzzles: summary.testPuzzles,
+      seqLen: summary.seqLen,
+      ...(summary.testPuzzlesBySet ? { setPuzzles: summary.testPuzzlesBySet } : {}),
+    };
     io.stdout.write(`final evaluation:\n${formatEvalReport(summary.lastEval, n)}\n`);
   }
   if (summary.allReduce) {

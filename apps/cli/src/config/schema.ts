@@ -430,7 +430,8 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     key: 'freeze_weights',
     type: 'bool',
     default: false,
-    description: 'Train only the puzzle embeddings.',
+    description:
+      'Train only the puzzle embeddings (a model without them, arch.puzzle_emb_ndim=0, trains every weight, as in the reference).',
   }),
   k({
     key: 'load_checkpoint',
@@ -438,7 +439,8 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     nullable: true,
     optional: true,
     default: null,
-    description: 'Checkpoint to start from.',
+    description:
+      'Checkpoint to start from: a file, a run directory of trm train, or a hub file owner/repo/filename.',
   }),
   k({
     key: 'checkpoint_path',

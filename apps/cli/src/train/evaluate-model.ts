@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { PuzzleDataset } from '@trm/datasets';
-import { type Evaluator, MetricAccumulator } from '@trm/evaluators';
+import type { BatchItem } from '@trm/datasets';
+import { MetricAccumulator } from '@trm/evaluators';
 import {
   type ActCarry,
   type HostBatch,
@@ -12,6 +12,7 @@ import {
   type TrmConfig,
 } from '@trm/model';
 import type { Collective } from '../parallel/collective.js';
+import { type ScopedEvaluator, watchesSet } from './dataset-evaluators.js';
 import type { PuzzleIdAblation } from './puzzle-ids.js';
 
 /** Per-batch outputs that `eval_save_outputs` can name (spec §8). */
@@ -43,9 +44,12 @@ export interface EvaluationResult {
 }
 
 /**
- * Evaluates on every test batch (spec §8): a fresh carry per batch, the ACT wrapper looped
- * until every row has halted (exactly `halt_max_steps` steps in eval mode), metrics summed per
- * set, and `(batch, outputs)` fed to every evaluator.
+ * Evaluates on every batch of `test` (a test dataset walks its test split; `trm eval
+ * --one-batch` passes one batch drawn as in training) as the reference's `evaluate()`: a fresh
+ * carry per batch, the ACT wrapper looped until every row has halted (exactly
+ * `halt_max_steps` steps in eval mode), metrics summed per set and divided by the set's count
+ * of scored rows (the losses too), and `(batch, outputs)` fed to every evaluator that watches
+ * the batch's set.
  *
  * `actInference` scores each row at the step its Q head halts it instead (see
  * {@link haltsByQHead}; `halt_max_steps` at the latest), `perStep` also scores every step as if
@@ -54,12 +58,12 @@ export interface EvaluationResult {
  */
 export async function evaluateModel(
   model: TinyRecursiveModel,
-  test: PuzzleDataset,
+  test: Iterable<BatchItem>,
   options: {
-    evaluators: readonly Evaluator[];
+    /** Each is given the batches of the sets it watches (every set unless scoped). */
+    evaluators: readonly ScopedEvaluator[];
     globalBatchSize: number;
     save?: readonly SavableOutput[];
-    maxBatches?: number;
     saveDir?: string;
     onBatch?: (done: number) => void;
     /**
@@ -87,7 +91,12 @@ export async function evaluateModel(
   const isRoot = (comm?.rank ?? 0) === 0;
   const wasTraining = model.training;
   model.eval();
-  const acc = new MetricAccumulator({ globalBatchSize: options.globalBatchSize });
+  // Every metric, the losses too, is a sum over the set divided by its count of scored rows,
+  // as in the reference's evaluate() (training divides its losses by the batch instead).
+  const acc = new MetricAccumulator({
+    globalBatchSize: options.globalBatchSize,
+    lossDenominator: 'count',
+  });
   const seqLen = model.config.seq_len;
   const vocab = model.config.vocab_size;
   const wantLogits = options.save?.includes('logits') ?? false;
@@ -103,7 +112,7 @@ export async function evaluateModel(
   /** Evaluated examples in the global batches so far (where the puzzle-id ablation is). */
   let before = 0;
   try {
-    for (const item of test.iterTest()) {
+    for (const item of test) {
       const { setName, effectiveBatchSize } = item;
       let batch: HostBatch = item.batch;
       const rows = batch.puzzleIdentifiers.length;
@@ -131,7 +140,6 @@ export async function evaluateModel(
         });
         if (!global) {
           batches++;
-          if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
           continue;
         }
         ({ batch, last } = global);
@@ -164,7 +172,8 @@ export async function evaluateModel(
         qHaltLogits: last.qHalt,
         qContinueLogits: last.qContinue,
       };
-      for (const ev of options.evaluators) ev.update(evalBatch, outputs);
+      for (const ev of options.evaluators)
+        if (watchesSet(ev, setName)) ev.update(evalBatch, outputs);
       const real = Math.min(effectiveBatchSize, B);
       const add = (key: SavableOutput, data: Int32Array | Float32Array, width: number) => {
         if (!options.save?.includes(key)) return;
@@ -182,7 +191,6 @@ export async function evaluateModel(
       add('steps', last.steps, 1);
       batches++;
       options.onBatch?.(batches);
-      if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
     }
   } finally {
     model.train(wasTraining);

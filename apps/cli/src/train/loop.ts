@@ -22,6 +22,8 @@ export interface TrainSummary {
   lastEval: Record<string, number> | null;
   /** Test-split size, for the Wilson intervals of the final evaluation. */
   testPuzzles: number;
+  /** With several test datasets: each one's test-split size, by the names of its sets. */
+  testPuzzlesBySet?: Record<string, number>;
   seqLen: number;
   seconds: number;
   /** Data-parallel runs: mean time of the gradient all-reduce per step, in milliseconds. */
@@ -137,6 +139,7 @@ function summary(run: TrainRun, started: number): TrainSummary {
     checkpoints: run.checkpoints,
     lastEval: run.lastEval,
     testPuzzles: testMeta.total_puzzles,
+    ...(run.testPuzzlesBySet ? { testPuzzlesBySet: run.testPuzzlesBySet } : {}),
     seqLen: testMeta.seq_len,
     seconds: (Date.now() - started) / 1000,
     ...(allReduce.steps > 0

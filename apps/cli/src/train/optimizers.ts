@@ -18,16 +18,15 @@ export function createOptimizers(
   config: TrainConfig,
   totalSteps: number,
 ) {
-  // Optimisers: AdamATan2 on every trainable parameter, sign-SGD on the puzzle table.
   const params = model.namedParameters();
-  const adam = config.freeze_weights
-    ? null
-    : new AdamATan2(params, {
+  const puzzleEmb = model.inner.puzzleEmb;
+  const adam = trainsWeights(model, config)
+    ? new AdamATan2(params, {
         beta1: config.beta1,
         beta2: config.beta2,
         weightDecay: config.weight_decay,
-      });
-  const puzzleEmb = model.inner.puzzleEmb;
+      })
+    : null;
   const signSgd = puzzleEmb
     ? new SparseSignSGD(puzzleEmb.weights, { weightDecay: config.puzzle_emb_weight_decay })
     : null;
@@ -44,6 +43,15 @@ export function createOptimizers(
     minRatio: config.lr_min_ratio,
   });
   return { params, adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, ema: null as Ema | null };
+}
+
+/**
+ * Whether AdamATan2 trains the weights: unless `freeze_weights` leaves only the puzzle
+ * embeddings to train. A model without puzzle embeddings (`arch.puzzle_emb_ndim=0`) has none,
+ * and then, as in the reference, `freeze_weights` is ignored and every weight trains.
+ */
+export function trainsWeights(model: TinyRecursiveModel, config: TrainConfig): boolean {
+  return !config.freeze_weights || model.inner.puzzleEmb === null;
 }
 
 /** The EMA shadow of the current weights (`config.ema`, decay `config.ema_rate`). */

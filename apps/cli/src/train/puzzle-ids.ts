@@ -4,7 +4,7 @@
  * among the evaluated examples, so that one device and N devices feed the model the same
  * identifiers.
  */
-import { type PuzzleDataset, Rng } from '@trm/datasets';
+import { type BatchItem, Rng } from '@trm/datasets';
 
 /** The choices of `--puzzle-ids`. */
 export const PUZZLE_ID_MODES = ['real', 'blank', 'random', 'shuffled'] as const;
@@ -90,19 +90,16 @@ export class PuzzleIdAblation {
 }
 
 /**
- * The puzzle identifier of every example an evaluation over `dataset` (a single-replica test
- * dataset) scores, in order, stopping after `maxBatches` batches when given.
+ * The puzzle identifier of every example an evaluation over `batches` (the global batches: a
+ * single-replica test dataset, or the one batch of `--one-batch`) scores, in order.
  */
-export function evaluatedIdentifiers(dataset: PuzzleDataset, maxBatches?: number): Int32Array {
+export function evaluatedIdentifiers(batches: Iterable<BatchItem>): Int32Array {
   const parts: Int32Array[] = [];
   let total = 0;
-  let batches = 0;
-  for (const { batch, effectiveBatchSize } of dataset.iterTest()) {
+  for (const { batch, effectiveBatchSize } of batches) {
     const real = batch.puzzleIdentifiers.subarray(0, effectiveBatchSize);
     parts.push(real.slice());
     total += real.length;
-    batches++;
-    if (maxBatches !== undefined && batches >= maxBatches) break;
   }
   const out = new Int32Array(total);
   let at = 0;

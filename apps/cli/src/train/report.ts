@@ -13,6 +13,8 @@ export interface MetricEntry {
 export interface TrialCounts {
   /** Evaluated puzzles (exact accuracy). */
   puzzles: number;
+  /** Evaluated puzzles of each set, where they differ by set (several datasets merged). */
+  setPuzzles?: Record<string, number>;
   /** Tokens per puzzle (cell accuracy counts puzzles × seqLen cells). */
   seqLen: number;
 }
@@ -29,8 +31,9 @@ export function metricEntries(
   const out: Record<string, MetricEntry> = {};
   for (const [key, value] of Object.entries(metrics)) {
     let trials: number | undefined;
-    if (key.endsWith('/exact_accuracy')) trials = n.puzzles;
-    else if (key.endsWith('/accuracy') && !key.includes('q_halt')) trials = n.puzzles * n.seqLen;
+    const puzzles = n.setPuzzles?.[key.slice(0, key.indexOf('/'))] ?? n.puzzles;
+    if (key.endsWith('/exact_accuracy')) trials = puzzles;
+    else if (key.endsWith('/accuracy') && !key.includes('q_halt')) trials = puzzles * n.seqLen;
     else if (/example_pass@\d+$/.test(key))
       trials = metrics[key.replace(/example_pass@\d+$/, 'example_N')];
     const entry: MetricEntry = { value };

@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEvaluators } from '@trm/evaluators';
 import type { Device } from '@trm/tensor';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
 import { toYaml } from '../config/yaml.js';
 import type { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import { createDatasetEvaluators, testPuzzlesBySet } from './dataset-evaluators.js';
 import { BestCheckpoints, checkMetricName } from './keep-best.js';
 import { checkModelFits, createLoaders, createModel, modelConfig } from './model-setup.js';
 import { withRunNames } from './names.js';
@@ -51,6 +51,13 @@ export async function setUpRun(
   trainSet.preload();
   testSet.preload();
   const metadata = trainSet.metadata;
+  const testPaths = config.data_paths_test.length > 0 ? config.data_paths_test : config.data_paths;
+  const testDirs = testPaths.map(resolve);
+  const evaluators = createDatasetEvaluators(config.evaluators, {
+    datasetDirs: testDirs,
+    metadata: testSet.metadata,
+    ...(topology.isRoot ? { note: (line: string) => io.stderr.write(`${line}\n`) } : {}),
+  });
   const schedule = runSchedule(config, metadata, options.maxSteps);
   const archConfig = modelConfig(config.arch, metadata, topology.localBatch);
   checkModelFits(archConfig, device);
@@ -76,11 +83,6 @@ export async function setUpRun(
   } else if (config.load_checkpoint) {
     await loadInitialWeights({ io, model, config, metadata, resolve });
   }
-
-  const evaluators = createEvaluators(config.evaluators as never, {
-    datasetDir: resolve((config.data_paths_test[0] ?? config.data_paths[0])!),
-    metadata: testSet.metadata,
-  });
 
   checkMetricName(
     config,
@@ -126,6 +128,7 @@ export async function setUpRun(
     trainSet,
     testSet,
     evaluators,
+    ...(testDirs.length > 1 ? { testPuzzlesBySet: testPuzzlesBySet(testDirs) } : {}),
     // Known when each test puzzle is one example (Sudoku, Maze); ARC puzzles have several.
     evalBatches:
       testMeta.mean_puzzle_examples === 1

@@ -1,5 +1,4 @@
 import type { PuzzleDataset } from '@trm/datasets';
-import type { Evaluator } from '@trm/evaluators';
 import type { TinyRecursiveModel } from '@trm/model';
 import type { Device } from '@trm/tensor';
 import type { CliIO } from '../cli/types.js';
@@ -7,6 +6,7 @@ import type { TrainConfig } from '../config/schema.js';
 import type { Collective } from '../parallel/collective.js';
 import type { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
+import type { ScopedEvaluator } from './dataset-evaluators.js';
 import type { BestCheckpoints } from './keep-best.js';
 import type { Optimizers } from './optimizers.js';
 import type { RunOutput } from './run-output.js';
@@ -59,7 +59,9 @@ export interface TrainRun {
   schedule: RunSchedule;
   trainSet: PuzzleDataset;
   testSet: PuzzleDataset;
-  evaluators: Evaluator[];
+  evaluators: ScopedEvaluator[];
+  /** With several test datasets: each one's `total_puzzles`, by the names of its sets. */
+  testPuzzlesBySet?: Record<string, number>;
   /** Test batches of one evaluation, for its progress bar; known when every test puzzle is one example. */
   evalBatches: number | undefined;
   model: TinyRecursiveModel;

@@ -35,9 +35,10 @@ export async function trainStep(
 ): Promise<StepOutcome> {
   const { config, device, model, optimizers, step } = run;
   const { comm, sync, globalBatch: gbs } = run.topology;
-  const { params, puzzleEmb } = optimizers;
+  const { params } = optimizers;
+  // Every step trains something: the weights, the puzzle embeddings or both.
   const r = await model.step(carry, batch, {
-    backward: !config.freeze_weights || puzzleEmb !== null,
+    backward: true,
     lossScale: 1 / gbs,
     ...(exploration ? { exploration } : {}),
   });

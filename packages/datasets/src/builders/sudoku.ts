@@ -6,8 +6,9 @@ import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import type { HubOptions } from '../hub/download.js';
 import { Rng } from '../rng.js';
 import type { BuildProgress, BuildResult } from './common.js';
-import { type GridCsvCodec, type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
+import { type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
 import { type CsvSource, resolveCsvSource } from './source.js';
+import { SUDOKU_SIZE_BY_CELLS, sudokuCodec } from './sudoku-codec.js';
 
 /** Options of {@link buildSudokuDataset}; names follow the reference's CLI flags. */
 export interface SudokuBuildOptions extends OutputOptions {
@@ -28,59 +29,6 @@ export interface SudokuBuildOptions extends OutputOptions {
 
 /** Default hub dataset of the Sudoku builder. */
 export const SUDOKU_HUB_REPO = 'sapientinc/sudoku-extreme';
-
-const SIZE_BY_CELLS: Record<number, number> = { 16: 4, 36: 6, 81: 9 };
-
-/**
- * Tokens: 0 pad, 1 blank (`.` or `0`), d + 1 for digit d. For 9×9 this is the reference's
- * vocabulary of 11; 4×4 and 6×6 use the same scheme with fewer digits.
- */
-export const sudokuCodec: GridCsvCodec = {
-  kind: 'Sudoku',
-  cellsFor(len) {
-    return SIZE_BY_CELLS[len] !== undefined
-      ? len
-      : `question has ${len} characters, expected 81 (9×9), 36 (6×6) or 16 (4×4)`;
-  },
-  questionToken(code, cells) {
-    if (code === 46 || code === 48) return 1;
-    const d = code - 48;
-    return d >= 1 && d <= SIZE_BY_CELLS[cells]! ? d + 1 : -1;
-  },
-  answerToken(code, cells) {
-    const d = code - 48;
-    return d >= 1 && d <= SIZE_BY_CELLS[cells]! ? d + 1 : -1;
-  },
-  checkRow(q, a, cells) {
-    for (let k = 0; k < cells; k++) {
-      if (q[k] !== 1 && q[k] !== a[k])
-        return `answer ${a[k]! - 1} at position ${k} contradicts the given ${q[k]! - 1}`;
-    }
-    return sudokuSolutionProblem(a, SIZE_BY_CELLS[cells]!);
-  },
-};
-
-/** Why `tokens` (d + 1 per cell) is not a complete valid Sudoku of size n, or undefined. */
-export function sudokuSolutionProblem(tokens: ArrayLike<number>, n: number): string | undefined {
-  const { boxRows, boxCols } = sudokuGeometry(n);
-  for (let u = 0; u < n; u++) {
-    let rows = 0;
-    let cols = 0;
-    let box = 0;
-    const br = Math.floor(u / (n / boxCols)) * boxRows;
-    const bc = (u % (n / boxCols)) * boxCols;
-    for (let v = 0; v < n; v++) {
-      rows |= 1 << (tokens[u * n + v]! - 1);
-      cols |= 1 << (tokens[v * n + u]! - 1);
-      box |= 1 << (tokens[(br + Math.floor(v / boxCols)) * n + bc + (v % boxCols)]! - 1);
-    }
-    const full = ((1 << n) - 1) << 1;
-    if (rows !== full) return `answer row ${u} is not a permutation of 1..${n}`;
-    if (cols !== full) return `answer column ${u} is not a permutation of 1..${n}`;
-    if (box !== full) return `answer box ${u} is not a permutation of 1..${n}`;
-  }
-  return undefined;
-}
 
 /**
  * Builds the Sudoku dataset in the reference layout (§10–§11): one group per source puzzle
@@ -107,7 +55,7 @@ export async function buildSudokuDataset(options: SudokuBuildOptions): Promise<B
       { minDifficulty: options.minDifficulty, subsampleSize: options.subsampleSize, rng },
       'puzzles',
     );
-    const n = SIZE_BY_CELLS[cells] ?? 9;
+    const n = SUDOKU_SIZE_BY_CELLS[cells] ?? 9;
     const info: SplitInfo = {
       seqLen: n * n,
       vocabSize: n + 2,

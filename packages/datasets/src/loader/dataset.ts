@@ -1,7 +1,7 @@
 import type { DatasetMetadata } from '../format/metadata.js';
 import { Rng } from '../rng.js';
 import { type LoadedSet, loadDatasetSplit } from './load-set.js';
-import { mergeMetadata } from './metadata.js';
+import { mergedSetName, mergeMetadata } from './metadata.js';
 import { puzzleOfExample } from './puzzle-of.js';
 
 /** Label value the loss ignores (PyTorch's default `ignore_index`). */
@@ -121,7 +121,7 @@ export class PuzzleDataset implements Iterable<BatchItem> {
     );
     for (const set of this.metadata.sets) {
       splits.forEach((split, i) => {
-        data.set(i > 0 ? `${set}${i}` : set, split.sets.get(set)!);
+        data.set(mergedSetName(set, i), split.sets.get(set)!);
       });
     }
     this.data = data;

@@ -6,5 +6,5 @@ export {
   type PuzzleDatasetOptions,
 } from './dataset.js';
 export { type LoadedSet, type LoadedSplit, loadDatasetSet, loadDatasetSplit } from './load-set.js';
-export { mergeMetadata, totalTrainSteps } from './metadata.js';
+export { mergedSetName, mergeMetadata, totalTrainSteps } from './metadata.js';
 export { puzzleOfExample } from './puzzle-of.js';

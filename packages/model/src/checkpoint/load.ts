@@ -1,24 +1,10 @@
-import { CheckpointFormatError, resourceError } from './errors.js';
+import { CheckpointFormatError } from './errors.js';
+import { readInput } from './file-source.js';
+import { sniffCheckpointFormat } from './format.js';
 import { readSafetensorsSource } from './safetensors.js';
-import { type ByteSource, memorySource, openFileSource } from './source.js';
+import type { ByteSource } from './source.js';
 import { readTorchSource } from './torch.js';
-import { type Checkpoint, checkReadOptions, DEFAULT_MAX_BYTES, type ReadOptions } from './types.js';
-
-/** A checkpoint format as recognised from the first bytes of a file. */
-export type CheckpointFormat = 'safetensors' | 'torch' | 'torch-legacy' | 'unknown';
-
-/**
- * Recognises a format from a file's first (up to) 9 bytes: `PK\x03\x04` (or an empty archive's
- * `PK\x05\x06`) is a torch.save zip, an 8-byte little-endian length followed by `{` a
- * safetensors file, and a pickle `PROTO` byte a legacy torch file. Safetensors is tried before
- * the pickle: a header of 640 bytes starts with the bytes `80 02`, like a pickle.
- */
-export function sniffCheckpointFormat(head: Uint8Array): CheckpointFormat {
-  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'torch';
-  if (head.length >= 9 && head[8] === 0x7b) return 'safetensors';
-  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'torch-legacy';
-  return 'unknown';
-}
+import type { Checkpoint, ReadOptions } from './types.js';
 
 /**
  * Loads a checkpoint file (or buffer), recognising the format by its magic bytes: safetensors,
@@ -34,18 +20,7 @@ export async function loadCheckpoint(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<Checkpoint> {
-  checkReadOptions(options);
-  const src =
-    typeof input === 'string'
-      ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
-      : memorySource(input);
-  try {
-    return await loadFromSource(src, options);
-  } catch (err) {
-    throw resourceError(src.name, err);
-  } finally {
-    await src.close();
-  }
+  return readInput(input, options, (src) => loadFromSource(src, options));
 }
 
 async function loadFromSource(src: ByteSource, options: ReadOptions): Promise<Checkpoint> {

@@ -1,4 +1,3 @@
-import { joinChunks, writeFileAtomic } from './atomic.js';
 import {
   applyReadOptions,
   DTYPE_SIZE,
@@ -9,11 +8,11 @@ import {
   readElementSize,
   viewAs,
 } from './dtype.js';
-import { CheckpointError, CheckpointFormatError, resourceError } from './errors.js';
-import { type ByteSource, memorySource, openFileSource } from './source.js';
+import { CheckpointError, CheckpointFormatError } from './errors.js';
+import { joinChunks } from './join-chunks.js';
+import type { ByteSource } from './source.js';
 import {
   type CheckpointDType,
-  checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_TENSOR_BYTES,
@@ -234,28 +233,6 @@ function parseEntry(
   return { dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] };
 }
 
-/**
- * Reads a safetensors file (a path) or buffer. Every header field is validated first; errors
- * name the file and tensor. See {@link ReadOptions} for the dtype conversions.
- */
-export async function readSafetensors(
-  input: string | Uint8Array,
-  options: ReadOptions = {},
-): Promise<SafetensorsContents> {
-  checkReadOptions(options);
-  const src =
-    typeof input === 'string'
-      ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
-      : memorySource(input);
-  try {
-    return await readSafetensorsSource(src, options);
-  } catch (err) {
-    throw resourceError(src.name, err);
-  } finally {
-    await src.close();
-  }
-}
-
 /** Reads a safetensors file from an open {@link ByteSource}. */
 export async function readSafetensorsSource(
   src: ByteSource,
@@ -316,7 +293,7 @@ export function encodeSafetensors(
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const prepared: Array<{
     name: string;
-    key: Buffer;
+    key: Uint8Array;
     dtype: CheckpointDType;
     shape: number[];
     bytes: Uint8Array;
@@ -330,15 +307,13 @@ export function encodeSafetensors(
     const data = checkTensor(file, name, tensor);
     prepared.push({
       name,
-      key: Buffer.from(name, 'utf8'),
+      key: utf8.encode(name),
       dtype: tensor.dtype,
       shape: [...tensor.shape],
       bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     });
   }
-  prepared.sort(
-    (a, b) => DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || Buffer.compare(a.key, b.key),
-  );
+  prepared.sort((a, b) => DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || compareBytes(a.key, b.key));
   const parts: string[] = [];
   const metaEntries = Object.entries(metadata);
   if (metaEntries.length > 0) {
@@ -359,15 +334,12 @@ export function encodeSafetensors(
     );
     offset = end;
   }
-  const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const json = utf8.encode(`{${parts.join(',')}}`);
   const padded = Math.ceil(json.byteLength / 8) * 8;
-  const header = Buffer.alloc(8 + padded, 0x20);
-  header.writeBigUInt64LE(BigInt(padded), 0);
-  json.copy(header, 8);
-  return [
-    new Uint8Array(header.buffer, header.byteOffset, header.byteLength),
-    ...prepared.map((t) => t.bytes),
-  ];
+  const header = new Uint8Array(8 + padded).fill(0x20);
+  new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
+  header.set(json, 8);
+  return [header, ...prepared.map((t) => t.bytes)];
 }
 
 /** {@link encodeSafetensors} into one buffer. */
@@ -376,18 +348,6 @@ export function serializeSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   return joinChunks(encodeSafetensors(tensors, metadata));
-}
-
-/**
- * Writes tensors and a `__metadata__` string map to a safetensors file, atomically (temporary
- * file in the same directory, fsync, rename). Readable by Python's `safetensors` and PyTorch.
- */
-export async function saveSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, HostTensorInput> | Readonly<Record<string, HostTensorInput>>,
-  metadata: Readonly<Record<string, string>> = {},
-): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata, path));
 }
 
 /**
@@ -433,6 +393,15 @@ function dtypeArrayName(dtype: CheckpointDType): string {
   return dtype === 'F16' || dtype === 'BF16'
     ? 'Uint16Array of raw bits (or a Float32Array to convert)'
     : viewAs(dtype, new Uint8Array(0)).constructor.name;
+}
+
+const utf8 = new TextEncoder();
+
+/** Byte-wise order of two strings' UTF-8 encodings (the reference's order of tensor names). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -3,8 +3,9 @@
  * by `torch.load(path, weights_only=True)`: the pickle references only `collections.OrderedDict`,
  * `torch._utils._rebuild_tensor_v2` and storage classes such as `torch.FloatStorage`.
  */
-import { joinChunks, writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
 import { CheckpointError } from './errors.js';
+import { joinChunks } from './join-chunks.js';
 import { PickleWriter } from './pickle-writer.js';
 import { checkTensor, type HostTensorInput } from './safetensors.js';
 import { TORCH_STORAGE_DTYPES } from './torch.js';

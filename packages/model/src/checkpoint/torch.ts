@@ -11,12 +11,12 @@ import {
   typedArrayFor,
   viewAs,
 } from './dtype.js';
-import { CheckpointFormatError, CheckpointSecurityError, resourceError } from './errors.js';
+import { CheckpointFormatError, CheckpointSecurityError } from './errors.js';
+import { readInput } from './file-source.js';
 import { describe, PyCallable, PyClassRef, unpickle } from './pickle.js';
-import { type ByteSource, memorySource, openFileSource } from './source.js';
+import type { ByteSource } from './source.js';
 import {
   type CheckpointDType,
-  checkReadOptions,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_TENSOR_BYTES,
@@ -77,18 +77,7 @@ export async function readTorchCheckpoint(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<TensorMap> {
-  checkReadOptions(options);
-  const src =
-    typeof input === 'string'
-      ? await openFileSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES)
-      : memorySource(input);
-  try {
-    return await readTorchSource(src, options);
-  } catch (err) {
-    throw resourceError(src.name, err);
-  } finally {
-    await src.close();
-  }
+  return readInput(input, options, (src) => readTorchSource(src, options));
 }
 
 /** Reads a `torch.save` zip archive from an open {@link ByteSource}. */

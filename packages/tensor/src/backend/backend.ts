@@ -3,11 +3,11 @@ import {
   GpuError,
   GpuOutOfMemoryError,
   GpuValidationError,
+  lostError,
   NoAdapterError,
-  noAdapterHelp,
 } from '../device/errors.js';
-import { type DeviceOptions, dawnFlags, validateOptions } from '../device/options.js';
-import { loadWebGpu, lostError, sharedInstance } from '../device/webgpu-module.js';
+import { gpuSource } from '../device/gpu-source.js';
+import { type DeviceOptions, validateOptions } from '../device/options.js';
 
 /** Typed arrays the device can upload and read back. */
 export type GpuTypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
@@ -122,22 +122,14 @@ export class Backend {
    */
   static async open(options: DeviceOptions = {}): Promise<Backend> {
     validateOptions(options);
-    const mod = await loadWebGpu();
-    let gpu: GPU;
-    try {
-      gpu = sharedInstance(mod, dawnFlags(options));
-    } catch (cause) {
-      throw new NoAdapterError(
-        `Dawn could not start with ${JSON.stringify(options)}: ${(cause as Error).message.trim()}`,
-        { cause },
-      );
-    }
+    const source = gpuSource();
+    const gpu = await source.gpu(options);
     const adapter = await gpu.requestAdapter(
       options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
     );
     if (!adapter) {
       const wanted = options.backend ? ` for the "${options.backend}" backend` : '';
-      throw new NoAdapterError(`No WebGPU adapter was found${wanted}.\n${noAdapterHelp()}`);
+      throw new NoAdapterError(`No WebGPU adapter was found${wanted}.\n${source.noAdapterHelp()}`);
     }
     const requiredLimits: Record<string, number> = {};
     for (const key of COMPUTE_LIMITS) {

@@ -56,8 +56,13 @@ export class DeviceLostError extends GpuError {
   }
 }
 
+/** The platform Node runs on, or `'unknown'` where there is no `process` (a browser). */
+function hostPlatform(): string {
+  return typeof process === 'undefined' ? 'unknown' : process.platform;
+}
+
 /** Explains how to get a WebGPU adapter on the current platform. */
-export function noAdapterHelp(platform: NodeJS.Platform = process.platform): string {
+export function noAdapterHelp(platform: NodeJS.Platform | string = hostPlatform()): string {
   switch (platform) {
     case 'linux':
       return [
@@ -77,4 +82,11 @@ export function noAdapterHelp(platform: NodeJS.Platform = process.platform): str
     default:
       return `No WebGPU backend is known to work on ${platform}; install a Vulkan driver if one exists for it.`;
   }
+}
+
+/** Turns the info of a `GPUDeviceLostInfo` into our error. */
+export function lostError(info: GPUDeviceLostInfo): DeviceLostError {
+  const why = info.reason === 'destroyed' ? 'it was destroyed' : 'the driver or GPU failed';
+  const detail = info.message ? `: ${info.message.trim()}` : '';
+  return new DeviceLostError(`The WebGPU device was lost because ${why}${detail}`, info.reason);
 }

@@ -1,7 +1,10 @@
 /** Which native graphics API Dawn should use. */
 export type Backend = 'vulkan' | 'metal' | 'd3d12' | 'd3d11' | 'opengl' | 'opengles' | 'null';
 
-/** How to choose and open a WebGPU device. Every field is optional. */
+/**
+ * How to choose and open a WebGPU device. Every field is optional. `backend`, `adapter` and the
+ * toggles are Dawn's (Node); a browser picks its adapter itself and ignores them.
+ */
 export interface DeviceOptions {
   /** Native backend; by default Dawn picks the platform's best one. */
   backend?: Backend;

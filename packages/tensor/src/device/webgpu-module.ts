@@ -1,4 +1,6 @@
-import { DeviceLostError, GpuError } from './errors.js';
+import { GpuError, NoAdapterError, noAdapterHelp } from './errors.js';
+import type { GpuSource } from './gpu-source.js';
+import { type DeviceOptions, dawnFlags } from './options.js';
 
 /** What dawn.node's `webgpu` package exports. */
 interface WebGpuModule {
@@ -51,9 +53,21 @@ export function sharedInstance(mod: WebGpuModule, flags: readonly string[]): GPU
   return gpu;
 }
 
-/** Turns the info of a `GPUDeviceLostInfo` into our error. */
-export function lostError(info: GPUDeviceLostInfo): DeviceLostError {
-  const why = info.reason === 'destroyed' ? 'it was destroyed' : 'the driver or GPU failed';
-  const detail = info.message ? `: ${info.message.trim()}` : '';
-  return new DeviceLostError(`The WebGPU device was lost because ${why}${detail}`, info.reason);
-}
+/**
+ * WebGPU in Node: a shared Dawn instance created with the flags of the options (backend,
+ * adapter, toggles). Only the Node entry point imports this module.
+ */
+export const dawnGpuSource: GpuSource = {
+  async gpu(options: DeviceOptions) {
+    const mod = await loadWebGpu();
+    try {
+      return sharedInstance(mod, dawnFlags(options));
+    } catch (cause) {
+      throw new NoAdapterError(
+        `Dawn could not start with ${JSON.stringify(options)}: ${(cause as Error).message.trim()}`,
+        { cause },
+      );
+    }
+  },
+  noAdapterHelp: () => noAdapterHelp(),
+};
