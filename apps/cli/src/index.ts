@@ -38,9 +38,9 @@ export {
   type EvalRunner,
 } from './commands/eval-flags.js';
 export { type GenerateRequest, generatePuzzles } from './commands/generate.js';
-export type { PredictRequest } from './commands/predict.js';
 export { prepareDataset } from './commands/prepare-data.js';
 export { composeSvg, detectKind, type PuzzleKind } from './commands/show.js';
+export type { PredictRequest } from './commands/show-predictions.js';
 export {
   createTrainCommand,
   type TrainContext,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readMetadata } from '@trm/datasets';
 import { describe, expect, it } from 'vitest';
 import { detectKind } from '../src/index.js';
-import { tempDir, trm } from './helpers.js';
+import { buildArc, tempDir, trm } from './helpers.js';
 
 /** Nothing but `expected` in `dir`: no temporary or half-written siblings. */
 function onlyEntries(dir: string, expected: string[]): void {
@@ -274,24 +274,11 @@ describe('generate + build-dataset + show, end to end', () => {
     writeFileSync(join(cwd, 'arc_training_solutions.json'), JSON.stringify(solutions(2)));
     writeFileSync(join(cwd, 'arc_evaluation_challenges.json'), JSON.stringify(challenges(1)));
     writeFileSync(join(cwd, 'arc_evaluation_solutions.json'), JSON.stringify(solutions(1)));
-    const r = await trm(
-      [
-        'build-dataset',
-        'arc',
-        '--input-file-prefix',
-        'arc',
-        '--subsets',
-        'training',
-        'evaluation',
-        '--test-set-name',
-        'evaluation',
-        '--num-aug',
-        '2',
-        '--output-dir',
-        'data/arc',
-      ],
-      { cwd },
-    );
+    const r = await buildArc(cwd, {
+      subsets: ['training', 'evaluation'],
+      numAug: 2,
+      outputDir: 'data/arc',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(readMetadata(join(cwd, 'data', 'arc', 'test', 'dataset.json'))).toMatchObject({
       seq_len: 900,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readNpy } from '@trm/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PuzzleIdAblation } from '../src/train/puzzle-ids.js';
-import { Capture, TINY_ARCH, trainWithIdentifiers, trm } from './helpers.js';
+import { Capture, TINY_RUN, trainWithIdentifiers, trm } from './helpers.js';
 
 const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
 
@@ -79,16 +79,7 @@ describe('PuzzleIdAblation', () => {
 
 // A tiny model trained on 4×4 Sudokus whose puzzles carry four distinct identifiers, so that
 // its puzzle embedding has learned something: 16 puzzles, batch 8, 4 optimiser steps.
-const TINY = [
-  ...TINY_ARCH,
-  'arch.halt_max_steps=2',
-  'arch.puzzle_emb_len=1',
-  'global_batch_size=8',
-  'epochs=2',
-  'eval_interval=2',
-  'lr_warmup_steps=1',
-  'evaluators=[{name: sudoku}]',
-];
+const TINY = [...TINY_RUN, 'evaluators=[{name: sudoku}]'];
 const env = { HF_HOME: '/nonexistent-hf-home', PATH: process.env.PATH ?? '' };
 let work: string;
 let data: string;
@@ -178,7 +169,7 @@ describe('trm eval --puzzle-ids', () => {
   }, 60_000);
 
   it("trm show --checkpoint predicts with each puzzle's own identifier, as trm eval does", async () => {
-    const { predictExamples } = await import('../src/commands/predict.js');
+    const { predictExamples } = await import('../src/commands/show-predictions.js');
     const io = { stdout: new Capture(), stderr: new Capture(), cwd: work, env };
     const rows = await predictExamples({
       checkpoint: ckpt,

@@ -133,6 +133,44 @@ export const TINY_ARCH: readonly string[] = [
   'arch.L_cycles=1',
 ];
 
+/** A tiny run of 2 epochs at batch 8, evaluated once at its end, its model 2 steps deep. */
+export const TINY_RUN: readonly string[] = [
+  ...TINY_ARCH,
+  'arch.halt_max_steps=2',
+  'arch.puzzle_emb_len=1',
+  'global_batch_size=8',
+  'epochs=2',
+  'eval_interval=2',
+  'lr_warmup_steps=1',
+];
+
+/**
+ * Builds an ARC dataset with the CLI from `<cwd>/arc_<subset>_challenges.json` (and solutions
+ * where present), `--test-set-name evaluation`.
+ */
+export function buildArc(
+  cwd: string,
+  opts: { subsets: readonly string[]; numAug: number; outputDir: string; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
+  return trm(
+    [
+      'build-dataset',
+      'arc',
+      '--input-file-prefix',
+      'arc',
+      '--subsets',
+      ...opts.subsets,
+      '--test-set-name',
+      'evaluation',
+      '--num-aug',
+      String(opts.numAug),
+      '--output-dir',
+      opts.outputDir,
+    ],
+    { cwd, ...(opts.env ? { env: opts.env } : {}) },
+  );
+}
+
 /**
  * Gives the puzzles of a dataset built by {@link buildSudoku4} `k` distinct puzzle
  * identifiers, 1..k (puzzle p gets (p mod k) + 1, in both splits, so every test identifier

@@ -47,5 +47,6 @@ describe('the Dawn stderr filter', () => {
     expect(opensDevice(['show', 'd'])).toBe(false);
     expect(opensDevice(['show', 'd', '--checkpoint', 'c'])).toBe(true);
     expect(opensDevice(['generate', 'sudoku'])).toBe(false);
+    expect(opensDevice(['predict', 'arc', '--checkpoint', 'c'])).toBe(true);
   });
 });

@@ -15,6 +15,15 @@ export {
   parseAugmentedName,
 } from './augment/arc.js';
 export {
+  ARC_AUGMENT_RETRIES_FACTOR,
+  type ArcVariant,
+  augmentFlatGrid,
+  drawArcVariants,
+  type FlatGrid,
+  type FlatPair,
+  toFlatGrid,
+} from './augment/arc-variants.js';
+export {
   type ColourMap,
   colourMapFromString,
   colourMapToString,
@@ -33,7 +42,6 @@ export {
 } from './augment/dihedral.js';
 export { SudokuAugmenter, type SudokuGeometry, sudokuGeometry } from './augment/sudoku.js';
 export {
-  ARC_AUGMENT_RETRIES_FACTOR,
   ARC_COLOUR_OFFSET,
   ARC_EOS,
   ARC_PAD,
@@ -41,9 +49,19 @@ export {
   ARC_VOCAB_SIZE,
   type ArcBuildOptions,
   buildArcDataset,
-  type FlatGrid,
+  placeArcGrid,
   placeArcPair,
 } from './builders/arc.js';
+export {
+  ARC_PREDICT_DEFAULT_AUG,
+  type ArcPredictionOptions,
+  type ArcPredictionRow,
+  type ArcPredictionTask,
+  type ArcPredictionVariant,
+  arcPredictionRowCount,
+  arcPredictionRows,
+  planArcPrediction,
+} from './builders/arc-prediction.js';
 export type { BuildProgress, BuildResult } from './builders/common.js';
 export {
   buildMazeDataset,

@@ -18,6 +18,7 @@ export function opensDevice(argv: readonly string[]): boolean {
   const cmd = argv.find((a) => !a.startsWith('-'));
   if (argv.includes('--help') || argv.includes('-h')) return false;
   if (cmd === 'train' || cmd === 'eval') return !argv.includes('--print-config');
+  if (cmd === 'predict') return true;
   return cmd === 'show' && argv.some((a) => a === '--checkpoint' || a.startsWith('--checkpoint='));
 }
 

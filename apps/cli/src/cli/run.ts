@@ -31,6 +31,7 @@ export const defaultHandlers: Readonly<Record<string, HandlerLoader>> = {
   presets: async () => (await import('../commands/presets-command.js')).presetsCommand,
   plot: async () => (await import('../commands/plot.js')).plotCommand,
   export: async () => (await import('../commands/export.js')).exportCommand,
+  'predict arc': async () => (await import('../commands/predict-arc.js')).predictArcCommand,
 };
 
 /** Options of {@link runCli}. */

@@ -1,7 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CliIO } from '../cli/types.js';
+import { loadTrainConfigFile, type ResolvedConfig, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { listCheckpoints, weightsFile } from '../train/run-dir.js';
+import { fetchHubCheckpoint } from '../util/hub.js';
 import { isHubFileId } from '../util/hub-id.js';
 import { requireFile, resolvePath } from './common.js';
 
@@ -34,4 +37,28 @@ export function resolveCheckpointArg(arg: string, io: CliIO, label: string): Che
     `${label} ${arg} not found (neither a local file or run directory nor a hub file owner/repo/filename).`,
     { file: local },
   );
+}
+
+/**
+ * A checkpoint argument as a local file: the file or run directory's checkpoint itself, or a
+ * hub file downloaded into the cache.
+ */
+export async function localCheckpoint(arg: string, io: CliIO, label: string): Promise<string> {
+  const resolved = resolveCheckpointArg(arg, io, label);
+  return resolved.kind === 'file' ? resolved.path : fetchHubCheckpoint(resolved.id, io);
+}
+
+/**
+ * The config a checkpoint was trained with: the `all_config.yaml` beside it when there is
+ * one, else the shipped defaults; `overrides` apply on top.
+ */
+export function checkpointConfig(
+  path: string,
+  io: CliIO,
+  overrides: readonly string[] = [],
+): ResolvedConfig {
+  const configFile = join(dirname(path), 'all_config.yaml');
+  return existsSync(configFile)
+    ? loadTrainConfigFile(configFile, overrides, io.env)
+    : resolveTrainConfig(overrides, { cwd: io.cwd, env: io.env });
 }

@@ -37,6 +37,16 @@ const devicesFlag: FlagMeta = {
     'Data-parallel over several WebGPU devices, one worker thread each: a count, `all` adapters, or adapter indices (`0,2`; `1,` alone; repeats open several devices on one adapter). With one adapter, N devices share it. The global batch is split evenly.',
 };
 
+/** `--checkpoint` of the commands that read one. */
+const checkpointFlag: FlagMeta = {
+  name: 'checkpoint',
+  type: 'string',
+  valueName: 'PATH',
+  required: true,
+  description:
+    'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
+};
+
 /** `--source` and `--output-dir` of the CSV-based dataset builders. */
 function csvSourceFlags(source: string, outputDir: string): FlagMeta[] {
   return [
@@ -145,14 +155,7 @@ export const commands: readonly CommandMeta[] = [
     positionals: [],
     overrides: true,
     flags: [
-      {
-        name: 'checkpoint',
-        type: 'string',
-        valueName: 'PATH',
-        required: true,
-        description:
-          'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
-      },
+      checkpointFlag,
       {
         name: 'dataset',
         type: 'string',
@@ -699,14 +702,7 @@ export const commands: readonly CommandMeta[] = [
     usage: 'export --checkpoint PATH --to pt --out FILE.pt [--overwrite]',
     positionals: [],
     flags: [
-      {
-        name: 'checkpoint',
-        type: 'string',
-        valueName: 'PATH',
-        required: true,
-        description:
-          'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
-      },
+      checkpointFlag,
       {
         name: 'to',
         type: 'string',
@@ -733,6 +729,89 @@ export const commands: readonly CommandMeta[] = [
     ],
   },
   {
+    name: 'predict arc',
+    summary: 'Predict ARC test outputs from a raw challenges file and write a Kaggle submission.',
+    description:
+      "Reads an ARC-AGI challenges file ({puzzle_id: {train: [...], test: [{input}]}}), runs every test input under each puzzle's augmented variants to halting as trm eval does, maps each prediction back through its augmentation, votes, and writes the two most-voted grids per test input as a Kaggle ARC Prize submission ({puzzle_id: [{attempt_1, attempt_2}, ...]}). No dataset is built. Puzzles named in the identifiers.json of the dataset the checkpoint was trained on (--dataset, else the data_paths of its all_config.yaml) are predicted under their trained variants and identifiers, as trm eval predicts them; the others get the blank identifier 0 and --num-aug drawn variants.",
+    usage:
+      'predict arc --checkpoint PATH|OWNER/REPO/FILE --challenges FILE.json --out FILE.json [--dataset DIR] [--blank-ids] [--num-aug N] [--seed N] [--global-batch-size N] [--overwrite] [key=value ...]',
+    positionals: [],
+    overrides: true,
+    flags: [
+      checkpointFlag,
+      {
+        name: 'challenges',
+        type: 'string',
+        valueName: 'FILE',
+        required: true,
+        description:
+          'ARC-AGI challenges JSON, e.g. arc-agi_evaluation_challenges.json; demonstration pairs need their outputs, test inputs none.',
+      },
+      {
+        name: 'out',
+        type: 'string',
+        valueName: 'FILE',
+        required: true,
+        description:
+          'The submission JSON to write (its directory is created if needed); written only when every prediction is done.',
+      },
+      {
+        name: 'dataset',
+        type: 'string',
+        valueName: 'DIR',
+        description:
+          "The dataset the checkpoint was trained on, whose identifiers.json names its puzzle variants (default: the single data_paths entry of the checkpoint's all_config.yaml, when it is there).",
+      },
+      {
+        name: 'blank-ids',
+        type: 'boolean',
+        default: false,
+        description:
+          'Ignore trained identifiers: every puzzle gets the blank identifier 0 and --num-aug drawn variants.',
+      },
+      {
+        name: 'num-aug',
+        type: 'integer',
+        valueName: 'N',
+        description:
+          'Augmented variants per puzzle besides the original: the first N trained ones of a puzzle with trained identifiers (default: all of them), N drawn ones otherwise (default 8).',
+      },
+      {
+        name: 'seed',
+        type: 'integer',
+        valueName: 'N',
+        default: 42,
+        description:
+          "Seed of the drawn variants (a puzzle's draw depends only on the seed and its id).",
+      },
+      {
+        name: 'global-batch-size',
+        type: 'integer',
+        valueName: 'N',
+        description: "Rows per model batch (default: the checkpoint config's global_batch_size).",
+      },
+      {
+        name: 'overwrite',
+        type: 'boolean',
+        default: false,
+        description: 'Replace an existing --out file.',
+      },
+    ],
+    examples: [
+      {
+        command:
+          'trm predict arc --checkpoint checkpoints/arc1 --challenges kaggle/combined/arc-agi_evaluation_challenges.json --out submission.json',
+        description:
+          'Kaggle submission for the evaluation set, voting over the variants the checkpoint was trained on.',
+      },
+      {
+        command:
+          'trm predict arc --checkpoint model.safetensors --challenges my_puzzles.json --out my_submission.json --blank-ids --num-aug 16',
+        description: 'New puzzles without trained embeddings: 17 variants each, blank identifier.',
+      },
+    ],
+  },
+  {
     name: 'presets',
     summary: 'List the named configs usable with --preset.',
     description:
@@ -752,6 +831,13 @@ export const commandGroups: readonly CommandGroupMeta[] = [
     description:
       'Builds a training/test dataset directory that `trm train` and the PyTorch reference both read.',
     subcommands: ['build-dataset sudoku', 'build-dataset maze', 'build-dataset arc'],
+  },
+  {
+    name: 'predict',
+    summary: 'Predict answers for raw puzzles with a checkpoint (arc).',
+    description:
+      'Runs a checkpoint on puzzles in their original format, without building a dataset first, and writes the answers in the format they are submitted in.',
+    subcommands: ['predict arc'],
   },
   {
     name: 'generate',

@@ -8,8 +8,7 @@ import { dirname } from 'node:path';
 import { readExportableStateDict, saveTorchCheckpoint } from '@trm/model';
 import type { CommandContext } from '../cli/types.js';
 import { InputError, UsageError } from '../errors.js';
-import { fetchHubCheckpoint } from '../util/hub.js';
-import { resolveCheckpointArg } from './checkpoint-arg.js';
+import { localCheckpoint } from './checkpoint-arg.js';
 import { bool, checkOutputFree, plural, resolvePath, str } from './common.js';
 
 /** Formats `trm export --to` writes. */
@@ -35,8 +34,7 @@ export async function exportCommand(ctx: CommandContext): Promise<number> {
     );
   }
   checkOutputFree(out, overwrite, '--out file');
-  const arg = resolveCheckpointArg(str(ctx, 'checkpoint')!, io, '--checkpoint');
-  const input = arg.kind === 'hub' ? await fetchHubCheckpoint(arg.id, io) : arg.path;
+  const input = await localCheckpoint(str(ctx, 'checkpoint')!, io, '--checkpoint');
   if (resolvePath(io, input) === out) {
     throw new InputError(
       `--out ${outArg} is the checkpoint being exported: write the export to another file.`,

@@ -237,7 +237,7 @@ export async function showCommand(ctx: CommandContext): Promise<number> {
       throw new UsageError('--checkpoint needs a dataset directory, not a CSV.', {
         command: 'show',
       });
-    const { predictExamples } = await import('./predict.js');
+    const { predictExamples } = await import('./show-predictions.js');
     const preds = await predictExamples({
       checkpoint,
       datasetDir: target,

@@ -229,6 +229,35 @@ export async function evaluateModel(
   };
 }
 
+/** A batch's predictions once every row has halted. */
+export interface BatchPredictions {
+  /** Predicted tokens, rows × seq_len. */
+  preds: Int32Array;
+  /** Each row's Q-halt logit at its last step. */
+  qHalt: Float32Array;
+  /** Each row's Q-continue logit at its last step. */
+  qContinue: Float32Array;
+}
+
+/**
+ * Runs one batch from a fresh carry until every row has halted, exactly as evaluation does
+ * (`halt_max_steps` steps in eval mode), and returns its predictions. Call `model.eval()`
+ * first.
+ */
+export async function predictToHalting(
+  model: TinyRecursiveModel,
+  batch: HostBatch,
+): Promise<BatchPredictions> {
+  const rows = batch.puzzleIdentifiers.length;
+  const { last } = await runBatch(model, batch, {
+    wantLogits: false,
+    act: false,
+    perStep: false,
+    realRows: rows,
+  });
+  return { preds: last.preds, qHalt: last.qHalt, qContinue: last.qContinue };
+}
+
 /** What one batch's steps leave: the outcome that is scored and, with `perStep`, per step. */
 interface BatchRun {
   last: BatchOutcome;

@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { augmentedName, gridHash } from '../augment/arc.js';
-import { randomColourMap } from '../augment/colour.js';
-import { dihedralIndex, dihedralShape } from '../augment/dihedral.js';
+import {
+  type ArcVariant,
+  drawArcVariants,
+  type FlatGrid,
+  type FlatPair,
+  toFlatGrid,
+} from '../augment/arc-variants.js';
 import { SourceDataError } from '../errors.js';
 import {
   ARC_MAX_GRID_SIZE,
@@ -11,8 +14,9 @@ import {
   type ArcPuzzle,
   type ArcPuzzleSet,
   arcGridProblem,
+  readArcChallenges,
   readArcJsonObject,
-  readArcPuzzles,
+  UNSOLVED_TEST_OUTPUT,
   writeTestPuzzles,
 } from '../format/arc-json.js';
 import { BLANK_IDENTIFIER, writeIdentifiers } from '../format/identifiers.js';
@@ -31,8 +35,6 @@ export const ARC_COLOUR_OFFSET = 2;
 export const ARC_VOCAB_SIZE = 12;
 /** One 30×30 canvas per example. */
 export const ARC_SEQ_LEN = ARC_MAX_GRID_SIZE * ARC_MAX_GRID_SIZE;
-/** Each puzzle gets up to this many tries per requested variant before giving up on duplicates. */
-export const ARC_AUGMENT_RETRIES_FACTOR = 5;
 
 /** Options of {@link buildArcDataset}; names follow the reference's CLI flags. */
 export interface ArcBuildOptions extends OutputOptions {
@@ -55,59 +57,40 @@ export interface ArcBuildOptions extends OutputOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-/** A grid as a flat row-major array of colours. */
-export interface FlatGrid {
-  data: Uint8Array;
-  height: number;
-  width: number;
-}
-type FlatPair = [FlatGrid, FlatGrid];
-interface Variant {
-  name: string;
-  train: FlatPair[];
-  test: FlatPair[];
-}
-
-function toFlat(grid: ArcGrid): FlatGrid {
-  const height = grid.length;
-  const width = grid[0]!.length;
-  const data = new Uint8Array(height * width);
-  let k = 0;
-  for (const row of grid) for (const c of row) data[k++] = c;
-  return { data, height, width };
-}
-
-const gatherCache = new Map<number, Int32Array>();
-function gatherFor(tid: number, h: number, w: number): Int32Array {
-  const key = (tid * 31 + h) * 31 + w;
-  let g = gatherCache.get(key);
-  if (!g) {
-    g = dihedralIndex(tid, h, w);
-    gatherCache.set(key, g);
+/**
+ * Writes a grid into a 900-token canvas with its top-left corner at (`padRow`, `padCol`):
+ * colours as c + 2, EOS on the row just below and the column just right of the grid (within
+ * the grid's extent, so the corner stays PAD), PAD elsewhere.
+ */
+export function placeArcGrid(
+  g: FlatGrid,
+  padRow: number,
+  padCol: number,
+  canvas: Uint8Array,
+  offset: number,
+): void {
+  canvas.fill(ARC_PAD, offset, offset + ARC_SEQ_LEN);
+  for (let r = 0; r < g.height; r++) {
+    const rowBase = offset + (padRow + r) * ARC_MAX_GRID_SIZE + padCol;
+    for (let c = 0; c < g.width; c++)
+      canvas[rowBase + c] = g.data[r * g.width + c]! + ARC_COLOUR_OFFSET;
   }
-  return g;
-}
-
-function augmentFlat(g: FlatGrid, tid: number, map: Uint8Array): FlatGrid {
-  const [height, width] = dihedralShape(tid, g.height, g.width);
-  const src = gatherFor(tid, g.height, g.width);
-  const data = new Uint8Array(src.length);
-  for (let k = 0; k < src.length; k++) data[k] = map[g.data[src[k]!]!]!;
-  return { data, height, width };
-}
-
-/** The reference's puzzle hash: SHA-256 of the sorted per-pair grid hashes of both splits. */
-function puzzleHash(v: Variant): string {
-  const parts: string[] = [];
-  for (const [a, b] of [...v.train, ...v.test]) parts.push(`${gridHash(a)}|${gridHash(b)}`);
-  parts.sort();
-  return createHash('sha256').update(parts.join('|')).digest('hex');
+  const eosRow = padRow + g.height;
+  const eosCol = padCol + g.width;
+  if (eosRow < ARC_MAX_GRID_SIZE)
+    canvas.fill(
+      ARC_EOS,
+      offset + eosRow * ARC_MAX_GRID_SIZE + padCol,
+      offset + eosRow * ARC_MAX_GRID_SIZE + eosCol,
+    );
+  if (eosCol < ARC_MAX_GRID_SIZE) {
+    for (let r = padRow; r < eosRow; r++) canvas[offset + r * ARC_MAX_GRID_SIZE + eosCol] = ARC_EOS;
+  }
 }
 
 /**
- * Writes an (input, output) pair into two 900-token canvases at a common offset: colours
- * as c + 2, EOS on the row just below and the column just right of each grid (within the
- * grid's extent, so the corner stays PAD), PAD elsewhere.
+ * Writes an (input, output) pair into two 900-token canvases at a common offset and position
+ * (see {@link placeArcGrid}).
  */
 export function placeArcPair(
   input: FlatGrid,
@@ -118,44 +101,12 @@ export function placeArcPair(
   outCanvas: Uint8Array,
   offset: number,
 ): void {
-  for (const [g, canvas] of [
-    [input, inCanvas],
-    [output, outCanvas],
-  ] as const) {
-    canvas.fill(ARC_PAD, offset, offset + ARC_SEQ_LEN);
-    for (let r = 0; r < g.height; r++) {
-      const rowBase = offset + (padRow + r) * ARC_MAX_GRID_SIZE + padCol;
-      for (let c = 0; c < g.width; c++)
-        canvas[rowBase + c] = g.data[r * g.width + c]! + ARC_COLOUR_OFFSET;
-    }
-    const eosRow = padRow + g.height;
-    const eosCol = padCol + g.width;
-    if (eosRow < ARC_MAX_GRID_SIZE)
-      canvas.fill(
-        ARC_EOS,
-        offset + eosRow * ARC_MAX_GRID_SIZE + padCol,
-        offset + eosRow * ARC_MAX_GRID_SIZE + eosCol,
-      );
-    if (eosCol < ARC_MAX_GRID_SIZE) {
-      for (let r = padRow; r < eosRow; r++)
-        canvas[offset + r * ARC_MAX_GRID_SIZE + eosCol] = ARC_EOS;
-    }
-  }
+  placeArcGrid(input, padRow, padCol, inCanvas, offset);
+  placeArcGrid(output, padRow, padCol, outCanvas, offset);
 }
 
 function loadSubset(prefix: string, subset: string): ArcPuzzleSet {
-  const challenges = `${prefix}_${subset}_challenges.json`;
-  const puzzles = readArcPuzzles(challenges);
-  for (const [name, p] of Object.entries(puzzles)) {
-    p.train.forEach((pair, i) => {
-      if (pair.output === undefined) {
-        throw new SourceDataError(`${challenges}: puzzle ${name} train[${i}] has no output`, {
-          file: challenges,
-          puzzle: name,
-        });
-      }
-    });
-  }
+  const puzzles = readArcChallenges(`${prefix}_${subset}_challenges.json`);
   const solutionsPath = `${prefix}_${subset}_solutions.json`;
   if (existsSync(solutionsPath)) {
     const sols = readArcJsonObject(solutionsPath);
@@ -181,8 +132,8 @@ function loadSubset(prefix: string, subset: string): ArcPuzzleSet {
       });
     }
   } else {
-    // Like the reference: unsolved test inputs get a dummy 1×1 output.
-    for (const p of Object.values(puzzles)) for (const t of p.test) t.output ??= [[0]];
+    for (const p of Object.values(puzzles))
+      for (const t of p.test) t.output ??= UNSOLVED_TEST_OUTPUT;
   }
   return puzzles;
 }
@@ -267,52 +218,26 @@ function augmentPuzzle(
   isTest: boolean,
   numAug: number,
   rng: Rng,
-): Variant[] {
+): ArcVariant[] {
   const pairs = (list: ArcPuzzle['train']) =>
-    list.map((p) => [toFlat(p.input), toFlat(p.output!)] as FlatPair);
-  const original: Variant = isTest
-    ? { name, train: pairs(puzzle.train), test: pairs(puzzle.test) }
-    : { name, train: [...pairs(puzzle.train), ...pairs(puzzle.test)], test: [] };
+    list.map((p) => [toFlatGrid(p.input), toFlatGrid(p.output!)] as FlatPair);
+  const train = isTest ? pairs(puzzle.train) : [...pairs(puzzle.train), ...pairs(puzzle.test)];
+  const test = isTest ? pairs(puzzle.test) : [];
   // An empty puzzle would have no example to sample (the reference crashes on it).
-  if (original.train.length === 0) {
+  if (train.length === 0) {
     throw new SourceDataError(`puzzle ${name} has no demonstration pairs`, { puzzle: name });
   }
-  if (isTest && original.test.length === 0) {
+  if (isTest && test.length === 0) {
     throw new SourceDataError(`puzzle ${name} of the test subset has no test pairs`, {
       puzzle: name,
     });
   }
-  const group = [original];
-  if (numAug === 0) return group;
-  const seen = new Set([puzzleHash(original)]);
-  for (
-    let trial = 0;
-    trial < ARC_AUGMENT_RETRIES_FACTOR * numAug && group.length < numAug + 1;
-    trial++
-  ) {
-    const tid = rng.int(8);
-    const map = randomColourMap(rng);
-    const aug = (p: FlatPair): FlatPair => [
-      augmentFlat(p[0], tid, map),
-      augmentFlat(p[1], tid, map),
-    ];
-    const v: Variant = {
-      name: augmentedName(name, tid, map),
-      train: original.train.map(aug),
-      test: original.test.map(aug),
-    };
-    const h = puzzleHash(v);
-    if (!seen.has(h)) {
-      seen.add(h);
-      group.push(v);
-    }
-  }
-  return group;
+  return drawArcVariants(name, train, test, numAug, rng);
 }
 
 function writeGroup(
   w: SplitWriter,
-  group: Variant[],
+  group: ArcVariant[],
   split: 'train' | 'test',
   identifierFor: (name: string) => number,
   rng: Rng,

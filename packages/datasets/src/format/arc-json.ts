@@ -118,6 +118,31 @@ export function readArcPuzzles(path: string, requireOutputs = false): ArcPuzzleS
   return out;
 }
 
+/**
+ * Reads and validates an ARC challenges file (`<prefix>_<subset>_challenges.json`): every
+ * demonstration pair needs its output; test pairs need only their input.
+ */
+export function readArcChallenges(path: string): ArcPuzzleSet {
+  const puzzles = readArcPuzzles(path);
+  for (const [name, p] of Object.entries(puzzles)) {
+    p.train.forEach((pair, i) => {
+      if (pair.output === undefined) {
+        throw new SourceDataError(`${path}: puzzle ${name} train[${i}] has no output`, {
+          file: path,
+          puzzle: name,
+        });
+      }
+    });
+  }
+  return puzzles;
+}
+
+/**
+ * The output given to a test input whose solution is unknown, as the reference does: a 1×1
+ * grid of colour 0 (puzzle hashes and the test split's labels need some output).
+ */
+export const UNSOLVED_TEST_OUTPUT: ArcGrid = [[0]];
+
 /** Reads `test_puzzles.json` (original test puzzles with solutions, written by the ARC builder). */
 export function readTestPuzzles(path: string): ArcPuzzleSet {
   return readArcPuzzles(path, true);

@@ -5,8 +5,10 @@ export {
   type ArcPuzzle,
   type ArcPuzzleSet,
   arcGridProblem,
+  readArcChallenges,
   readArcPuzzles,
   readTestPuzzles,
+  UNSOLVED_TEST_OUTPUT,
   writeTestPuzzles,
 } from './arc-json.js';
 export { describeFsError } from './fs-errors.js';

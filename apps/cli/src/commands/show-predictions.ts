@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadDatasetSplit, puzzleOfExample } from '@trm/datasets';
-import { actSteps } from '@trm/model';
 import type { CliIO } from '../cli/types.js';
-import { loadTrainConfigFile, resolveTrainConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
-import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
+import { predictToHalting } from '../train/evaluate-model.js';
+import { loadModelForDataset } from '../train/load-model.js';
 import { openDevice } from '../train/model-setup.js';
-import { resolveCheckpointArg } from './checkpoint-arg.js';
+import { checkpointConfig, localCheckpoint } from './checkpoint-arg.js';
 
 /** What `trm show --checkpoint` asks for. */
 export interface PredictRequest {
@@ -28,12 +26,8 @@ export interface PredictRequest {
  * running the ACT loop to halting as evaluation does.
  */
 export async function predictExamples(req: PredictRequest): Promise<ArrayLike<number>[]> {
-  const arg = resolveCheckpointArg(req.checkpoint, req.io, '--checkpoint');
-  const path = arg.kind === 'file' ? arg.path : await fetchHubCheckpoint(arg.id, req.io);
-  const configFile = join(dirname(path), 'all_config.yaml');
-  const { config } = existsSync(configFile)
-    ? loadTrainConfigFile(configFile, [], req.io.env)
-    : resolveTrainConfig([], { cwd: req.io.cwd, env: req.io.env });
+  const path = await localCheckpoint(req.checkpoint, req.io, '--checkpoint');
+  const { config } = checkpointConfig(path, req.io);
   const { metadata, sets } = loadDatasetSplit(resolve(req.io.cwd, req.datasetDir), req.split);
   const S = metadata.seq_len;
   const data = sets.get(req.set);
@@ -71,8 +65,7 @@ export async function predictExamples(req: PredictRequest): Promise<ArrayLike<nu
       choice: { applyEma: true },
     });
     model.eval();
-    let preds: Int32Array = new Int32Array(0);
-    for await (const step of actSteps(model, batch)) preds = step.preds;
+    const { preds } = await predictToHalting(model, batch);
     model.dispose();
     return req.indices.map((_, row) => preds.subarray(row * S, (row + 1) * S));
   } finally {
