@@ -124,6 +124,21 @@ export const TINY_ARCH: readonly string[] = [
 ];
 
 /**
+ * A tiny run for {@link trainWithIdentifiers}: 16 puzzles, batch 8, 2 epochs → 4 optimiser
+ * steps, two supervision steps, one evaluation at the end.
+ */
+export const TINY_IDS_RUN: readonly string[] = [
+  ...TINY_ARCH,
+  'arch.halt_max_steps=2',
+  'arch.puzzle_emb_len=1',
+  'global_batch_size=8',
+  'epochs=2',
+  'eval_interval=2',
+  'lr_warmup_steps=1',
+  'evaluators=[{name: sudoku}]',
+];
+
+/**
  * Gives the puzzles of a dataset built by {@link buildSudoku4} `k` distinct puzzle
  * identifiers, 1..k (puzzle p gets (p mod k) + 1, in both splits, so every test identifier
  * is also trained), with 0 the blank one: a dataset whose puzzle embedding can matter.

@@ -7,6 +7,7 @@
 // --- Checkpoints (src/checkpoint) ------------------------------------------------------------
 // safetensors read/write, torch.save (zip) reading with a safe unpickler, state-dict rules.
 export {
+  appendPuzzleEmbeddingRows,
   bf16ToF32,
   type Checkpoint,
   type CheckpointDType,

@@ -51,7 +51,7 @@ export async function setUpRun(
   trainSet.preload();
   testSet.preload();
   const metadata = trainSet.metadata;
-  const schedule = runSchedule(config, metadata, options.maxSteps);
+  const schedule = options.schedule ?? runSchedule(config, metadata, options.maxSteps);
   const archConfig = modelConfig(config.arch, metadata, topology.localBatch);
   checkModelFits(archConfig, device);
   const model = createModel(archConfig, config.seed);
@@ -61,7 +61,9 @@ export async function setUpRun(
   const names = { project: resolvedConfig.project_name!, run: resolvedConfig.run_name! };
   const runDir = options.resume ?? resolve(resolvedConfig.checkpoint_path!);
 
-  const optimizers = createOptimizers(model, config, schedule.totalSteps);
+  const optimizers = createOptimizers(model, config, schedule.totalSteps, {
+    firstPuzzleRow: options.firstPuzzleRow ?? 0,
+  });
   let start: StartPoint = { step: 0, firstIteration: 0 };
   if (options.resume) {
     start = await resumeRun({
@@ -73,6 +75,8 @@ export async function setUpRun(
       runDir,
       iterations: schedule.iterations,
     });
+  } else if (options.initialWeights) {
+    await options.initialWeights(model);
   } else if (config.load_checkpoint) {
     await loadInitialWeights({ io, model, config, metadata, resolve });
   }

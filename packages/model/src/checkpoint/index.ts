@@ -31,6 +31,7 @@ export {
   serializeSafetensors,
 } from './safetensors.js';
 export {
+  appendPuzzleEmbeddingRows,
   normalizeStateDict,
   PUZZLE_EMB_KEY,
   resizePuzzleEmbedding,
