@@ -163,6 +163,20 @@ export async function withPuzzleIdentifiers(data: string, k: number): Promise<vo
   );
 }
 
+/** `trm train --preset none` on the dataset `data` into `runDir`, with `args`, run in `work`. */
+export function trainOn(
+  work: string,
+  data: string,
+  runDir: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunResult> {
+  return trm(
+    ['train', '--preset', 'none', `data_paths=[${data}]`, `checkpoint_path=${runDir}`, ...args],
+    { cwd: work, env },
+  );
+}
+
 /**
  * Trains a tiny model for the run of `trainArgs` (its 4th step is its last) on a 4×4 Sudoku set
  * whose puzzles carry 4 identifiers (see {@link withPuzzleIdentifiers}), in `work`.
@@ -175,17 +189,7 @@ export async function trainWithIdentifiers(
   const data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
   await withPuzzleIdentifiers(data, 4);
   const runDir = join(work, 'run');
-  const r = await trm(
-    [
-      'train',
-      '--preset',
-      'none',
-      `data_paths=[${data}]`,
-      ...trainArgs,
-      `checkpoint_path=${runDir}`,
-    ],
-    { cwd: work, env },
-  );
+  const r = await trainOn(work, data, runDir, trainArgs, env);
   if (r.code !== 0) throw new Error(`training the fixture model failed:\n${r.stderr}`);
   return { data, runDir, ckpt: join(runDir, 'step_4.safetensors') };
 }

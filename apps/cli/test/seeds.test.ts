@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { SeedMetric } from '../src/train/seed-summary.js';
-import { buildSudoku4, TINY_ARCH, trm } from './helpers.js';
+import { buildSudoku4, TINY_ARCH, trainOn, trm } from './helpers.js';
 
 // 16 puzzles, batch 8, one epoch: 2 optimiser steps and the final evaluation per seed.
 const TINY = [
@@ -29,21 +29,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const train = (runDir: string, ...extra: string[]) =>
-  trm(
-    [
-      'train',
-      '--preset',
-      'none',
-      `data_paths=[${data}]`,
-      ...TINY,
-      `checkpoint_path=${runDir}`,
-      ...extra,
-    ],
-    {
-      cwd: work,
-      env,
-    },
-  );
+  trainOn(work, data, runDir, [...TINY, ...extra], env);
 
 /** The last evaluation record of a run's metrics.jsonl, read here independently of trm. */
 function finalEvaluation(runDir: string): Record<string, number> {

@@ -28,6 +28,14 @@ const checkpointFlag: FlagMeta = {
     'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
 };
 
+/** `--preset` of the commands that run a checkpoint with the config beside it (eval, adapt). */
+const checkpointPresetFlag: FlagMeta = {
+  name: 'preset',
+  type: 'string',
+  valueName: 'NAME',
+  description: 'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
+};
+
 const overwriteFlag: FlagMeta = {
   name: 'overwrite',
   type: 'boolean',
@@ -255,13 +263,7 @@ export const commands: readonly CommandMeta[] = [
           'Print the report (metrics with their Wilson intervals and N, the output files) as JSON on stdout, as written to metrics.json; progress stays on stderr.',
       },
       configDirFlag,
-      {
-        name: 'preset',
-        type: 'string',
-        valueName: 'NAME',
-        description:
-          'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
-      },
+      checkpointPresetFlag,
     ],
     examples: [
       {
@@ -344,13 +346,7 @@ export const commands: readonly CommandMeta[] = [
           'Write into an --outdir that is not empty, replacing only the files trm adapt writes; everything else there is left as it is.',
       },
       configDirFlag,
-      {
-        name: 'preset',
-        type: 'string',
-        valueName: 'NAME',
-        description:
-          'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
-      },
+      checkpointPresetFlag,
     ],
     examples: [
       {
