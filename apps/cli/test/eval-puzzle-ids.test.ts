@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readNpy } from '@trm/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PuzzleIdAblation } from '../src/train/puzzle-ids.js';
-import { Capture, TINY_RUN, trainWithIdentifiers, trm } from './helpers.js';
+import { Capture, TINY_IDS_RUN, trainWithIdentifiers, trm } from './helpers.js';
 
 const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
 
@@ -79,7 +79,6 @@ describe('PuzzleIdAblation', () => {
 
 // A tiny model trained on 4×4 Sudokus whose puzzles carry four distinct identifiers, so that
 // its puzzle embedding has learned something: 16 puzzles, batch 8, 4 optimiser steps.
-const TINY = [...TINY_RUN, 'evaluators=[{name: sudoku}]'];
 const env = { HF_HOME: '/nonexistent-hf-home', PATH: process.env.PATH ?? '' };
 let work: string;
 let data: string;
@@ -87,7 +86,7 @@ let ckpt: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'trm-ids-'));
-  ({ data, ckpt } = await trainWithIdentifiers(work, TINY, env));
+  ({ data, ckpt } = await trainWithIdentifiers(work, TINY_IDS_RUN, env));
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

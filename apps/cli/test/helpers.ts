@@ -172,6 +172,21 @@ export function buildArc(
 }
 
 /**
+ * A tiny run for {@link trainWithIdentifiers}: 16 puzzles, batch 8, 2 epochs → 4 optimiser
+ * steps, two supervision steps, one evaluation at the end.
+ */
+export const TINY_IDS_RUN: readonly string[] = [
+  ...TINY_ARCH,
+  'arch.halt_max_steps=2',
+  'arch.puzzle_emb_len=1',
+  'global_batch_size=8',
+  'epochs=2',
+  'eval_interval=2',
+  'lr_warmup_steps=1',
+  'evaluators=[{name: sudoku}]',
+];
+
+/**
  * Gives the puzzles of a dataset built by {@link buildSudoku4} `k` distinct puzzle
  * identifiers, 1..k (puzzle p gets (p mod k) + 1, in both splits, so every test identifier
  * is also trained), with 0 the blank one: a dataset whose puzzle embedding can matter.
@@ -196,6 +211,20 @@ export async function withPuzzleIdentifiers(data: string, k: number): Promise<vo
   );
 }
 
+/** `trm train --preset none` on the dataset `data` into `runDir`, with `args`, run in `work`. */
+export function trainOn(
+  work: string,
+  data: string,
+  runDir: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunResult> {
+  return trm(
+    ['train', '--preset', 'none', `data_paths=[${data}]`, `checkpoint_path=${runDir}`, ...args],
+    { cwd: work, env },
+  );
+}
+
 /**
  * Trains a tiny model for the run of `trainArgs` (its 4th step is its last) on a 4×4 Sudoku set
  * whose puzzles carry 4 identifiers (see {@link withPuzzleIdentifiers}), in `work`.
@@ -208,17 +237,7 @@ export async function trainWithIdentifiers(
   const data = await buildSudoku4(work, { count: 16, testCount: 8, seed: 3, env });
   await withPuzzleIdentifiers(data, 4);
   const runDir = join(work, 'run');
-  const r = await trm(
-    [
-      'train',
-      '--preset',
-      'none',
-      `data_paths=[${data}]`,
-      ...trainArgs,
-      `checkpoint_path=${runDir}`,
-    ],
-    { cwd: work, env },
-  );
+  const r = await trainOn(work, data, runDir, trainArgs, env);
   if (r.code !== 0) throw new Error(`training the fixture model failed:\n${r.stderr}`);
   return { data, runDir, ckpt: join(runDir, 'step_4.safetensors') };
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSudoku4, TINY_ARCH, trm } from './helpers.js';
+import { buildSudoku4, TINY_ARCH, trainOn, trm } from './helpers.js';
 
 // 16 puzzles, batch 8: 2 optimiser steps per epoch, an evaluation after each epoch.
 const TINY = [
@@ -44,19 +44,7 @@ const evalRecords = (dir: string): Record<string, number>[] =>
 
 async function trainRun(name: string, extra: string[]) {
   const runDir = join(work, 'runs', name);
-  const r = await trm(
-    [
-      'train',
-      '--preset',
-      'none',
-      `data_paths=[${data}]`,
-      ...TINY,
-      `checkpoint_path=${runDir}`,
-      ...extra,
-    ],
-    { cwd: work, env },
-  );
-  return { ...r, runDir };
+  return { ...(await trainOn(work, data, runDir, [...TINY, ...extra], env)), runDir };
 }
 
 beforeAll(async () => {

@@ -28,6 +28,7 @@ export {
   PUZZLE_EMB_KEY,
   parseSafetensorsHeader,
   type ReadOptions,
+  appendPuzzleEmbeddingRows,
   resizePuzzleEmbedding,
   type SafetensorsContents,
   type SafetensorsEntry,

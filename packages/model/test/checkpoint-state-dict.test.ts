@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  appendPuzzleEmbeddingRows,
   bf16ToF32,
   f16ToF32,
   f32ToBf16,
@@ -49,6 +50,32 @@ describe('state-dict prefixes', () => {
       ['a', f32([1], [2])],
     ]);
     expect(() => normalizeStateDict(m)).toThrow(/"module\.a" and "a" both become "a"/);
+  });
+});
+
+describe('appendPuzzleEmbeddingRows', () => {
+  const table = f32([3, 2], [1, 10, 2, 20, 6, 60]);
+
+  it('keeps the rows and appends mean rows after them', () => {
+    const other = f32([1], [5]);
+    const loaded = new Map([
+      [PUZZLE_EMB_KEY, table],
+      ['other', other],
+    ]);
+    const out = appendPuzzleEmbeddingRows(loaded, 2);
+    expect(out.get(PUZZLE_EMB_KEY)).toEqual(f32([5, 2], [1, 10, 2, 20, 6, 60, 3, 30, 3, 30]));
+    expect(out.get('other')).toBe(other);
+    expect(loaded.get(PUZZLE_EMB_KEY)).toBe(table); // input untouched
+    expect(appendPuzzleEmbeddingRows(loaded, 0).get(PUZZLE_EMB_KEY)).toEqual(table);
+  });
+
+  it('refuses a missing table, a bad count and an empty table', () => {
+    expect(() => appendPuzzleEmbeddingRows(new Map(), 1)).toThrow(/no "model.inner.puzzle_emb/);
+    expect(() => appendPuzzleEmbeddingRows(new Map([[PUZZLE_EMB_KEY, table]]), -1)).toThrow(
+      /count/,
+    );
+    const empty = new Map([[PUZZLE_EMB_KEY, f32([0, 2], [])]]);
+    expect(() => appendPuzzleEmbeddingRows(empty, 1)).toThrow(/empty/);
   });
 });
 

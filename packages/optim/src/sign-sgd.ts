@@ -4,6 +4,12 @@ import { SIGN_SGD_WGSL } from './kernels.js';
 /** Options of {@link SparseSignSGD} (reference: `puzzle_emb_lr`, `puzzle_emb_weight_decay`). */
 export interface SignSgdOptions {
   weightDecay?: number;
+  /**
+   * Rows below this one are never changed, neither stepped nor decayed, even when the batch
+   * uses them (default 0: every row trains). `trm adapt` trains only the rows it appended to a
+   * trained table and leaves the checkpoint's own rows as they were.
+   */
+  firstRow?: number;
 }
 
 /**
@@ -54,6 +60,7 @@ export interface SparseGrad {
  */
 export class SparseSignSGD {
   readonly weightDecay: number;
+  readonly firstRow: number;
 
   /** `table`: the f32 `[numRows, dim]` embedding table, updated in place. */
   constructor(
@@ -61,8 +68,13 @@ export class SparseSignSGD {
     options: SignSgdOptions = {},
   ) {
     this.weightDecay = options.weightDecay ?? 0.1;
+    this.firstRow = options.firstRow ?? 0;
     if (!(this.weightDecay >= 0))
       throw new RangeError(`SparseSignSGD: weightDecay must be ≥ 0, got ${this.weightDecay}`);
+    if (!(Number.isInteger(this.firstRow) && this.firstRow >= 0))
+      throw new RangeError(
+        `SparseSignSGD: firstRow must be a non-negative integer, got ${this.firstRow}`,
+      );
     if (table.rank !== 2 || table.dtype !== 'f32') {
       throw new RangeError(
         `SparseSignSGD: the table must be an f32 [rows, dim] tensor, got ${table.describe()}`,
@@ -82,7 +94,14 @@ export class SparseSignSGD {
       );
     }
     if (ids.length === 0) return;
-    const { unique, starts, rows } = groupRowsById(ids, numRows);
+    const grouped = groupRowsById(ids, numRows);
+    // The ids are sorted, so the trained ones are a tail; its CSR offsets still index `rows`.
+    let u0 = 0;
+    while (u0 < grouped.unique.length && grouped.unique[u0]! < this.firstRow) u0++;
+    const unique = grouped.unique.subarray(u0);
+    if (unique.length === 0) return;
+    const starts = grouped.starts.subarray(u0);
+    const { rows } = grouped;
     const device = this.table.device;
     const lists = [unique, Int32Array.from(starts), Int32Array.from(rows)].map((a) =>
       tensor(a, { dtype: 'i32', device }),

@@ -35,6 +35,28 @@ describe('SparseSignSGD', () => {
     }
   });
 
+  it('firstRow: rows below it never change; the rest step as without it', async () => {
+    const ids = Int32Array.from(f.ids[0]!); // 1, 3, 1, 0, 5: rows 0 and 1 below, 3 and 5 above
+    const start = flat(f.table0);
+    const run = async (firstRow: number) => {
+      const table = tensor(start.slice(), { shape: [numRows, dim], device });
+      const rows = tensor(flat(f.rows[0]!), { shape: [ids.length, dim], device });
+      new SparseSignSGD(table, { weightDecay: f.wd, firstRow }).step({ ids, rows }, f.lr);
+      return (await table.data()) as Float32Array;
+    };
+    const all = await run(0);
+    const first = 2;
+    const some = await run(first);
+    expect(some.subarray(0, first * dim)).toEqual(start.subarray(0, first * dim));
+    expect(some.subarray(first * dim)).toEqual(all.subarray(first * dim));
+    // The batch did use rows below `first`, and they would have changed.
+    expect(all.subarray(0, first * dim)).not.toEqual(start.subarray(0, first * dim));
+    expect(await run(numRows)).toEqual(start);
+    expect(
+      () => new SparseSignSGD(tensor(start, { shape: [numRows, dim], device }), { firstRow: -1 }),
+    ).toThrow(/firstRow/);
+  });
+
   it('groups duplicate ids in batch order', () => {
     const g = groupRowsById(Int32Array.from([3, 1, 3, 0, 1]), 4);
     expect([...g.unique]).toEqual([0, 1, 3]);

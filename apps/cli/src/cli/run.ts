@@ -17,6 +17,7 @@ export type HandlerLoader = () => Promise<CommandHandler>;
 export const defaultHandlers: Readonly<Record<string, HandlerLoader>> = {
   train: async () => (await import('../commands/train-flags.js')).trainCommand,
   eval: async () => (await import('../commands/eval-flags.js')).evalCommand,
+  adapt: async () => (await import('../commands/adapt-flags.js')).adaptCommand,
   'build-dataset sudoku': async () => (ctx) =>
     import('../commands/build-dataset.js').then((m) => m.buildDatasetCommand('sudoku', ctx)),
   'build-dataset maze': async () => (ctx) =>

@@ -18,6 +18,24 @@ const configDirFlag: FlagMeta = {
     'Directory of YAML configs that shadow the shipped ones (cfg_pretrain.yaml, arch/*.yaml, presets/*.yaml).',
 };
 
+/** `--checkpoint` of the commands that read a trained model (eval, adapt, export). */
+const checkpointFlag: FlagMeta = {
+  name: 'checkpoint',
+  type: 'string',
+  valueName: 'PATH',
+  required: true,
+  description:
+    'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
+};
+
+/** `--preset` of the commands that run a checkpoint with the config beside it (eval, adapt). */
+const checkpointPresetFlag: FlagMeta = {
+  name: 'preset',
+  type: 'string',
+  valueName: 'NAME',
+  description: 'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
+};
+
 const overwriteFlag: FlagMeta = {
   name: 'overwrite',
   type: 'boolean',
@@ -76,7 +94,7 @@ export const commands: readonly CommandMeta[] = [
     description:
       'Composes the training config from config/cfg_pretrain.yaml, the selected arch group and preset, then the key=value overrides, validates it and starts training. Without --preset the small tiny-sudoku preset runs (its 4x4 Sudoku dataset is generated on first use); --preset none gives the reference cfg_pretrain.yaml unchanged.',
     usage:
-      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--overwrite] [--devices N] [--print-config] [--debug] [key=value ...]',
+      'train [--preset NAME] [--config-dir DIR] [--resume DIR] [--seeds K,K,…] [--overwrite] [--devices N] [--print-config] [--debug] [key=value ...]',
     positionals: [],
     overrides: true,
     flags: [
@@ -109,6 +127,13 @@ export const commands: readonly CommandMeta[] = [
         description:
           "Train into a run directory (checkpoint_path) that is not empty: the previous run's checkpoints, metrics.jsonl, all_config.yaml and charts there are removed first; other files are left alone. Without it a non-empty run directory is an error.",
       },
+      {
+        name: 'seeds',
+        type: 'string',
+        valueName: 'K,K,…',
+        description:
+          'Train the same config once per seed, one run after another (each on every device of --devices), into checkpoint_path/seed-<K>; then write seeds_summary.json and seeds_summary.md into checkpoint_path and print the table: each final evaluation metric as mean ± sample std over the seeds and, for accuracies, the 95% Wilson interval over the pooled correct counts. Distinct non-negative integers; not with a seed=… override or --resume.',
+      },
       devicesFlag,
       {
         name: 'print-config',
@@ -138,6 +163,11 @@ export const commands: readonly CommandMeta[] = [
         command:
           'trm train --preset none arch=trm data_paths="[data/maze-30x30-hard-1k]" evaluators="[]" arch.L_cycles=4',
         description: 'Reference defaults with README-style overrides.',
+      },
+      {
+        command: 'trm train --seeds 0,1,2 checkpoint_path=runs/three-seeds',
+        description:
+          'Three runs of the default preset, seeds 0, 1 and 2, and their mean ± std and pooled Wilson intervals.',
       },
       {
         command: 'trm train --print-config arch.hidden_size=128',
@@ -244,13 +274,7 @@ export const commands: readonly CommandMeta[] = [
           'Print the report (metrics with their Wilson intervals and N, the output files) as JSON on stdout, as written to metrics.json; progress stays on stderr.',
       },
       configDirFlag,
-      {
-        name: 'preset',
-        type: 'string',
-        valueName: 'NAME',
-        description:
-          'Preset to resolve the config from when the checkpoint has no all_config.yaml.',
-      },
+      checkpointPresetFlag,
     ],
     examples: [
       {
@@ -273,6 +297,79 @@ export const commands: readonly CommandMeta[] = [
         command:
           'trm eval --checkpoint checkpoints/my_run --dataset data/arc-aug-1000 --puzzle-ids blank',
         description: 'How much the puzzle embedding matters: every identifier blanked.',
+      },
+    ],
+  },
+  {
+    name: 'adapt',
+    summary: 'Adapt a checkpoint to unseen puzzles: new puzzle-embedding rows, trained alone.',
+    description:
+      "Test-time adaptation: appends one puzzle-embedding row per puzzle identifier of DATASET (a dataset the checkpoint has never seen, built on its own: its identifiers 1, 2, … become rows N, N+1, … after the checkpoint's N rows; the blank identifier 0 stays row 0), each starting at the mean of the checkpoint's rows, and trains only those rows with sign-SGD on DATASET's train split for --steps steps; with --whole-model-steps M, then every weight for M steps (AdamATan2 at the config's lr; the checkpoint's own puzzle rows never change). Evaluates on DATASET's test split before and after each phase and prints the change. The output directory holds the adapted checkpoint after each phase (step_<N>.safetensors), its all_config.yaml, metrics.jsonl, adapt.json (rows, rule, the evaluations with Wilson intervals) and adapt_dataset/, DATASET with its identifiers renumbered for the adapted table, which trm eval takes with the adapted checkpoint. The config is the all_config.yaml beside the checkpoint with key=value overrides on top (global_batch_size, lr, puzzle_emb_weight_decay, …).",
+    usage:
+      'adapt --checkpoint PATH|OWNER/REPO/FILE --dataset DIR [--steps N] [--lr X] [--whole-model-steps M] [--outdir DIR] [--overwrite] [--config-dir DIR] [--preset NAME] [key=value ...]',
+    positionals: [],
+    overrides: true,
+    flags: [
+      checkpointFlag,
+      {
+        name: 'dataset',
+        type: 'string',
+        valueName: 'DIR',
+        required: true,
+        description:
+          "The unseen puzzles: a dataset directory with train/ (the rows are trained on it) and test/ (evaluated), of the checkpoint's kind (same vocab_size and seq_len).",
+      },
+      {
+        name: 'steps',
+        type: 'integer',
+        valueName: 'N',
+        default: 100,
+        description:
+          'Sign-SGD steps on the appended puzzle rows alone (every other weight frozen).',
+      },
+      {
+        name: 'lr',
+        type: 'number',
+        valueName: 'X',
+        description:
+          "Learning rate of the appended rows, constant over the steps (default: the checkpoint config's puzzle_emb_lr).",
+      },
+      {
+        name: 'whole-model-steps',
+        type: 'integer',
+        valueName: 'M',
+        default: 0,
+        description:
+          "Then train every weight for M steps, AdamATan2 at the config's lr (set it with lr=…), constant.",
+      },
+      {
+        name: 'outdir',
+        type: 'string',
+        valueName: 'DIR',
+        description:
+          'Where the adapted checkpoint, adapt.json and adapt_dataset/ go (default: adapt_<dataset name> next to the checkpoint). Must be new or empty unless --overwrite is given.',
+      },
+      {
+        name: 'overwrite',
+        type: 'boolean',
+        default: false,
+        description:
+          'Write into an --outdir that is not empty, replacing only the files trm adapt writes; everything else there is left as it is.',
+      },
+      configDirFlag,
+      checkpointPresetFlag,
+    ],
+    examples: [
+      {
+        command:
+          'trm adapt --checkpoint checkpoints/my_run --dataset data/new-puzzles --steps 200 --lr 0.01',
+        description:
+          'Train rows for the new puzzles only; compare the test split before and after.',
+      },
+      {
+        command:
+          'trm adapt --checkpoint checkpoints/my_run --dataset data/new-puzzles --whole-model-steps 50 lr=1e-5 global_batch_size=64',
+        description: 'Then fine-tune every weight for 50 steps.',
       },
     ],
   },

@@ -5,11 +5,12 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CommandContext, CommandHandler } from '../cli/types.js';
-import { loadTrainConfigFile, type ResolvedConfig, resolveTrainConfig } from '../config/resolve.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import type { PuzzleIdMode } from '../train/puzzle-ids.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { resolveCheckpointArg } from './checkpoint-arg.js';
+import { checkpointConfig } from './checkpoint-config.js';
 import { bool, int, requireDir, requireFile, resolvePath, str } from './common.js';
 
 /** Parsed `trm eval` options. */
@@ -128,13 +129,6 @@ async function evalFrame(ctx: CommandContext, runner: EvalRunner): Promise<numbe
     overrides: [...ctx.overrides],
   };
   const resolveConfig = (configFile?: string): ResolvedConfig =>
-    configFile !== undefined && existsSync(configFile)
-      ? loadTrainConfigFile(configFile, options.overrides, io.env)
-      : resolveTrainConfig(options.overrides, {
-          preset: options.preset,
-          configDir: options.configDir,
-          cwd: io.cwd,
-          env: io.env,
-        });
+    checkpointConfig(io, configFile, options);
   return runner({ ...ctx, options, resolveConfig });
 }

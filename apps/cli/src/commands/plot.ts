@@ -12,7 +12,7 @@ import {
 import { lineChartSvg } from '../charts/svg.js';
 import type { CommandContext } from '../cli/types.js';
 import { InputError } from '../errors.js';
-import { readMetricRecords } from '../train/run-log.js';
+import { evaluationRecords, readMetricRecords } from '../train/run-log.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { bool, requireDir, resolvePath, str } from './common.js';
 
@@ -97,8 +97,7 @@ export function htmlReport(runDir: string, records: readonly MetricRecord[]): st
   const charts = RUN_CHARTS.map((spec) => ({ spec, series: chartSeries(records, spec) }))
     .filter((c) => c.series.length > 0)
     .map((c) => `<figure>${lineChartSvg(c.spec.title, c.series, chartOptions(c.spec))}</figure>`);
-  const evals = records.filter((r) => Object.keys(r).some((k) => /^(?!train\/)[^/]+\/.+/.test(k)));
-  const lastEval = evals.at(-1);
+  const lastEval = evaluationRecords(records).at(-1);
   const evalRows = lastEval
     ? Object.entries(lastEval)
         .filter(([k]) => k !== 'step' && k !== 'time')

@@ -15,6 +15,7 @@ import { listCheckpoints } from '../train/run-dir.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { bool, requireDir, resolvePath, str } from './common.js';
+import { parseSeeds, SEED_SUMMARY_JSON, SEED_SUMMARY_MD } from './seeds.js';
 
 /** What the real training handler ({@link import('./run-train.js').runTrain}) receives. */
 export interface TrainContext extends CommandContext {
@@ -51,6 +52,11 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
   const { io } = ctx;
   const resumeFlag = str(ctx, 'resume');
   const resume = resumeFlag === undefined ? undefined : resolvePath(io, resumeFlag);
+  const seedsFlag = str(ctx, 'seeds');
+  const seeds =
+    seedsFlag === undefined
+      ? undefined
+      : parseSeeds(seedsFlag, { overrides: ctx.overrides, resume: resume !== undefined });
   // A run to resume must be one before anything else happens (no dataset is generated for it).
   if (resume !== undefined) checkResumable(resume, resumeFlag!);
   const resolved =
@@ -82,8 +88,9 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
     checkOutputDir(runDir, {
       overwrite,
       label: 'The run directory (checkpoint_path)',
-      writes:
-        'step_<N>.safetensors, step_<N>.state.safetensors, best_step_<N>.*, best.json, metrics.jsonl, all_config.yaml, charts/, eval_step_<N>/',
+      writes: seeds
+        ? `one run directory per seed (${seeds.map((s) => `seed-${s}/`).join(', ')}), ${SEED_SUMMARY_JSON}, ${SEED_SUMMARY_MD}`
+        : 'step_<N>.safetensors, step_<N>.state.safetensors, best_step_<N>.*, best.json, metrics.jsonl, all_config.yaml, charts/, eval_step_<N>/',
     });
   // Checked now (a run directory becomes its newest checkpoint); read after the data.
   if (config.load_checkpoint) {
@@ -110,7 +117,9 @@ async function trainFrame(ctx: CommandContext, runner: TrainRunner): Promise<num
   const testPaths = config.data_paths_test.length > 0 ? config.data_paths_test : config.data_paths;
   const testKey = config.data_paths_test.length > 0 ? 'data_paths_test' : 'data_paths';
   for (const p of testPaths) checkDatasetDir(io, p, testKey, 'test', sources.requires);
-  return runner({ ...ctx, config, sources, resume, runDir, overwrite });
+  const checked: TrainContext = { ...ctx, config, sources, resume, runDir, overwrite };
+  if (seeds) return (await import('./run-seeds.js')).runSeeds(checked, seeds, runner);
+  return runner(checked);
 }
 
 /** `--resume DIR` must be a run directory with its config and at least one whole checkpoint. */

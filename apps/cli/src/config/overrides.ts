@@ -25,6 +25,11 @@ export function isOverrideToken(token: string): boolean {
   return m !== null && KEY_RE.test(m[2]!);
 }
 
+/** The dotted key an override token sets, without its `+`/`++`/`~` prefix (`+seed=1` → `seed`). */
+export function overrideKey(token: string): string {
+  return token.replace(/^[+~]+/, '').split('=')[0]!;
+}
+
 /**
  * Parses a Hydra-style override. Values use YAML flow syntax, as Hydra's grammar does for
  * the common cases: `2e-4` and `100` are numbers, `True`/`false` booleans, `null` null,

@@ -14,6 +14,7 @@ import {
 } from '@trm/model';
 import { StateDictError, type StateEntry } from '@trm/nn';
 import { getDefaultDevice } from '@trm/tensor';
+import { overrideKey } from '../config/overrides.js';
 import type { TrainConfig } from '../config/schema.js';
 import { ConfigError, InputError } from '../errors.js';
 import { archProblems, checkModelFits, createModel, modelConfig } from './model-setup.js';
@@ -55,9 +56,7 @@ export async function loadModelForDataset(args: {
   // the checkpoint may legitimately need, is known before any tensor is read.
   const header = await readCheckpointMetadata(path);
   let arch: TrmConfig;
-  const archKeys = args.overrides
-    .map((o) => o.replace(/^[+~]+/, '').split('=')[0]!)
-    .filter((k) => k.startsWith('arch.'));
+  const archKeys = args.overrides.map(overrideKey).filter((k) => k.startsWith('arch.'));
   // Keys that change how the model is run, not its weights, apply on top of the header.
   const runOnly = archKeys.filter((k) => (RUN_ONLY_ARCH_KEYS as readonly string[]).includes(k));
   const archOverride = archKeys.length > runOnly.length;

@@ -70,7 +70,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
  * Iteration `it`: one pass over the shuffled training data, a {@link trainStep} per batch, until
  * the data or the schedule ends. The ACT carry goes from batch to batch and starts fresh here.
  */
-async function trainIteration(run: TrainRun, it: number): Promise<void> {
+export async function trainIteration(run: TrainRun, it: number): Promise<void> {
   // Exploration draws for this iteration, seeded so a resumed run redraws the same ones.
   const explore = new Rng(run.config.seed * 1_000_003 + it, 7);
   let carry: ActCarry = run.model.initialCarry(run.topology.localBatch);

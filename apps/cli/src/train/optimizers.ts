@@ -11,12 +11,15 @@ export type Optimizers = ReturnType<typeof createOptimizers>;
  * The optimisers of spec §7 (the reference's `create_model`): AdamATan2 on every trainable
  * parameter, sign-SGD on the puzzle-embedding table, each with its cosine schedule over
  * `totalSteps`. The EMA shadow, when `config.ema` asks for one, is made later by
- * {@link createEma}, from the weights the run actually starts with.
+ * {@link createEma}, from the weights the run actually starts with. `firstPuzzleRow`: the
+ * sign-SGD leaves the table's rows below it alone (`trm adapt` trains only the rows it
+ * appended).
  */
 export function createOptimizers(
   model: TinyRecursiveModel,
   config: TrainConfig,
   totalSteps: number,
+  options: { firstPuzzleRow?: number } = {},
 ) {
   const params = model.namedParameters();
   const puzzleEmb = model.inner.puzzleEmb;
@@ -28,7 +31,10 @@ export function createOptimizers(
       })
     : null;
   const signSgd = puzzleEmb
-    ? new SparseSignSGD(puzzleEmb.weights, { weightDecay: config.puzzle_emb_weight_decay })
+    ? new SparseSignSGD(puzzleEmb.weights, {
+        weightDecay: config.puzzle_emb_weight_decay,
+        firstRow: options.firstPuzzleRow ?? 0,
+      })
     : null;
   const lrAt = cosineWithWarmup({
     base: config.lr,
@@ -62,7 +68,8 @@ export function createEma(optimizers: Optimizers, config: TrainConfig): Ema {
 /**
  * One optimiser step on gradients already summed over ranks: AdamATan2 at the scheduled
  * learning rate, sign-SGD on the puzzle-embedding rows of the batch (of every rank's batch in
- * a data-parallel run, spec §7), then the EMA update. Returns the learning rate used.
+ * a data-parallel run, spec §7), then the EMA update. Returns the learning rate used: AdamATan2's,
+or the puzzle table's when the weights are frozen.
  */
 export async function stepOptimizers(
   device: Device,
@@ -90,7 +97,8 @@ export async function stepOptimizers(
     }
   }
   ema?.update();
-  return lr;
+  // With the weights frozen the puzzle rows' rate is the only one in use (and the one shown).
+  return adam || !signSgd ? lr : puzzleLrAt(step);
 }
 
 /** Trained weights by parameter name, kept on the host while the EMA weights stand in. */

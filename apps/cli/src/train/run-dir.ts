@@ -16,9 +16,12 @@ export const bestStateFile = (dir: string, step: number) =>
 /** The list of the kept best checkpoints and the early-stopping counter. */
 export const bestListFile = (dir: string) => join(dir, 'best.json');
 
-/** Names trm writes into a run directory (checkpoints, logs, charts, evaluation outputs). */
+/**
+ * Names trm writes into a run directory (checkpoints, logs, charts, evaluation outputs, and
+ * the renumbered dataset and report of `trm adapt`).
+ */
 const RUN_FILE =
-  /^(all_config\.yaml|metrics\.jsonl(\.tmp)?|charts|eval_step_\d+|(best_)?step_\d+(\.state)?\.safetensors|best\.json(\.tmp)?)$/;
+  /^(all_config\.yaml|metrics\.jsonl(\.tmp)?|charts|eval_step_\d+|(best_)?step_\d+(\.state)?\.safetensors|best\.json(\.tmp)?|adapt_dataset|adapt\.json)$/;
 
 /** Step numbers of the complete checkpoints in `dir` (weights and state both present), newest first. */
 export function listCheckpoints(dir: string): number[] {

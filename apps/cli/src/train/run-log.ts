@@ -24,6 +24,28 @@ export function readMetricRecords(path: string): MetricRecord[] {
   return out;
 }
 
+/** Whether a record is an evaluation's: it has a `<set>/<metric>` key outside `train/`. */
+function isEvaluation(record: MetricRecord): boolean {
+  return Object.keys(record).some((k) => /^(?!train\/)[^/]+\/.+/.test(k));
+}
+
+/** The evaluation records of a log, oldest first. */
+export function evaluationRecords(records: readonly MetricRecord[]): MetricRecord[] {
+  return records.filter(isEvaluation);
+}
+
+/** The last evaluation of a log (its step and metrics), or null when the run has none yet. */
+export function lastEvaluation(
+  records: readonly MetricRecord[],
+): { step: number; metrics: Record<string, number> } | null {
+  const last = evaluationRecords(records).at(-1);
+  if (!last) return null;
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(last))
+    if (k !== 'step' && k !== 'time' && typeof v === 'number') metrics[k] = v;
+  return { step: last.step, metrics };
+}
+
 /**
  * The run's metric log: every record appended to `metrics.jsonl` (one JSON object a line, so
  * a crash loses at most the line being written) and kept in memory for the charts.

@@ -58,7 +58,7 @@ export async function setUpRun(
     metadata: testSet.metadata,
     ...(topology.isRoot ? { note: (line: string) => io.stderr.write(`${line}\n`) } : {}),
   });
-  const schedule = runSchedule(config, metadata, options.maxSteps);
+  const schedule = options.schedule ?? runSchedule(config, metadata, options.maxSteps);
   const archConfig = modelConfig(config.arch, metadata, topology.localBatch);
   checkModelFits(archConfig, device);
   const model = createModel(archConfig, config.seed);
@@ -68,7 +68,9 @@ export async function setUpRun(
   const names = { project: resolvedConfig.project_name!, run: resolvedConfig.run_name! };
   const runDir = options.resume ?? resolve(resolvedConfig.checkpoint_path!);
 
-  const optimizers = createOptimizers(model, config, schedule.totalSteps);
+  const optimizers = createOptimizers(model, config, schedule.totalSteps, {
+    firstPuzzleRow: options.firstPuzzleRow ?? 0,
+  });
   let start: StartPoint = { step: 0, firstIteration: 0 };
   if (options.resume) {
     start = await resumeRun({
@@ -80,6 +82,8 @@ export async function setUpRun(
       runDir,
       iterations: schedule.iterations,
     });
+  } else if (options.initialWeights) {
+    await options.initialWeights(model);
   } else if (config.load_checkpoint) {
     await loadInitialWeights({ io, model, config, metadata, resolve });
   }

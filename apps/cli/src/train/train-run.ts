@@ -27,6 +27,18 @@ export interface TrainOptions {
   parallel?: ParallelRank;
   /** Dawn adapter name of the single device (`--devices 1,`); default adapter otherwise. */
   adapterName?: string;
+  /**
+   * The run's schedule, fixed by the caller instead of derived from `epochs` and
+   * `eval_interval` (`trm adapt` counts its steps itself).
+   */
+  schedule?: RunSchedule;
+  /**
+   * Puts the starting weights into the new model in place of `load_checkpoint` (`trm adapt`:
+   * a checkpoint whose puzzle table has rows appended). Called before anything is written.
+   */
+  initialWeights?: (model: TinyRecursiveModel) => void | Promise<void>;
+  /** Puzzle-embedding rows below this one are never trained (sign-SGD's `firstRow`). */
+  firstPuzzleRow?: number;
 }
 
 /** Where this process stands in the run: the only device, or one rank of several (spec §7–8). */

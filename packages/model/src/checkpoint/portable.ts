@@ -31,6 +31,7 @@ export {
 export {
   normalizeStateDict,
   PUZZLE_EMB_KEY,
+  appendPuzzleEmbeddingRows,
   resizePuzzleEmbedding,
   STATE_DICT_PREFIXES,
   stripStateDictPrefix,

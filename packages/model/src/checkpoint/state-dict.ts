@@ -84,22 +84,70 @@ export function resizePuzzleEmbedding(
   ) {
     return out;
   }
-  const t = toF32IfHalf(table);
-  if (t.dtype !== 'F32' && t.dtype !== 'F64') {
-    throw new Error(`"${key}" is ${t.dtype}; a floating-point table is needed to take its mean`);
-  }
-  if (t.shape.length !== 2 || expectedShape.length !== 2) {
+  if (expectedShape.length !== 2) {
     throw new Error(
-      `"${key}" has shape [${t.shape.join(', ')}], expected [${expectedShape.join(', ')}]: only 2-D [num_ids, ndim] tables can be resized`,
+      `"${key}" has shape [${table.shape.join(', ')}], expected [${expectedShape.join(', ')}]: only 2-D [num_ids, ndim] tables can be resized`,
     );
   }
-  const [rows, ndim] = t.shape as [number, number];
   const [newRows, newNdim] = expectedShape as [number, number];
+  const { row, ndim, rows } = meanRow(table, key);
   if (ndim !== newNdim) {
     throw new Error(
       `"${key}" has shape [${rows}, ${ndim}], expected [${newRows}, ${newNdim}]: a mean row of ${ndim} cannot broadcast to ${newNdim} columns`,
     );
   }
+  const data = new Float32Array(numelOf(expectedShape));
+  for (let r = 0; r < newRows; r++) data.set(row, r * ndim);
+  out.set(key, { dtype: 'F32', shape: [newRows, newNdim], data });
+  return out;
+}
+
+/**
+ * Appends `count` rows to the puzzle-embedding table, each its mean row (the value the
+ * reference gives every row of a table it resizes, see {@link resizePuzzleEmbedding}); the
+ * table's own rows keep their values and indices. This is how `trm adapt` makes room for
+ * puzzles a trained model has never seen. Returns a new map (the input is not modified); the
+ * other tensors are shared.
+ *
+ * @throws Error when the table is missing, not a 2-D floating-point table, or empty, or when
+ *   `count` is not a non-negative integer.
+ */
+export function appendPuzzleEmbeddingRows(
+  loaded: ReadonlyMap<string, HostTensor>,
+  count: number,
+  key = PUZZLE_EMB_KEY,
+): TensorMap {
+  if (!(Number.isInteger(count) && count >= 0))
+    throw new RangeError(`appendPuzzleEmbeddingRows: count must be an integer ≥ 0, got ${count}`);
+  const table = loaded.get(key);
+  if (!table) throw new Error(`the state dict has no "${key}" to append rows to`);
+  const { row, ndim, rows, values } = meanRow(table, key);
+  const data = new Float32Array((rows + count) * ndim);
+  data.set(values);
+  for (let r = rows; r < rows + count; r++) data.set(row, r * ndim);
+  const out: TensorMap = new Map(loaded);
+  out.set(key, { dtype: 'F32', shape: [rows + count, ndim], data });
+  return out;
+}
+
+/**
+ * The mean over dim 0 of a 2-D float table, accumulated in float64 and rounded to float32
+ * once (PyTorch sums in float32, so the last bit may differ), with the table's values as f32.
+ */
+function meanRow(
+  table: HostTensor,
+  key: string,
+): { row: Float32Array; rows: number; ndim: number; values: Float32Array } {
+  const t = toF32IfHalf(table);
+  if (t.dtype !== 'F32' && t.dtype !== 'F64') {
+    throw new Error(`"${key}" is ${t.dtype}; a floating-point table is needed to take its mean`);
+  }
+  if (t.shape.length !== 2) {
+    throw new Error(
+      `"${key}" has shape [${t.shape.join(', ')}]: only 2-D [num_ids, ndim] tables can be resized`,
+    );
+  }
+  const [rows, ndim] = t.shape as [number, number];
   if (rows === 0) throw new Error(`"${key}" is empty; it has no mean row`);
   const src = t.data as Float32Array | Float64Array;
   const mean = new Float64Array(ndim);
@@ -108,8 +156,5 @@ export function resizePuzzleEmbedding(
   }
   const row = new Float32Array(ndim);
   for (let c = 0; c < ndim; c++) row[c] = mean[c]! / rows;
-  const data = new Float32Array(numelOf(expectedShape));
-  for (let r = 0; r < newRows; r++) data.set(row, r * ndim);
-  out.set(key, { dtype: 'F32', shape: [newRows, newNdim], data });
-  return out;
+  return { row, rows, ndim, values: src instanceof Float32Array ? src : Float32Array.from(src) };
 }
