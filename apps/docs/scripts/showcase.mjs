@@ -15,6 +15,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -80,6 +81,16 @@ function arcChallenges() {
     challenges: { mirror01: puzzle, mirror02: { ...puzzle, test: [{ input: grids[0] }] } },
     solutions: { mirror01: [flip(grids[2])], mirror02: [flip(grids[0])] },
   };
+}
+
+/** The committed run's checkpoint file (`step_<N>.safetensors`; the run keeps only its last). */
+function lastCheckpoint(dir) {
+  const steps = readdirSync(dir)
+    .map((f) => /^step_(\d+)\.safetensors$/.exec(f))
+    .filter((m) => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  if (steps.length === 0) throw new Error(`${dir} holds no step_<N>.safetensors checkpoint`);
+  return steps[0][0];
 }
 
 function main() {
@@ -186,7 +197,8 @@ function main() {
     );
     const ckpt = join(work, 'ckpt');
     mkdirSync(ckpt);
-    cpSync(join(run, 'step_500.safetensors'), join(ckpt, 'step_500.safetensors'));
+    const last = lastCheckpoint(run);
+    cpSync(join(run, last), join(ckpt, last));
     cpSync(join(run, 'all_config.yaml'), join(ckpt, 'all_config.yaml'));
     trm(
       work,
@@ -195,7 +207,7 @@ function main() {
       '--count',
       '3',
       '--checkpoint',
-      join(ckpt, 'step_500.safetensors'),
+      join(ckpt, last),
       '--svg',
       join(out, 'predictions.svg'),
     );
@@ -203,7 +215,7 @@ function main() {
       work,
       'eval',
       '--checkpoint',
-      join(ckpt, 'step_500.safetensors'),
+      join(ckpt, last),
       '--dataset',
       'tiny',
       '--outdir',
@@ -213,8 +225,13 @@ function main() {
       join(parts, 'sample-eval.md'),
       [
         '```txt',
-        '$ pnpm trm eval --checkpoint checkpoints/…/step_500.safetensors --dataset data/sudoku-4x4-tiny',
-        evalText.replace(/^outputs: .*$/m, 'outputs: checkpoints/…/eval_step_500').trimEnd(),
+        `$ pnpm trm eval --checkpoint checkpoints/…/${last} --dataset data/sudoku-4x4-tiny`,
+        evalText
+          .replace(
+            /^outputs: .*$/m,
+            `outputs: checkpoints/…/eval_${last.replace(/\.safetensors$/, '')}`,
+          )
+          .trimEnd(),
         '```',
         '',
       ].join('\n'),
