@@ -35,7 +35,7 @@ const comparison = join(docsDir, 'data', 'arch-comparison');
 const COMPARED = ['tiny-sudoku', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
 // The 4×4 Sudoku checkpoint the live demo (src/demo.md) runs in the reader's browser. Any
 // safetensors checkpoint of a 4×4 Sudoku model will do: its header carries the architecture.
-const DEMO_CHECKPOINT = join(run, 'step_500.safetensors');
+const DEMO_CHECKPOINT = join(docsDir, 'data', 'solvers', 'sudoku-4x4', 'model.safetensors');
 
 /** Runs `trm` in `cwd`; returns stdout (stderr is shown only when it fails). */
 function trm(cwd, ...args) {
