@@ -17,7 +17,7 @@ export { zeroGrad } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';
 // Tensors
 export { getDefaultDevice, setDefaultDevice } from './context.js';
-export { type AdapterInfo, type ComputeLimits, Device } from './device/device.js';
+export { type AdapterInfo, type ComputeLimits, Device, type GpuTime } from './device/device.js';
 export {
   DeviceLostError,
   GpuError,
