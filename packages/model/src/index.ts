@@ -69,6 +69,7 @@ export {
   type ExplorationDraws,
   type HostBatch,
   haltsByQHead,
+  type ModelOptions,
   type StepOptions,
   type StepResult,
   TinyRecursiveModel,
@@ -95,3 +96,4 @@ export {
   readModelCheckpoint,
   saveModelCheckpoint,
 } from './model-checkpoint.js';
+export { type ComputePrecision, type PrecisionChoice, precisionFor } from './precision.js';

@@ -1,13 +1,8 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { StateEntry } from '@trm/nn';
 import { Device, Generator, setDefaultDevice } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostTensor, loadCheckpoint, normalizeStateDict } from '../src/checkpoint/index.js';
-import { resolveTrmConfig, TinyRecursiveModel, type TrmConfig } from '../src/index.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const fixture = (name: string) => join(here, '../fixtures/parity', name);
+import { loadCheckpoint, normalizeStateDict } from '../src/checkpoint/index.js';
+import { TinyRecursiveModel } from '../src/index.js';
+import { configFrom, fixture, maxRelError, toEntries } from './parity-helpers.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -15,38 +10,6 @@ beforeAll(async () => {
   setDefaultDevice(device);
 });
 afterAll(() => device?.destroy());
-
-/**
- * Largest |a - b| over max(|b|, scale · 1e-2) — relative error, with values much smaller than
- * the tensor's own scale (where f32 cancellation dominates) judged against that scale.
- */
-function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(
-      worst,
-      Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), scale * 1e-2, 1e-30),
-    );
-  }
-  return worst;
-}
-
-function toEntries(tensors: Map<string, HostTensor>, prefix: string): Map<string, StateEntry> {
-  const out = new Map<string, StateEntry>();
-  for (const [name, t] of tensors) {
-    if (!name.startsWith(prefix)) continue;
-    out.set(name.slice(prefix.length), { shape: t.shape, data: t.data as Float32Array });
-  }
-  return out;
-}
-
-function configFrom(meta: Record<string, string>): TrmConfig {
-  const raw = JSON.parse(meta.config!);
-  return resolveTrmConfig({ ...raw, batch_size: 4, forward_dtype: 'float32' });
-}
 
 /**
  * Tolerance. The issue asks for 1e-4 relative in f32. TRM's recursion amplifies f32 round-off

@@ -12,6 +12,8 @@
  * @packageDocumentation
  */
 
+// Autocast (mixed precision)
+export { type AutocastPrecision, autocast, autocastPrecision } from './autocast.js';
 // Autograd
 export { zeroGrad } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';

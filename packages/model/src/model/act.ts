@@ -1,6 +1,7 @@
 import { Module } from '@trm/nn';
-import { type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
+import { autocast, type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
 import type { TrmConfig } from '../config.js';
+import type { ComputePrecision } from '../precision.js';
 import { type InnerCarry, TrmInner } from './inner.js';
 import {
   bceWithLogitsSum,
@@ -97,18 +98,31 @@ export interface StepResult {
   allHalted: boolean;
 }
 
+/** Options of a {@link TinyRecursiveModel} that are not part of its architecture. */
+export interface ModelOptions {
+  /**
+   * What the forward and backward compute in (default `f32`): choose it from
+   * `config.forward_dtype` and the device with `precisionFor`.
+   */
+  precision?: ComputePrecision;
+}
+
 /**
  * The Tiny Recursive Model with its ACT wrapper and loss head. Parameter names follow the
  * reference's state dict (`model.inner.…`, spec §9), so checkpoints move between the two.
  */
 export class TinyRecursiveModel extends Module {
   readonly model: ActModel;
+  /** What the forward and backward compute in (see {@link ModelOptions.precision}). */
+  readonly precision: ComputePrecision;
 
   constructor(
     readonly config: TrmConfig,
     generator: Generator,
+    options: ModelOptions = {},
   ) {
     super();
+    this.precision = options.precision ?? 'f32';
     this.model = this.registerModule('model', new ActModel(config, generator));
   }
 
@@ -190,13 +204,13 @@ export class TinyRecursiveModel extends Module {
         hostPuzzleIdentifiers: data.puzzleIdentifiers,
       };
       const restart = tensor(carry.halted, { shape: [B, 1, 1], dtype: 'bool', device });
-      const inner = this.inner.forward(
-        {
-          zH: restart.where(this.inner.hInit, carry.inner.zH),
-          zL: restart.where(this.inner.lInit, carry.inner.zL),
-        },
-        deviceBatch,
-      );
+      // The forward in the model's precision; its recorded backward keeps it.
+      const forward = (c: InnerCarry) =>
+        autocast(this.precision, () => this.inner.forward(c, deviceBatch));
+      const inner = forward({
+        zH: restart.where(this.inner.hInit, carry.inner.zH),
+        zL: restart.where(this.inner.lInit, carry.inner.zL),
+      });
       // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
       const labels = tensor(safeLabels, { shape: [B, S], dtype: 'i32', device });
       const targets = oneHot(labels, cfg.vocab_size);
@@ -219,7 +233,7 @@ export class TinyRecursiveModel extends Module {
       let qContinueLoss: Tensor | null = null;
       if (withContinue) {
         target = noGrad(() => {
-          const next = this.inner.forward(inner.carry, deviceBatch);
+          const next = forward(inner.carry);
           const last = tensor(isLast, { shape: [B], dtype: 'bool', device });
           return last.where(next.qHalt, next.qHalt.maximum(next.qContinue)).sigmoid();
         });
