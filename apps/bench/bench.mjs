@@ -23,6 +23,7 @@ import {
   trainOverrides,
   trmTrainingRun,
 } from './src/training.mjs';
+import { tuneOnce } from './src/tuning.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -50,7 +51,10 @@ if (options.base && !existsSync(join(options.base, 'packages/tensor/dist/index.j
 const loadAtStart = loadavg()[0].toFixed(1);
 const adapter = await probeAdapter();
 const cpu = isCpuAdapter(adapter);
-const work = plan(options, { cpu, f16: adapter.features.includes('shader-f16') && f16Supported() });
+const work = plan(options, {
+  cpu,
+  f16: adapter.features.includes('shader-f16') && (await f16Supported()),
+});
 const outDir = resolve(options.out ?? join(here, 'results'));
 const name = options.name ?? adapterSlug(adapter);
 const outputs = ['json', 'md', 'svg'].map((ext) => join(outDir, `${name}.${ext}`));
@@ -71,6 +75,28 @@ log(
   `${adapter.description || adapter.device} (${cpu ? 'CPU' : 'GPU'} adapter), ${work.mode} mode; ` +
     `PyTorch: ${torch ? `${torch.torch} via ${torch.python}${torch.cuda ? ' on CUDA' : ' on the CPU'}` : 'not run'}`,
 );
+
+// Scratch space of this run (tuning, datasets, training runs), removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), 'trm-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+let tuned = null;
+if (work.tune) {
+  log('tuning the matmul tiling for this adapter');
+  try {
+    tuned = await tuneOnce(scratch);
+    if (tuned)
+      log(
+        `matmul tiling: ${tuned.rows
+          .filter((r) => r.chosen)
+          .map((r) => `${r.layout} ${r.tiling}`)
+          .join(', ')}`,
+      );
+  } catch (e) {
+    notes.push(`Matmul tuning failed (defaults used): ${e.message}`);
+  }
+}
+// What pnpm trm reads its matmul tuning from, so the training runs use the same one.
+const trmEnv = tuned ? { XDG_CACHE_HOME: tuned.cacheHome } : {};
 
 const steps = [];
 for (const shape of work.shapes) {
@@ -94,6 +120,7 @@ for (const shape of work.shapes) {
         precision,
         steps: work.steps,
         warmup: work.warmup,
+        ...(tuned ? { tuning: tuned.file } : {}),
       };
       const r = trmStep(request);
       // Host time hardly depends on the batch: measured once per shape and precision.
@@ -153,7 +180,8 @@ if (work.train) {
   const quick = work.mode === 'quick';
   const tp = trainingPlan(quick, work.trainSteps);
   trainingModel = `${tp.label}; batch ${tp.batch}`;
-  const dir = mkdtempSync(join(tmpdir(), 'trm-bench-'));
+  const dir = join(scratch, 'training');
+  mkdirSync(dir, { recursive: true });
   try {
     log(`generating ${tp.puzzles} 9x9 Sudoku (+${tp.testPuzzles} test) for the training runs`);
     const data = makeSudokuData(dir, tp);
@@ -163,7 +191,7 @@ if (work.train) {
         const overrides = trainOverrides(preset, data, runDir, tp, precision);
         let row;
         try {
-          row = trmTrainingRun(overrides, runDir, dir, tp.testPuzzles);
+          row = trmTrainingRun(overrides, runDir, dir, tp.testPuzzles, trmEnv);
         } catch (e) {
           row = { error: e.message };
         }
@@ -208,8 +236,6 @@ if (work.train) {
   } catch (e) {
     training.push({ preset: 'all', implLabel: 'data', error: e.message });
     log(`training runs failed: ${e.message}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -224,6 +250,7 @@ const results = {
   adapter,
   torch: torchEnv,
   timedSteps: work.steps,
+  matmulTuning: tuned?.rows ?? null,
   steps,
   trainingModel,
   training,
@@ -273,9 +300,9 @@ function torchArch(arch) {
   return Object.fromEntries(keys.filter((k) => k in arch).map((k) => [k, arch[k]]));
 }
 
-/** Whether this checkout's model takes `forward_dtype: float16`. */
-function f16Supported() {
-  return false;
+/** Whether this checkout's model computes in f16 (`precisionFor`, from the mixed-precision work). */
+async function f16Supported() {
+  return typeof (await import('@trm/model')).precisionFor === 'function';
 }
 
 function describe(r) {

@@ -15,6 +15,7 @@ import { SHAPES, shapeNamed } from './shapes.mjs';
  * @property {string | undefined} name file stem of the outputs
  * @property {string | undefined} base another built checkout to time beside this one
  * @property {boolean} overwrite replace outputs that exist
+ * @property {boolean | undefined} tune tune the matmul tiling first (default: on a GPU)
  * @property {boolean} help
  */
 
@@ -36,6 +37,8 @@ Options:
   --precision LIST   trm precisions: f32, f16 (default: f32, and f16 where the adapter has shader-f16).
   --no-torch         Skip the PyTorch side.
   --python PATH      Python with torch for the PyTorch side (default: python3).
+  --tune, --no-tune  Tune the matmul tiling for the adapter first, as pnpm trm does at first
+                     use (default: on a GPU; lavapipe keeps its hand-tuned tiling).
   --no-train         Skip the training runs and the evaluation.
   --train-steps N    Optimiser steps of each training run (default 4 quick, 12 full).
   --out DIR          Output directory (default: apps/bench/results).
@@ -129,6 +132,10 @@ export function parseOptions(argv) {
       case '--python':
         o.python = value(a);
         break;
+      case '--tune':
+      case '--no-tune':
+        o.tune = a === '--tune';
+        break;
       case '--no-train':
         o.train = false;
         break;
@@ -207,5 +214,6 @@ export function plan(o, adapter) {
     train: o.train,
     trainSteps: o.trainSteps ?? (quick ? 4 : 12),
     torch: o.torch,
+    tune: o.tune ?? !adapter.cpu,
   };
 }

@@ -93,6 +93,23 @@ export function renderMarkdown(results) {
     ),
     '',
   );
+  if (results.matmulTuning?.length > 0) {
+    out.push(
+      '**Matmul tiling** tuned for this adapter (ms per matmul; the chosen one in bold):',
+      '',
+    );
+    out.push(
+      table(
+        ['layout', 'tiling', 'ms'],
+        results.matmulTuning.map((r) => [
+          r.layout,
+          r.chosen ? `**${r.tiling}**` : r.tiling,
+          r.ms === null ? `failed: ${r.error ?? 'unknown'}` : num(r.ms, 3),
+        ]),
+      ),
+      '',
+    );
+  }
   const groups = stepGroups(results.steps);
   const impls = IMPLS.filter((i) => groups.some((g) => g.rows[i.key]));
   out.push('**One ACT training step** (forward, loss, backward, optimisers; ms per step):', '');

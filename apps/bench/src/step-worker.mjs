@@ -1,9 +1,10 @@
 // One measurement of trm's ACT training step, in a process of its own (so an out-of-memory
 // batch, a lost device or a memory peak never leaks into the next measurement):
-//   node step-worker.mjs '<json: { config, batch, precision, steps, warmup, skip, root }>'
+//   node step-worker.mjs '<json: { config, batch, precision, steps, warmup, skip, root, tuning }>'
 // Prints one JSON line. `skip` runs the same steps with every dispatch dropped: the host's
 // share of a step (JavaScript and WebGPU encoding). `root` loads the packages of another
 // built checkout (packages/*/dist) instead of this one's.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,12 +52,21 @@ async function measure() {
   // Dawn rounds timestamps to 100 µs by default (a browser's fingerprinting guard).
   const device = await T.Device.open({ disableToggles: ['timestamp_quantization'] });
   T.setDefaultDevice(device);
+  // The matmul tiling the main process tuned for this adapter, if it did.
+  if (args.tuning && T.useMatmulTuning)
+    T.useMatmulTuning(device, JSON.parse(readFileSync(args.tuning, 'utf8')));
   const config = M.resolveTrmConfig({
     ...args.config,
     batch_size: args.batch,
     ...(args.precision === 'f16' ? { forward_dtype: 'float16' } : {}),
   });
-  const model = new M.TinyRecursiveModel(config, new T.Generator(0));
+  // f16 where the adapter allows it (else f32, reported as the precision that ran).
+  const precision =
+    args.precision === 'f16' && M.precisionFor
+      ? M.precisionFor('float16', device.features).precision
+      : 'f32';
+  const model = new M.TinyRecursiveModel(config, new T.Generator(0), { precision });
+  const scaler = precision === 'f16' ? new O.GradScaler() : null;
   const B = args.batch;
   const S = config.seq_len;
   const V = config.vocab_size;
@@ -78,9 +88,27 @@ async function measure() {
       : new O.SparseSignSGD(emb.weights)
     : null;
   let carry = model.initialCarry(B);
+  let skipped = 0;
   const trainStep = async () => {
-    const r = await model.step(carry, batch, { backward: true, lossScale: 1 / B });
+    const r = await model.step(carry, batch, {
+      backward: true,
+      lossScale: (scaler?.scale ?? 1) / B,
+    });
     carry = r.carry;
+    // f16: unscale the gradients and skip the step on an overflow, as `trm train` does.
+    const finite = scaler
+      ? await scaler.unscale([
+          ...params.map(([, p]) => p.grad),
+          ...(emb?.sparseGrad ? [emb.sparseGrad()?.rows] : []),
+        ])
+      : true;
+    scaler?.update(finite);
+    if (!finite) {
+      skipped++;
+      model.zeroGrad();
+      await device.sync();
+      return;
+    }
     if (slotApi) adam.step(slots(), 1e-4);
     else adam.step(1e-4);
     if (sign && slotApi && emb.local?.grad && emb.localIds) {
@@ -120,6 +148,8 @@ async function measure() {
     liveBytesGrowth: memoryAfter.liveBytes - memoryBefore.liveBytes,
     parameters: model.parameterCount(),
     precision: model.precision ?? 'f32',
+    // Steps an f16 overflow skipped (over warm-up and timed steps).
+    skippedSteps: skipped,
   };
   device.destroy();
   return result;

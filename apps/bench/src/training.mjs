@@ -49,9 +49,10 @@ export function trainingPlan(quick, steps) {
  * Runs `trm` with `args` in `cwd`; throws with its last lines on failure.
  * @returns {string} what it wrote (stdout and stderr)
  */
-export function trm(args, cwd) {
+export function trm(args, cwd, env = {}) {
   const r = spawnSync(process.execPath, [TRM_CLI, ...args], {
     cwd,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 60 * 60_000,
     maxBuffer: 64 * 1024 * 1024,
@@ -125,9 +126,9 @@ export function resolvedConfig(overrides, cwd) {
  * One training run of trm; its throughput from the step times in metrics.jsonl (the first
  * step, which compiles the kernels, left out) and its evaluation time from the log line.
  */
-export function trmTrainingRun(overrides, runDir, cwd, evalExamples) {
+export function trmTrainingRun(overrides, runDir, cwd, evalExamples, env = {}) {
   const started = performance.now();
-  const log = trm(['train', ...overrides], cwd);
+  const log = trm(['train', ...overrides], cwd, env);
   const wallSeconds = (performance.now() - started) / 1000;
   const metricsPath = join(runDir, 'metrics.jsonl');
   if (!existsSync(metricsPath)) throw new Error(`no metrics.jsonl in ${runDir}`);

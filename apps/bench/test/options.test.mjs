@@ -68,6 +68,8 @@ describe('plan', () => {
     const named = plan(parseOptions(['--shapes', 'paper-mlp']), { cpu: true, f16: false });
     expect(named.shapes).toHaveLength(1);
     expect(named.shapes[0]).toMatchObject({ name: 'paper-mlp', skip: null, batches: [64] });
+    expect(quick.tune).toBe(false);
+    expect(plan(parseOptions(['--tune']), { cpu: true, f16: false }).tune).toBe(true);
   });
 
   it('runs every shape at 64, 256 and 768 on a GPU, in f16 too where the adapter has it', () => {
@@ -76,6 +78,8 @@ describe('plan', () => {
     expect(full.shapes.every((s) => s.skip === null)).toBe(true);
     expect(full.shapes.find((s) => s.name === 'paper-att').batches).toEqual([64, 256, 768]);
     expect(full.precisions).toEqual(['f32', 'f16']);
+    expect(full.tune).toBe(true);
+    expect(plan(parseOptions(['--no-tune']), { cpu: false, f16: true }).tune).toBe(false);
   });
 });
 

@@ -55,6 +55,10 @@ const results = {
       skipped: 'skipped by --quick',
     },
   ],
+  matmulTuning: [
+    { layout: 'NT', tiling: 'shared 64×64×16', ms: 0.5, chosen: true, error: null },
+    { layout: 'NT', tiling: 'shared 8×8×4', ms: null, chosen: false, error: 'does not compile' },
+  ],
   trainingModel: 'reduced',
   training: [
     {
@@ -80,6 +84,8 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| sudoku-mlp | trm f32 | 16 | 4 | 0.50 | 8.00 | 3.00 |');
     expect(md).toContain('| sudoku-att | trm f32 | 16 | — | failed | — | — |');
     expect(md).toContain('- sudoku-att trm f32: trm train failed (exit 1)');
+    expect(md).toContain('| NT | **shared 64×64×16** | 0.500 |');
+    expect(md).toContain('| NT | shared 8×8×4 | failed: does not compile |');
     expect(md).not.toMatch(/[<>]/);
   });
 });

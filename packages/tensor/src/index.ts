@@ -39,6 +39,17 @@ export {
   TensorError,
 } from './errors.js';
 export { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './kernels/grid.js';
+export type { MatmulConfig } from './kernels/matmul.js';
+export { matmulCandidates, type TuneOptions, tuneMatmul } from './kernels/matmul-tune.js';
+export {
+  adapterKey,
+  type MatmulChoice,
+  type MatmulLayout,
+  type MatmulTuning,
+  matmulChoiceLabel,
+  matmulTuning,
+  useMatmulTuning,
+} from './kernels/matmul-tuning.js';
 // Memory
 export type { MemoryStats } from './memory/pool.js';
 export { keep, tidy } from './memory/scope.js';

@@ -15,7 +15,13 @@ import { StateDictError, type StateEntry } from '@trm/nn';
 import { getDefaultDevice } from '@trm/tensor';
 import type { TrainConfig } from '../config/schema.js';
 import { ConfigError, InputError } from '../errors.js';
-import { archProblems, checkModelFits, createModel, modelConfig } from './model-setup.js';
+import {
+  archProblems,
+  checkModelFits,
+  createModel,
+  modelConfig,
+  modelPrecision,
+} from './model-setup.js';
 
 export { fetchHubCheckpoint } from '../util/hub.js';
 
@@ -48,7 +54,7 @@ export async function loadModelForDataset(args: {
   datasetDir: string;
   batchSize: number;
   choice: WeightChoice;
-}): Promise<{ model: TinyRecursiveModel; format: string }> {
+}): Promise<{ model: TinyRecursiveModel; format: string; notice: string | null }> {
   const { path, config, metadata: meta, choice } = args;
   // The architecture first (from the header alone), so that the model, and with it the memory
   // the checkpoint may legitimately need, is known before any tensor is read.
@@ -79,7 +85,8 @@ export async function loadModelForDataset(args: {
     throw new ConfigError(archProblems(error));
   }
   checkModelFits(arch, getDefaultDevice());
-  const model = createModel(arch, config.seed);
+  const precision = modelPrecision(arch, getDefaultDevice());
+  const model = createModel(arch, config.seed, precision.precision);
   const budget = checkpointBudget(model);
   let weights: Map<string, StateEntry>;
   let ckpt: Awaited<ReturnType<typeof readModelCheckpoint>>;
@@ -114,7 +121,7 @@ export async function loadModelForDataset(args: {
     model.dispose();
     throw fitError(error, path, meta, args.datasetDir);
   }
-  return { model, format: ckpt.format };
+  return { model, format: ckpt.format, notice: precision.notice };
 }
 
 /**

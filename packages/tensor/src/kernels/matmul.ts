@@ -1,5 +1,6 @@
 import { backendOf, type Device } from '../device/device.js';
 import { launch, paramWords } from './launch.js';
+import { tunedMatmulChoice } from './matmul-tuning.js';
 import { memoSource } from './memo.js';
 
 /**
@@ -510,7 +511,10 @@ function checkInt(name: string, value: number, min: number): void {
 
 /** Overrides for {@link encodeMatmul}, for tests and tuning. */
 export interface MatmulKernelOptions {
-  /** Tiling; by default picked from the adapter ({@link defaultMatmulConfig}). */
+  /**
+   * Tiling; by default the one `tuneMatmul` found fastest on this adapter, else the adapter's
+   * default ({@link defaultMatmulConfig}).
+   */
   config?: MatmulConfig;
   /** Pretend the device allows at most this many workgroups per grid dimension. */
   maxWorkgroupsPerDimension?: number;
@@ -575,7 +579,10 @@ export function encodeMatmul(
   const bAligned = transB
     ? k % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0
     : n % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0;
-  let cfg = options.config ?? defaultMatmulConfig(device);
+  // An explicit tiling, else what tuneMatmul measured fastest here, else the adapter default.
+  const tuned = options.config ? undefined : tunedMatmulChoice(device, transA, transB);
+  let cfg = options.config ?? tuned?.config ?? defaultMatmulConfig(device);
+  const useSubgroups = options.subgroups ?? tuned?.subgroups ?? true;
   if (!options.config && cfg.kind === 'register' && !bAligned) {
     // Unaligned B is read with 4 scalar loads per column group: a smaller register block keeps
     // that rare variant quick to compile (seconds per variant on lavapipe otherwise).
@@ -591,7 +598,7 @@ export function encodeMatmul(
     transA,
     transB,
     vecA: isRegister && aAligned,
-    subgroupA: isRegister && aAligned && options.subgroups !== false && subgroupsOf8(device),
+    subgroupA: isRegister && aAligned && useSubgroups && subgroupsOf8(device),
     vecB: isRegister && bAligned && bEnd >= 4,
     vecOut: isRegister && n % 4 === 0,
     ...(options.half ? { half: true } : {}),
