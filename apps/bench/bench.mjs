@@ -119,6 +119,7 @@ for (const shape of work.shapes) {
         batch,
         precision,
         steps: work.steps,
+        maxSeconds: work.maxSeconds,
         warmup: work.warmup,
         ...(tuned ? { tuning: tuned.file } : {}),
       };
@@ -146,16 +147,20 @@ for (const shape of work.shapes) {
   }
   if (torch) {
     for (const variant of torchVariants()) {
+      // torch.compile recompiles for every batch size (a minute or so each): compiled, the paper
+      // shapes run at their largest batch only.
+      const batches = variant.compile && shape.paper ? shape.batches.slice(-1) : shape.batches;
       const r = torchRun(torch.python, 'step', {
         config: shape.config,
-        batches: shape.batches,
+        batches,
         steps: work.steps,
+        maxSeconds: work.maxSeconds,
         warmup: work.warmup,
         dtype: variant.dtype,
         compile: variant.compile,
       });
       torchInfo(r);
-      for (const batch of shape.batches) {
+      for (const batch of batches) {
         const one = r.results?.find((x) => x.batch === batch) ?? {};
         const row = {
           shape: shape.name,
@@ -259,7 +264,7 @@ const results = {
 mkdirSync(outDir, { recursive: true });
 writeFileSync(outputs[0], `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outputs[1], renderMarkdown(results));
-writeFileSync(outputs[2], renderChart(results));
+if (steps.length > 0) writeFileSync(outputs[2], renderChart(results));
 process.stdout.write(renderMarkdown(results));
 log(`wrote ${outputs.join(', ')}`);
 

@@ -6,10 +6,12 @@ import { SHAPES, shapeNamed } from './shapes.mjs';
  * @property {string[] | undefined} shapes shape names given with --shapes
  * @property {number[] | undefined} batches batches of the paper shapes given with --batches
  * @property {number | undefined} steps timed steps per measurement
+ * @property {number | undefined} maxSeconds time box of one measurement's timed steps
  * @property {string[] | undefined} precisions trm precisions (`f32`, `f16`)
  * @property {boolean} torch run the PyTorch side
  * @property {string} python the Python with torch
  * @property {boolean} train run the short training runs
+ * @property {boolean} stepTimes time the training step at the shapes
  * @property {number | undefined} trainSteps optimiser steps of each training run
  * @property {string | undefined} out output directory
  * @property {string | undefined} name file stem of the outputs
@@ -34,12 +36,15 @@ Options:
                      shape runs it even with --quick.
   --batches LIST     Batches of the paper shapes (default 64,256,768; --quick: 64).
   --steps N          Timed steps per measurement, after two warm-up steps (default 3 quick, 10 full).
+  --max-seconds N    Fewer timed steps (one at least) where they would take longer than N seconds
+                     (default 15: a full run of every shape must fit a few minutes on a GPU).
   --precision LIST   trm precisions: f32, f16 (default: f32, and f16 where the adapter has shader-f16).
   --no-torch         Skip the PyTorch side.
   --python PATH      Python with torch for the PyTorch side (default: python3).
   --tune, --no-tune  Tune the matmul tiling for the adapter first, as pnpm trm does at first
                      use (default: on a GPU; lavapipe keeps its hand-tuned tiling).
   --no-train         Skip the training runs and the evaluation.
+  --no-steps         Skip the training-step measurements (to run the training runs alone).
   --train-steps N    Optimiser steps of each training run (default 4 quick, 12 full).
   --out DIR          Output directory (default: apps/bench/results).
   --name NAME        File stem of the outputs (default: from the adapter, e.g. lavapipe).
@@ -60,7 +65,14 @@ const PRECISIONS = ['f32', 'f16'];
  */
 export function parseOptions(argv) {
   /** @type {BenchOptions} */
-  const o = { torch: true, python: 'python3', train: true, overwrite: false, help: false };
+  const o = {
+    torch: true,
+    python: 'python3',
+    train: true,
+    stepTimes: true,
+    overwrite: false,
+    help: false,
+  };
   const args = [...argv];
   const value = (flag) => {
     const v = args.shift();
@@ -123,6 +135,9 @@ export function parseOptions(argv) {
       case '--steps':
         o.steps = count(a);
         break;
+      case '--max-seconds':
+        o.maxSeconds = count(a);
+        break;
       case '--train-steps':
         o.trainSteps = count(a);
         break;
@@ -138,6 +153,9 @@ export function parseOptions(argv) {
         break;
       case '--no-train':
         o.train = false;
+        break;
+      case '--no-steps':
+        o.stepTimes = false;
         break;
       case '--out':
         o.out = value(a);
@@ -198,7 +216,7 @@ export function plan(o, adapter) {
   const mode = o.mode ?? (adapter.cpu ? 'quick' : 'full');
   const quick = mode === 'quick';
   const named = o.shapes ?? SHAPES.map((s) => s.name);
-  const shapes = SHAPES.filter((s) => named.includes(s.name)).map((s) => ({
+  const shapes = SHAPES.filter((s) => o.stepTimes && named.includes(s.name)).map((s) => ({
     ...s,
     batches: s.paper ? (o.batches ?? (quick ? [64] : s.batches)) : s.batches,
     // --quick skips the paper shapes unless they were asked for by name.
@@ -210,9 +228,10 @@ export function plan(o, adapter) {
     shapes,
     precisions,
     steps: o.steps ?? (quick ? 3 : 10),
+    maxSeconds: o.maxSeconds ?? 15,
     warmup: 2,
     train: o.train,
-    trainSteps: o.trainSteps ?? (quick ? 4 : 12),
+    trainSteps: o.trainSteps ?? (quick ? 4 : 6),
     torch: o.torch,
     tune: o.tune ?? !adapter.cpu,
   };

@@ -112,19 +112,21 @@ export function renderMarkdown(results) {
   }
   const groups = stepGroups(results.steps);
   const impls = IMPLS.filter((i) => groups.some((g) => g.rows[i.key]));
-  out.push('**One ACT training step** (forward, loss, backward, optimisers; ms per step):', '');
-  out.push(
-    table(
-      ['shape', 'batch', ...impls.map((i) => i.label), 'trm / PyTorch eager bf16 (speed)'],
-      groups.map((g) => [
-        g.label,
-        String(g.batch),
-        ...impls.map((i) => stepCell(g.rows[i.key])),
-        speedRatio(g),
-      ]),
-    ),
-    '',
-  );
+  if (groups.length > 0) {
+    out.push('**One ACT training step** (forward, loss, backward, optimisers; ms per step):', '');
+    out.push(
+      table(
+        ['shape', 'batch', ...impls.map((i) => i.label), 'trm / PyTorch eager bf16 (speed)'],
+        groups.map((g) => [
+          g.label,
+          String(g.batch),
+          ...impls.map((i) => stepCell(g.rows[i.key])),
+          speedRatio(g),
+        ]),
+      ),
+      '',
+    );
+  }
   const trmRows = results.steps.filter((r) => r.impl.startsWith('trm') && !r.error && !r.skipped);
   if (trmRows.length > 0) {
     out.push("**Where trm's step goes** (per step):", '');

@@ -1,6 +1,8 @@
 // One measurement of trm's ACT training step, in a process of its own (so an out-of-memory
 // batch, a lost device or a memory peak never leaks into the next measurement):
-//   node step-worker.mjs '<json: { config, batch, precision, steps, warmup, skip, root, tuning }>'
+//   node step-worker.mjs '<json: { config, batch, precision, steps, maxSeconds, warmup, skip,
+//                                   root, tuning }>'
+// `steps` timed steps, fewer when they would run past `maxSeconds` (one at least).
 // Prints one JSON line. `skip` runs the same steps with every dispatch dropped: the host's
 // share of a step (JavaScript and WebGPU encoding). `root` loads the packages of another
 // built checkout (packages/*/dist) instead of this one's.
@@ -127,8 +129,14 @@ async function measure() {
   const memoryBefore = T.memoryStats(device);
   const timing = !args.skip && typeof device.startGpuTimer === 'function' && device.startGpuTimer();
   const t0 = performance.now();
-  for (let i = 0; i < args.steps; i++) await trainStep();
-  const ms = (performance.now() - t0) / args.steps;
+  // At least one timed step; more while they fit the time box (big shapes on a slow adapter).
+  let steps = 0;
+  const box = (args.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+  do {
+    await trainStep();
+    steps++;
+  } while (steps < args.steps && (performance.now() - t0) * ((steps + 1) / steps) <= box);
+  const ms = (performance.now() - t0) / steps;
   const kernel = timing ? await device.stopGpuTimer() : null;
   const memoryAfter = T.memoryStats(device);
   const tokens = B * (S + model.inner.P);
@@ -137,11 +145,11 @@ async function measure() {
     stepsPerSecond: 1000 / ms,
     examplesPerSecond: (B * 1000) / ms,
     tokensPerSecond: (tokens * 1000) / ms,
-    dispatches: dispatches / args.steps,
-    copies: copies / args.steps,
-    submits:
-      submitsBefore === undefined ? null : (device.counters.submits - submitsBefore) / args.steps,
-    kernelMsPerStep: kernel ? kernel.ms / args.steps : null,
+    timedSteps: steps,
+    dispatches: dispatches / steps,
+    copies: copies / steps,
+    submits: submitsBefore === undefined ? null : (device.counters.submits - submitsBefore) / steps,
+    kernelMsPerStep: kernel ? kernel.ms / steps : null,
     untimedPasses: kernel ? kernel.untimedPasses : null,
     peakMiB: memoryAfter.peakBytes / 2 ** 20,
     // Over the timed steps: what a long run's memory does (0: flat).

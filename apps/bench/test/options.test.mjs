@@ -79,6 +79,7 @@ describe('plan', () => {
     expect(full.shapes.find((s) => s.name === 'paper-att').batches).toEqual([64, 256, 768]);
     expect(full.precisions).toEqual(['f32', 'f16']);
     expect(full.tune).toBe(true);
+    expect(plan(parseOptions(['--no-steps']), { cpu: false, f16: true }).shapes).toEqual([]);
     expect(plan(parseOptions(['--no-tune']), { cpu: false, f16: true }).tune).toBe(false);
   });
 });

@@ -28,9 +28,13 @@ export { fetchHubCheckpoint } from '../util/hub.js';
 /**
  * `arch.*` keys that change how a model is run but not its weights: overriding one keeps the
  * architecture of the checkpoint's header (the supervision steps of test-time depth, the
- * halting rule of `trm eval --act-inference`).
+ * halting rule of `trm eval --act-inference`, the precision).
  */
-export const RUN_ONLY_ARCH_KEYS = ['arch.halt_max_steps', 'arch.no_ACT_continue'] as const;
+export const RUN_ONLY_ARCH_KEYS = [
+  'arch.halt_max_steps',
+  'arch.no_ACT_continue',
+  'arch.forward_dtype',
+] as const;
 
 /** How to choose the weights inside a checkpoint. */
 export interface WeightChoice {
