@@ -10,8 +10,9 @@ export type Optimizers = ReturnType<typeof createOptimizers>;
 /**
  * The optimisers of spec §7 (the reference's `create_model`): AdamATan2 on every trainable
  * parameter, sign-SGD on the puzzle-embedding table, each with its cosine schedule over
- * `totalSteps`; and, for a model computing in f16, the dynamic loss scaler. The EMA shadow, when `config.ema` asks for one, is made later by
- * {@link createEma}, from the weights the run actually starts with.
+ * `totalSteps`; and, for a model computing in f16, the dynamic loss scaler. The EMA shadow,
+ * when `config.ema` asks for one, is made later by {@link createEma}, from the weights the run
+ * actually starts with.
  */
 export function createOptimizers(
   model: TinyRecursiveModel,
@@ -43,8 +44,8 @@ export function createOptimizers(
     totalSteps,
     minRatio: config.lr_min_ratio,
   });
-  // A model computing in f16 scales its loss so that small gradients survive f16 (spec-free:
-  // what torch.cuda.amp.GradScaler does for the reference's mixed precision).
+  // A model computing in f16 scales its loss so that small gradients survive f16, as
+  // torch.cuda.amp.GradScaler does for PyTorch's mixed precision.
   const scaler = model.precision === 'f16' ? new GradScaler() : null;
   return { params, adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, scaler, ema: null as Ema | null };
 }

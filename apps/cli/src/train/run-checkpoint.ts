@@ -73,9 +73,9 @@ export interface StartPoint {
 
 /**
  * `--resume`: restores the run from the newest complete checkpoint of its directory — the
- * trained weights, the Adam moments, the EMA shadow (when `config.ema`), the loss scale (f16), the step, the
- * iteration and the loader's shuffle counter — so it goes on exactly as the uninterrupted run
- * does. Unreadable checkpoints are skipped with a warning.
+ * trained weights, the Adam moments, the EMA shadow (when `config.ema`), the loss scale (f16),
+ * the step, the iteration and the loader's shuffle counter — so it goes on exactly as the
+ * uninterrupted run does. Unreadable checkpoints are skipped with a warning.
  */
 export async function resumeRun(args: {
   io: CliIO;

@@ -24,8 +24,8 @@ export interface StepOutcome {
 /**
  * One training step, the reference's `train_batch`: the ACT step forward and backward on this
  * rank's rows of the batch, metrics and dense gradients summed over ranks, one optimiser step
- * (skipped when a model in f16 overflowed its scaled gradients), gradients cleared. `run.step` is the number of this step (counted from 1). Throws when the
- * loss is no longer finite.
+ * (skipped when a model in f16 overflowed its scaled gradients), gradients cleared. `run.step`
+ * is the number of this step (counted from 1). Throws when the loss is no longer finite.
  */
 export async function trainStep(
   run: TrainRun,
