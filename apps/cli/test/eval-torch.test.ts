@@ -26,6 +26,8 @@ describe('trm eval on a PyTorch checkpoint', () => {
       'L_cycles=2',
       'puzzle_emb_len=4',
       'halt_max_steps=2',
+      // make_fixture.py computed the reference predictions in f32.
+      'forward_dtype=float32',
     ];
     const r = await trm(
       [

@@ -23,6 +23,8 @@ export function readmeSection(markdown: string, pattern?: RegExp): string | unde
 export function embedReadme(text: string): string;
 export function renderResultsJson(json: unknown): string;
 export function renderBenchmarks(cli?: Record<string, unknown>): string;
+/** The `pnpm bench` results of `dir` (default apps/bench/results), charts copied to `publicDir`. */
+export function renderBenchHarness(dir?: string, publicDir?: string): string;
 export function readmeCommands(markdown: string, heading: RegExp): { lang: string; code: string }[];
 export function renderReadmeCommands(markdown: string): string;
 export function renderStatus(cli: Record<string, unknown>, name: string): string;

@@ -2,11 +2,21 @@
 // Generates the pages of the site that must never be typed by hand:
 //   src/reference/cli.md     from the command definitions exported by @trm/cli
 //   src/reference/config.md  from CONFIG_SCHEMA and the shipped presets of @trm/cli
-//   src/benchmarks.md        from packages/*/bench/results.json and the README benchmark sections
+//   src/benchmarks.md        from apps/bench/results/ (trm against PyTorch), packages/*/bench/
+//                            results.json and the README benchmark sections
+//   src/public/bench/*.svg   the charts of apps/bench/results/
 //   src/api/**               TypeDoc (typedoc.json) over every package's src/index.ts
 // All outputs are git-ignored. `node scripts/generate.mjs --no-api` skips TypeDoc (faster).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -389,6 +399,59 @@ export function renderResultsJson(json) {
   return lines.join('\n');
 }
 
+/** Where `pnpm bench` (apps/bench) keeps its results: `<name>.json`, `.md` and `.svg`. */
+const BENCH_RESULTS = join(repoDir, 'apps', 'bench', 'results');
+
+/**
+ * The results of `pnpm bench` in `dir`, GPU adapters first: for each, its report (markdown the
+ * harness wrote, safe for this site) and its chart, copied to `public/bench/` when
+ * `publicDir` is given.
+ */
+export function renderBenchHarness(dir = BENCH_RESULTS, publicDir) {
+  const runs = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => {
+          const name = f.slice(0, -'.json'.length);
+          const json = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+          return {
+            name,
+            json,
+            cpu: /llvmpipe|lavapipe|swiftshader/i.test(json.adapter?.description ?? ''),
+          };
+        })
+        .filter((r) => existsSync(join(dir, `${r.name}.md`)))
+        .sort((a, b) => Number(a.cpu) - Number(b.cpu) || a.name.localeCompare(b.name))
+    : [];
+  if (runs.length === 0) return '';
+  const lines = [
+    '## trm against PyTorch {#trm-bench}',
+    '',
+    'One ACT training step (forward, loss, backward, AdamATan2 and sign-SGD) at four shapes, short',
+    'training runs of the `sudoku-mlp` and `sudoku-att` presets on generated 9x9 Sudoku with their',
+    'evaluation, and the same work in PyTorch (autocast in the forward dtype, AdamATan2 over one',
+    'flat buffer, `F.scaled_dot_product_attention` and `torch.compile` where that torch has them),',
+    'measured side by side in one run of `pnpm bench` (the private `@trm/bench` app in',
+    '`apps/bench`). On a CPU adapter it runs `--quick`: the paper shapes are skipped and the',
+    'training runs use a reduced model.',
+    '',
+  ];
+  for (const r of runs) {
+    const a = r.json.adapter ?? {};
+    lines.push(`### ${cell(a.description || a.device || r.name)} {#bench-${r.name}}`, '');
+    if (publicDir && existsSync(join(dir, `${r.name}.svg`))) {
+      mkdirSync(publicDir, { recursive: true });
+      copyFileSync(join(dir, `${r.name}.svg`), join(publicDir, `${r.name}.svg`));
+      lines.push(
+        `![Step throughput on ${cell(a.description || r.name)}](/bench/${r.name}.svg)`,
+        '',
+      );
+    }
+    lines.push(readFileSync(join(dir, `${r.name}.md`), 'utf8').trim(), '');
+  }
+  return lines.join('\n');
+}
+
 export function renderBenchmarks(cli) {
   const lines = [
     GENERATED,
@@ -397,11 +460,13 @@ export function renderBenchmarks(cli) {
     '',
     'Measured numbers of the packages, collected at build time from each package: its',
     '`bench/results.json` when the benchmark writes one, and the benchmark section of its README.',
-    'Nothing on this page is typed by hand; rerun a benchmark (`pnpm bench`, or',
-    '`pnpm --filter <package> bench`) and rebuild the site to refresh it. Numbers depend on the',
+    'Nothing on this page is typed by hand; rerun a benchmark (`pnpm bench`, `pnpm bench:packages`',
+    'or `pnpm --filter <package> bench`) and rebuild the site to refresh it. Numbers depend on the',
     'machine and the WebGPU adapter each was measured on (lavapipe means WebGPU on the CPU).',
     '',
   ];
+  const harness = renderBenchHarness(BENCH_RESULTS, join(srcDir, 'public', 'bench'));
+  if (harness) lines.push(harness, '');
   let found = 0;
   for (const p of PACKAGES) {
     const dir = join(repoDir, p.dir);

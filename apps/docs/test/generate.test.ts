@@ -3,6 +3,9 @@
  * config key of @trm/cli appears with its default, and the Markdown helpers escape what Vue's
  * template compiler would otherwise choke on.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CONFIG_SCHEMA,
   commandGroups,
@@ -19,6 +22,7 @@ import {
   flow,
   pageAnchors,
   readmeSection,
+  renderBenchHarness,
   renderCliReference,
   renderConfigReference,
   renderReadmeCommands,
@@ -91,5 +95,31 @@ describe('Markdown helpers', () => {
       '## Foo Bar\n## Foo Bar\n### `load()`\n## Custom {#mine}\n<a id="x"></a>',
     );
     expect([...anchors]).toEqual(['foo-bar', 'foo-bar-1', 'load', 'mine', 'x']);
+  });
+});
+
+describe('benchmark harness results', () => {
+  it('embeds every result set, GPU adapters first, with its chart copied to public/', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trm-docs-bench-'));
+    try {
+      const results = join(dir, 'results');
+      mkdirSync(results);
+      const put = (name: string, description: string) => {
+        writeFileSync(join(results, `${name}.json`), JSON.stringify({ adapter: { description } }));
+        writeFileSync(join(results, `${name}.md`), `Table of ${name}.\n`);
+        writeFileSync(join(results, `${name}.svg`), '<svg/>');
+      };
+      put('lavapipe', 'llvmpipe: Mesa');
+      put('h200', 'NVIDIA H200');
+      const md = renderBenchHarness(results, join(dir, 'public'));
+      expect(md.indexOf('### NVIDIA H200 {#bench-h200}')).toBeGreaterThan(0);
+      expect(md.indexOf('### NVIDIA H200')).toBeLessThan(md.indexOf('### llvmpipe: Mesa'));
+      expect(md).toContain('![Step throughput on NVIDIA H200](/bench/h200.svg)');
+      expect(md).toContain('Table of lavapipe.');
+      expect(readFileSync(join(dir, 'public', 'h200.svg'), 'utf8')).toBe('<svg/>');
+      expect(renderBenchHarness(join(dir, 'none'))).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,8 +38,12 @@ export interface TrmConfig {
   rope_theta: number;
   halt_max_steps: number;
   halt_exploration_prob: number;
-  /** Accepted for compatibility; this implementation computes in f32 (spec §9). */
-  forward_dtype: 'float32' | 'bfloat16';
+  /**
+   * The precision of the forward (and so of its backward). `float16` runs the matmuls in f16
+   * where the device allows it; `bfloat16`, which WGSL lacks, does the same. See
+   * {@link precisionFor}, and pass its choice to the model as `precision`.
+   */
+  forward_dtype: 'float32' | 'bfloat16' | 'float16';
   mlp_t: boolean;
   /** Halt on `q_halt > 0` alone, without training the continue head. */
   no_ACT_continue: boolean;
@@ -119,7 +123,7 @@ const MIN_ONE = new Set([
 ]);
 const ENUMS: Record<string, readonly string[]> = {
   pos_encodings: ['rope', 'learned', 'none'],
-  forward_dtype: ['float32', 'bfloat16'],
+  forward_dtype: ['float32', 'bfloat16', 'float16'],
   loss_type: ['stablemax_cross_entropy', 'softmax_cross_entropy'],
 };
 

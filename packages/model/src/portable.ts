@@ -7,6 +7,7 @@
 // --- Checkpoints (src/checkpoint) ------------------------------------------------------------
 // safetensors parsing and encoding over bytes, dtype conversions, state-dict rules.
 export {
+  appendPuzzleEmbeddingRows,
   bf16ToF32,
   type Checkpoint,
   type CheckpointDType,
@@ -28,7 +29,6 @@ export {
   PUZZLE_EMB_KEY,
   parseSafetensorsHeader,
   type ReadOptions,
-  appendPuzzleEmbeddingRows,
   resizePuzzleEmbedding,
   type SafetensorsContents,
   type SafetensorsEntry,
@@ -71,6 +71,7 @@ export {
   type ExplorationDraws,
   type HostBatch,
   haltsByQHead,
+  type ModelOptions,
   type StepOptions,
   type StepResult,
   TinyRecursiveModel,
@@ -108,3 +109,4 @@ export {
   type ReadModelOptions,
   readModelCheckpointBytes,
 } from './model-checkpoint-bytes.js';
+export { type ComputePrecision, type PrecisionChoice, precisionFor } from './precision.js';

@@ -42,9 +42,12 @@ export function toEntries(
 }
 
 /** The model config a fixture was made with, computed in f32 on a batch of 4. */
-export function configFrom(meta: Record<string, string>): TrmConfig {
+export function configFrom(
+  meta: Record<string, string>,
+  forwardDtype: TrmConfig['forward_dtype'] = 'float32',
+): TrmConfig {
   const raw = JSON.parse(meta.config!);
-  return resolveTrmConfig({ ...raw, batch_size: 4, forward_dtype: 'float32' });
+  return resolveTrmConfig({ ...raw, batch_size: 4, forward_dtype: forwardDtype });
 }
 
 /**

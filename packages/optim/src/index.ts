@@ -6,6 +6,7 @@
  */
 export { AdamATan2, type AdamOptions, type AdamState, AdamW } from './adam.js';
 export { Ema } from './ema.js';
+export { GradScaler, type GradScalerOptions, type GradScalerState } from './grad-scaler.js';
 export type { Parameters } from './params.js';
 export {
   type CosineScheduleOptions,

@@ -132,3 +132,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   shadow[i] = s.one_minus_rate * p[i] + s.rate * shadow[i];
 }
 `;
+
+/**
+ * Unscaling for dynamic loss scaling: `g *= inv` in place, and `flag[0] |= 1` when any element
+ * was inf or NaN (exponent bits all set: a test no compiler folds away, unlike `x != x`).
+ */
+export const UNSCALE_WGSL = /* wgsl */ `
+const WG: u32 = ${WORKGROUP_SIZE}u;
+struct Scalars { inv: f32, n: u32 }
+@group(0) @binding(0) var<storage, read> s: Scalars;
+@group(0) @binding(1) var<storage, read_write> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> flag: array<atomic<u32>>;
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = ${LINEAR_INDEX_WGSL};
+  if (i >= s.n) { return; }
+  let x = g[i];
+  if ((bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u) { atomicOr(&flag[0], 1u); }
+  g[i] = x * s.inv;
+}
+`;

@@ -4,12 +4,14 @@
  * WebGPU.
  */
 
+// Autocast (mixed precision)
+export { type AutocastPrecision, autocast, autocastPrecision } from './autocast.js';
 // Autograd
 export { zeroGrad } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';
 // Tensors
 export { getDefaultDevice, setDefaultDevice } from './context.js';
-export { type AdapterInfo, type ComputeLimits, Device } from './device/device.js';
+export { type AdapterInfo, type ComputeLimits, Device, type GpuTime } from './device/device.js';
 export {
   DeviceLostError,
   GpuError,
@@ -29,6 +31,17 @@ export {
   TensorError,
 } from './errors.js';
 export { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './kernels/grid.js';
+export type { MatmulConfig } from './kernels/matmul.js';
+export { matmulCandidates, type TuneOptions, tuneMatmul } from './kernels/matmul-tune.js';
+export {
+  adapterKey,
+  type MatmulChoice,
+  type MatmulLayout,
+  type MatmulTuning,
+  matmulChoiceLabel,
+  matmulTuning,
+  useMatmulTuning,
+} from './kernels/matmul-tuning.js';
 // Memory
 export type { MemoryStats } from './memory/pool.js';
 export { keep, tidy } from './memory/scope.js';

@@ -137,6 +137,30 @@ describe('kernels', () => {
   });
 });
 
+describe('kernel timer', () => {
+  it('sums the GPU time of the compute passes between start and stop', async () => {
+    if (!device.features.has('timestamp-query')) {
+      expect(device.startGpuTimer()).toBe(false);
+      return;
+    }
+    const n = 256 * 64;
+    const src = backendOf(device).upload(new Float32Array(n).fill(1));
+    // The timer covers what is encoded after start; this kernel is outside it.
+    mapF32(device, 'a + 1.0', [src], n);
+    expect(device.startGpuTimer()).toBe(true);
+    const one = mapF32(device, 'a * 2.0', [src], n);
+    device.submit();
+    mapF32(device, 'a * 3.0', [one], n);
+    const time = await device.stopGpuTimer();
+    expect(time.passes).toBe(2);
+    expect(time.untimedPasses).toBe(0);
+    expect(time.ms).toBeGreaterThan(0);
+    expect(time.ms).toBeLessThan(10_000);
+    // Stopped: nothing more is timed.
+    expect((await device.stopGpuTimer()).passes).toBe(0);
+  });
+});
+
 describe('errors', () => {
   it('throws bad WGSL as a GpuValidationError with the line', async () => {
     await expect(backendOf(device).compile('fn main( {', 'main', 'broken')).rejects.toThrow(

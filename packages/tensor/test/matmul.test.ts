@@ -1,3 +1,5 @@
+// The package entry installs Dawn as the WebGPU source; the deep imports below do not.
+import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, Device } from '../src/device/device.js';
 import {
@@ -8,6 +10,7 @@ import {
   type MatmulConfig,
   type MatmulKernelOptions,
 } from '../src/kernels/matmul.js';
+import { roundF16, ulpF16 } from './reference/f16.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -46,9 +49,12 @@ function random(n: number, seed: number): Float32Array {
 
 /**
  * Runs one matmul on the device and checks every output against an f64 reference:
- * |got − ref| ≤ 1e-5·√k·Σ|a||b| (+ a tiny absolute floor).
+ * |got − ref| ≤ 1e-5·√k·Σ|a||b| (+ a tiny absolute floor). With `half`, the reference rounds
+ * every operand to f16 and the exact sum to f16; the kernel's f32 sum may land on the other
+ * side of a rounding boundary, so one f16 ulp is allowed, and every output must be an f16 value.
  */
 async function check(c: Case, options: MatmulKernelOptions = {}): Promise<void> {
+  const r = options.half ? roundF16 : (x: number) => x;
   const { m, n, k } = c;
   const batch = c.batch ?? 1;
   const transA = c.transA ?? false;
@@ -83,13 +89,18 @@ async function check(c: Case, options: MatmulKernelOptions = {}): Promise<void> 
         let ref = 0;
         let scale = 0;
         for (let p = 0; p < k; p++) {
-          const av = aHost[aB + (transA ? p * m + i : i * k + p)] as number;
-          const bv = bHost[bB + (transB ? j * k + p : p * n + j)] as number;
+          const av = r(aHost[aB + (transA ? p * m + i : i * k + p)] as number);
+          const bv = r(bHost[bB + (transB ? j * k + p : p * n + j)] as number);
           ref += av * bv;
           scale += Math.abs(av * bv);
         }
-        const err = Math.abs((got[(bi * m + i) * n + j] as number) - ref);
-        const ratio = err / (1e-5 * Math.sqrt(k) * scale + 1e-30);
+        const g = got[(bi * m + i) * n + j] as number;
+        const err = Math.abs(g - r(ref));
+        const ratio = options.half
+          ? roundF16(g) === g
+            ? err / (ulpF16(ref) + 1e-30)
+            : Number.POSITIVE_INFINITY
+          : err / (1e-5 * Math.sqrt(k) * scale + 1e-30);
         if (!(ratio <= worst)) {
           worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio;
           where = `batch ${bi} [${i}, ${j}]: got ${got[(bi * m + i) * n + j]}, want ${ref}`;
@@ -180,6 +191,53 @@ describe.each([
       { config, maxWorkgroupsPerDimension: 3 },
     );
   });
+});
+
+describe.each([
+  ['register tiling', SMALL_REGISTER],
+  ['shared-memory tiling', SMALL_SHARED],
+] as const)('matmul in half precision, %s', (_, config) => {
+  it.each(TRANS)(
+    'rounds operands and results to f16, transA=%s transB=%s',
+    async (transA, transB) => {
+      await check({ m: 7, n: 13, k: 5, transA, transB }, { config, half: true });
+      await check({ m: 24, n: 36, k: 20, transA, transB }, { config, half: true });
+    },
+  );
+});
+
+describe('matmul in half precision, single products', () => {
+  /** One-element matmuls: the product of two f16 values is exact, so only roundings show. */
+  async function product(a: number[], b: number[], config: MatmulConfig): Promise<Float32Array> {
+    const n = a.length;
+    const A = backendOf(device).upload(Float32Array.from(a));
+    const B = backendOf(device).upload(Float32Array.from(b));
+    const out = backendOf(device).createBuffer(n * n * 4);
+    const args = { a: A, b: B, out, batch: 1, m: n, n, k: 1, transA: false, transB: false };
+    encodeMatmul(device, { ...args, aBatchStride: 0, bBatchStride: 0 }, { config, half: true });
+    const got = await backendOf(device).read(out, Float32Array);
+    for (const buf of [A, B, out]) buf.destroy();
+    return Float32Array.from({ length: n }, (_, i) => got[i * n + i]!);
+  }
+
+  it.each([
+    ['register', SMALL_REGISTER],
+    ['shared', SMALL_SHARED],
+  ] as const)(
+    'rounds to nearest even, overflows to ±inf and keeps subnormals (%s)',
+    async (_, config) => {
+      // 1 + 2^-11 is a tie between 1 and 1 + 2^-10: even is 1. 300² overflows the f16 range.
+      const a = [0.1, 1 + 2 ** -11, 300, -300, 3e-5, 1 / 3, 65504, 2 ** -20];
+      const b = [3, 1, 300, 300, 1, 1, 1, 2 ** -5];
+      const got = await product(a, b, config);
+      const want = a.map((x, i) => roundF16(roundF16(x) * roundF16(b[i]!)));
+      expect(want[1]).toBe(1);
+      expect(want[2]).toBe(Number.POSITIVE_INFINITY);
+      expect(want[3]).toBe(Number.NEGATIVE_INFINITY);
+      expect(want[4]).toBeGreaterThan(0); // 3e-5 is an f16 subnormal
+      expect([...got]).toEqual(want);
+    },
+  );
 });
 
 describe('matmul, default tiling for this adapter', () => {

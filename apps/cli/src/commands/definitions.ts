@@ -18,7 +18,7 @@ const configDirFlag: FlagMeta = {
     'Directory of YAML configs that shadow the shipped ones (cfg_pretrain.yaml, arch/*.yaml, presets/*.yaml).',
 };
 
-/** `--checkpoint` of the commands that read a trained model (eval, adapt, export). */
+/** `--checkpoint` of the commands that read a trained model (eval, adapt, export, predict arc). */
 const checkpointFlag: FlagMeta = {
   name: 'checkpoint',
   type: 'string',
@@ -53,16 +53,6 @@ const devicesFlag: FlagMeta = {
   valueName: 'N|all|I,J,…',
   description:
     'Data-parallel over several WebGPU devices, one worker thread each: a count, `all` adapters, or adapter indices (`0,2`; `1,` alone; repeats open several devices on one adapter). With one adapter, N devices share it. The global batch is split evenly.',
-};
-
-/** `--checkpoint` of the commands that read one. */
-const checkpointFlag: FlagMeta = {
-  name: 'checkpoint',
-  type: 'string',
-  valueName: 'PATH',
-  required: true,
-  description:
-    'Checkpoint file (our safetensors or a PyTorch torch.save file), a run directory (its newest complete checkpoint), or a hub file owner/repo/filename.',
 };
 
 /** `--source` and `--output-dir` of the CSV-based dataset builders. */

@@ -15,6 +15,7 @@ import type { ParallelRank } from '../parallel/protocol.js';
 import { createDatasetEvaluators } from '../train/dataset-evaluators.js';
 import { evaluateModel, SAVABLE_OUTPUTS, type SavableOutput } from '../train/evaluate-model.js';
 import { fetchHubCheckpoint, loadModelForDataset } from '../train/load-model.js';
+import { prepareMatmul } from '../train/matmul-cache.js';
 import { openDevice } from '../train/model-setup.js';
 import { evaluatedIdentifiers, PuzzleIdAblation, type PuzzleIdMode } from '../train/puzzle-ids.js';
 import {
@@ -192,7 +193,12 @@ export async function evaluateCheckpoint(
   const device = await openDevice(parallel?.adapterName ?? adapterName);
   let staging: StagedOutput | undefined;
   try {
-    const { model, format } = await loadModelForDataset({
+    await prepareMatmul(device, {
+      env: io.env,
+      log: (line) => io.stderr.write(`${line}\n`),
+      measure: !parallel,
+    });
+    const { model, format, notice } = await loadModelForDataset({
       path: job.path,
       config: job.config,
       overrides: job.overrides,
@@ -210,6 +216,7 @@ export async function evaluateCheckpoint(
     // Outputs are staged beside --outdir and published whole: a failure leaves nothing.
     if (isRoot) staging = new StagedOutput(job.outdir);
     const totalBatches = Math.ceil(meta.total_puzzles > 0 ? meta.total_puzzles / gbs : 1);
+    if (notice && isRoot) io.stderr.write(`${notice}\n`);
     io.stderr.write(
       `evaluating ${basename(job.path)} (${format}) on ${job.dataset}: ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${gbs}${world > 1 ? ` (${gbs / world} on each of ${world} devices)` : ''}\n`,
     );

@@ -267,7 +267,8 @@ export const CONFIG_SCHEMA: readonly ConfigKeySpec[] = [
     type: 'enum',
     choices: ['bfloat16', 'float16', 'float32'],
     default: 'bfloat16',
-    description: 'Compute dtype (this project may compute in float32).',
+    description:
+      'Compute dtype of the forward and backward. float16 runs the matmuls in f16 (f32 weights and accumulation, dynamic loss scaling) where the adapter has shader-f16; bfloat16, which WGSL lacks, does the same, with a notice; without shader-f16 both compute in float32.',
   }),
   k({
     key: 'arch.mlp_t',

@@ -7,7 +7,7 @@ import {
   saveSafetensors,
   type TinyRecursiveModel,
 } from '@trm/model';
-import type { AdamState } from '@trm/optim';
+import type { AdamState, GradScalerState } from '@trm/optim';
 import { listCheckpoints, stateFile, weightsFile } from './run-dir.js';
 
 /** Where a run is in its schedule; saved in every checkpoint. */
@@ -26,6 +26,8 @@ export interface TrainingState extends TrainingProgress {
   /** EMA shadow; when present, the weights file holds it and `rawWeights` the trained values. */
   ema: Record<string, Float32Array> | null;
   rawWeights: Record<string, Float32Array> | null;
+  /** The loss scaler of a model in f16 (absent in older checkpoints). */
+  lossScale?: GradScalerState | null;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function saveTrainingCheckpoint(
     loaderIteration: state.loaderIteration,
     adamStep: state.adam?.step ?? 0,
     hasAdam: state.adam !== null,
+    ...(state.lossScale ? { lossScale: state.lossScale } : {}),
   };
   await saveSafetensors(files.state(dir, state.step), tensors, {
     format: 'trm-train-state',
@@ -95,7 +98,11 @@ export async function latestResumePoint(
         maxTensorBytes === undefined ? {} : { maxTensorBytes: 4 * maxTensorBytes },
       );
       const progress = JSON.parse(raw.metadata.progress ?? 'null') as
-        | (TrainingProgress & { adamStep: number; hasAdam: boolean })
+        | (TrainingProgress & {
+            adamStep: number;
+            hasAdam: boolean;
+            lossScale?: GradScalerState;
+          })
         | null;
       if (
         !progress ||
@@ -118,6 +125,7 @@ export async function latestResumePoint(
           : null,
         ema: group('ema/'),
         rawWeights: group('raw/'),
+        lossScale: progress.lossScale ?? null,
       };
       return { step, weights, state };
     } catch (error) {

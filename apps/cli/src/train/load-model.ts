@@ -17,16 +17,26 @@ import { getDefaultDevice } from '@trm/tensor';
 import { overrideKey } from '../config/overrides.js';
 import type { TrainConfig } from '../config/schema.js';
 import { ConfigError, InputError } from '../errors.js';
-import { archProblems, checkModelFits, createModel, modelConfig } from './model-setup.js';
+import {
+  archProblems,
+  checkModelFits,
+  createModel,
+  modelConfig,
+  modelPrecision,
+} from './model-setup.js';
 
 export { fetchHubCheckpoint } from '../util/hub.js';
 
 /**
  * `arch.*` keys that change how a model is run but not its weights: overriding one keeps the
  * architecture of the checkpoint's header (the supervision steps of test-time depth, the
- * halting rule of `trm eval --act-inference`).
+ * halting rule of `trm eval --act-inference`, the precision).
  */
-export const RUN_ONLY_ARCH_KEYS = ['arch.halt_max_steps', 'arch.no_ACT_continue'] as const;
+export const RUN_ONLY_ARCH_KEYS = [
+  'arch.halt_max_steps',
+  'arch.no_ACT_continue',
+  'arch.forward_dtype',
+] as const;
 
 /** How to choose the weights inside a checkpoint. */
 export interface WeightChoice {
@@ -50,7 +60,7 @@ export async function loadModelForDataset(args: {
   datasetDir: string;
   batchSize: number;
   choice: WeightChoice;
-}): Promise<{ model: TinyRecursiveModel; format: string }> {
+}): Promise<{ model: TinyRecursiveModel; format: string; notice: string | null }> {
   const { path, config, metadata: meta, choice } = args;
   // The architecture first (from the header alone), so that the model, and with it the memory
   // the checkpoint may legitimately need, is known before any tensor is read.
@@ -79,7 +89,8 @@ export async function loadModelForDataset(args: {
     throw new ConfigError(archProblems(error));
   }
   checkModelFits(arch, getDefaultDevice());
-  const model = createModel(arch, config.seed);
+  const precision = modelPrecision(arch, getDefaultDevice());
+  const model = createModel(arch, config.seed, precision.precision);
   const budget = checkpointBudget(model);
   let weights: Map<string, StateEntry>;
   let ckpt: Awaited<ReturnType<typeof readModelCheckpoint>>;
@@ -115,7 +126,7 @@ export async function loadModelForDataset(args: {
     model.dispose();
     throw fitError(error, path, meta, args.datasetDir, keys);
   }
-  return { model, format: ckpt.format };
+  return { model, format: ckpt.format, notice: precision.notice };
 }
 
 /**

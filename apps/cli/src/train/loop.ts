@@ -5,6 +5,7 @@ import type { TrainConfig } from '../config/schema.js';
 import { GradientSync } from '../parallel/grad-sync.js';
 import { evaluateRun } from './evaluate-run.js';
 import { trackedMetric } from './keep-best.js';
+import { prepareMatmul } from './matmul-cache.js';
 import { openDevice } from './model-setup.js';
 import { restoreTrainedWeights, swapInEma } from './optimizers.js';
 import { saveBestCheckpoint, saveCheckpoint } from './run-checkpoint.js';
@@ -47,6 +48,11 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const device: Device = await openDevice(options.parallel?.adapterName ?? options.adapterName);
   const sync = comm ? new GradientSync(comm) : null;
   try {
+    await prepareMatmul(device, {
+      env: options.io.env,
+      log: (line) => options.io.stderr.write(`${line}\n`),
+      measure: !options.parallel,
+    });
     const run = await setUpRun(config, options, device, sync);
     const { iterations, totalSteps, stopAt } = run.schedule;
     for (let it = run.firstIteration; it < iterations && run.step < stopAt; it++) {

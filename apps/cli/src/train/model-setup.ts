@@ -1,5 +1,13 @@
 import { type DatasetMetadata, PuzzleDataset } from '@trm/datasets';
-import { puzzlePositions, resolveTrmConfig, TinyRecursiveModel, type TrmConfig } from '@trm/model';
+import {
+  type ComputePrecision,
+  type PrecisionChoice,
+  precisionFor,
+  puzzlePositions,
+  resolveTrmConfig,
+  TinyRecursiveModel,
+  type TrmConfig,
+} from '@trm/model';
 import { swigluIntermediate } from '@trm/nn';
 import { Device, Generator, NoAdapterError, setDefaultDevice } from '@trm/tensor';
 import type { ArchConfig } from '../config/schema.js';
@@ -102,10 +110,22 @@ export function checkModelFits(config: TrmConfig, device: Device): void {
 
 /**
  * Builds the model of the architecture `config.name` selects, initialised from `seed` as the
- * reference initialises it.
+ * reference initialises it, computing in `precision` (see {@link modelPrecision}).
  */
-export function createModel(config: TrmConfig, seed: number): TinyRecursiveModel {
-  return new TinyRecursiveModel(config, new Generator(seed));
+export function createModel(
+  config: TrmConfig,
+  seed: number,
+  precision: ComputePrecision = 'f32',
+): TinyRecursiveModel {
+  return new TinyRecursiveModel(config, new Generator(seed), { precision });
+}
+
+/**
+ * What `arch.forward_dtype` computes in on `device` (f16 where it has shader-f16, f32 else),
+ * and the one line to tell the user when that is not what the name says.
+ */
+export function modelPrecision(config: TrmConfig, device: Device): PrecisionChoice {
+  return precisionFor(config.forward_dtype, device.features);
 }
 
 /** The train and test loaders of spec §10 for one rank (each rank reads its slice). */

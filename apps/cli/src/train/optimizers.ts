@@ -1,5 +1,5 @@
 import type { TinyRecursiveModel } from '@trm/model';
-import { AdamATan2, cosineWithWarmup, Ema, SparseSignSGD } from '@trm/optim';
+import { AdamATan2, cosineWithWarmup, Ema, GradScaler, SparseSignSGD } from '@trm/optim';
 import { type Device, tensor } from '@trm/tensor';
 import type { TrainConfig } from '../config/schema.js';
 import type { Collective } from '../parallel/collective.js';
@@ -10,10 +10,10 @@ export type Optimizers = ReturnType<typeof createOptimizers>;
 /**
  * The optimisers of spec §7 (the reference's `create_model`): AdamATan2 on every trainable
  * parameter, sign-SGD on the puzzle-embedding table, each with its cosine schedule over
- * `totalSteps`. The EMA shadow, when `config.ema` asks for one, is made later by
- * {@link createEma}, from the weights the run actually starts with. `firstPuzzleRow`: the
- * sign-SGD leaves the table's rows below it alone (`trm adapt` trains only the rows it
- * appended).
+ * `totalSteps`; and, for a model computing in f16, the dynamic loss scaler. The EMA shadow,
+ * when `config.ema` asks for one, is made later by {@link createEma}, from the weights the run
+ * actually starts with. `firstPuzzleRow`: the sign-SGD leaves the table's rows below it alone
+ * (`trm adapt` trains only the rows it appended).
  */
 export function createOptimizers(
   model: TinyRecursiveModel,
@@ -48,7 +48,10 @@ export function createOptimizers(
     totalSteps,
     minRatio: config.lr_min_ratio,
   });
-  return { params, adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, ema: null as Ema | null };
+  // A model computing in f16 scales its loss so that small gradients survive f16, as
+  // torch.cuda.amp.GradScaler does for PyTorch's mixed precision.
+  const scaler = model.precision === 'f16' ? new GradScaler() : null;
+  return { params, adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, scaler, ema: null as Ema | null };
 }
 
 /**
@@ -99,6 +102,26 @@ export async function stepOptimizers(
   ema?.update();
   // With the weights frozen the puzzle rows' rate is the only one in use (and the one shown).
   return adam || !signSgd ? lr : puzzleLrAt(step);
+}
+
+/**
+ * For a model computing in f16: divides the gradients (scaled by `scaler.scale` through the
+ * loss) back in place and tells whether they are all finite — on every rank, in a
+ * data-parallel run — then moves the scale (halved after an overflow). An overflowed step must
+ * be skipped.
+ */
+export async function unscaleGradients(
+  optimizers: Optimizers,
+  scaler: GradScaler,
+  comm: Collective | undefined,
+): Promise<boolean> {
+  const grads = optimizers.params.map(([, p]) => p.grad);
+  const sparse = optimizers.puzzleEmb?.sparseGrad();
+  let finite = await scaler.unscale([...grads, sparse?.rows]);
+  // Each rank saw its own puzzle-embedding rows: all skip if any overflowed.
+  if (comm) finite = (await comm.allReduceSum(Float64Array.of(finite ? 0 : 1)))[0] === 0;
+  scaler.update(finite);
+  return finite;
 }
 
 /** Trained weights by parameter name, kept on the host while the EMA weights stand in. */

@@ -53,7 +53,7 @@ async function trainingState(
   iteration: number,
   rawWeights: TrainedWeights | null,
 ): Promise<TrainingState> {
-  const { adam, ema } = run.optimizers;
+  const { adam, ema, scaler } = run.optimizers;
   return {
     step: run.step,
     iteration,
@@ -61,6 +61,7 @@ async function trainingState(
     adam: adam ? await adam.stateDict() : null,
     ema: ema ? await ema.stateDict() : null,
     rawWeights,
+    lossScale: scaler ? scaler.state() : null,
   };
 }
 
@@ -72,9 +73,9 @@ export interface StartPoint {
 
 /**
  * `--resume`: restores the run from the newest complete checkpoint of its directory — the
- * trained weights, the Adam moments, the EMA shadow (when `config.ema`), the step, the
- * iteration and the loader's shuffle counter — so it goes on exactly as the uninterrupted run
- * does. Unreadable checkpoints are skipped with a warning.
+ * trained weights, the Adam moments, the EMA shadow (when `config.ema`), the loss scale (f16),
+ * the step, the iteration and the loader's shuffle counter — so it goes on exactly as the
+ * uninterrupted run does. Unreadable checkpoints are skipped with a warning.
  */
 export async function resumeRun(args: {
   io: CliIO;
@@ -100,6 +101,8 @@ export async function resumeRun(args: {
     for (const [name, p] of params) if (raw[name]) p.assign(raw[name]!);
   }
   if (adam && point.state.adam) adam.loadStateDict(point.state.adam);
+  if (optimizers.scaler && point.state.lossScale)
+    optimizers.scaler.loadState(point.state.lossScale);
   const step = point.state.step;
   const firstIteration = point.state.iteration;
   trainSet.iteration = point.state.loaderIteration;

@@ -8,7 +8,13 @@ import type { GradientSync } from '../parallel/grad-sync.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { createDatasetEvaluators, testPuzzlesBySet } from './dataset-evaluators.js';
 import { BestCheckpoints, checkMetricName } from './keep-best.js';
-import { checkModelFits, createLoaders, createModel, modelConfig } from './model-setup.js';
+import {
+  checkModelFits,
+  createLoaders,
+  createModel,
+  modelConfig,
+  modelPrecision,
+} from './model-setup.js';
 import { withRunNames } from './names.js';
 import { createEma, createOptimizers } from './optimizers.js';
 import { TrainProgress } from './progress-line.js';
@@ -61,7 +67,9 @@ export async function setUpRun(
   const schedule = options.schedule ?? runSchedule(config, metadata, options.maxSteps);
   const archConfig = modelConfig(config.arch, metadata, topology.localBatch);
   checkModelFits(archConfig, device);
-  const model = createModel(archConfig, config.seed);
+  const precision = modelPrecision(archConfig, device);
+  if (precision.notice && topology.isRoot) io.stderr.write(`${precision.notice}\n`);
+  const model = createModel(archConfig, config.seed, precision.precision);
 
   // Run directory and names (the reference's defaults), fixed in all_config.yaml.
   const resolvedConfig = withRunNames(config);

@@ -8,7 +8,7 @@ import {
 } from '@trm/model';
 import { CliError } from '../errors.js';
 import type { Collective } from '../parallel/collective.js';
-import { stepOptimizers } from './optimizers.js';
+import { stepOptimizers, unscaleGradients } from './optimizers.js';
 import type { TrainRun } from './train-run.js';
 
 /** What one training step produced. */
@@ -23,9 +23,9 @@ export interface StepOutcome {
 
 /**
  * One training step, the reference's `train_batch`: the ACT step forward and backward on this
- * rank's rows of the batch, metrics and dense gradients summed over ranks, one optimiser step,
- * gradients cleared. `run.step` is the number of this step (counted from 1). Throws when the
- * loss is no longer finite.
+ * rank's rows of the batch, metrics and dense gradients summed over ranks, one optimiser step
+ * (skipped when a model in f16 overflowed its scaled gradients), gradients cleared. `run.step`
+ * is the number of this step (counted from 1). Throws when the loss is no longer finite.
  */
 export async function trainStep(
   run: TrainRun,
@@ -35,11 +35,12 @@ export async function trainStep(
 ): Promise<StepOutcome> {
   const { config, device, model, optimizers, step } = run;
   const { comm, sync, globalBatch: gbs } = run.topology;
-  const { params } = optimizers;
+  const { params, scaler } = optimizers;
+  const scale = scaler?.scale ?? 1;
   // Every step trains something: the weights, the puzzle embeddings or both.
   const r = await model.step(carry, batch, {
     backward: true,
-    lossScale: 1 / gbs,
+    lossScale: scale / gbs,
     ...(exploration ? { exploration } : {}),
   });
   const m = sync ? await sumOverRanks(comm!, r) : { ...r.metrics, loss: r.loss };
@@ -49,9 +50,15 @@ export async function trainStep(
     run.allReduce.reduceMs += sync.last.reduceMs;
     run.allReduce.steps += 1;
   }
-  const lr = await stepOptimizers(device, optimizers, step, comm);
+  // In f16 a step whose scaled gradients overflowed is skipped (the scale is halved).
+  const finite = scaler ? await unscaleGradients(optimizers, scaler, comm) : true;
+  const lr = finite ? await stepOptimizers(device, optimizers, step, comm) : optimizers.lrAt(step);
   model.zeroGrad();
   const metrics = trainMetrics(m, gbs, lr);
+  if (scaler) {
+    metrics['train/loss_scale'] = scale;
+    if (!finite) metrics['train/skipped_step'] = 1;
+  }
   if (sync) metrics['train/allreduce_ms'] = sync.last.totalMs;
   if (!Number.isFinite(m.loss)) {
     throw new CliError(

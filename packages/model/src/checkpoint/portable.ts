@@ -29,9 +29,9 @@ export {
   serializeSafetensors,
 } from './safetensors.js';
 export {
+  appendPuzzleEmbeddingRows,
   normalizeStateDict,
   PUZZLE_EMB_KEY,
-  appendPuzzleEmbeddingRows,
   resizePuzzleEmbedding,
   STATE_DICT_PREFIXES,
   stripStateDictPrefix,

@@ -1,6 +1,7 @@
 import { Module } from '@trm/nn';
-import { type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
+import { autocast, type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
 import { architectureOf, type TrmConfig } from '../config.js';
+import type { ComputePrecision } from '../precision.js';
 import { createInner } from './create-inner.js';
 import type { InnerCarry, InnerModel } from './inner.js';
 import {
@@ -108,6 +109,15 @@ export interface StepResult {
   allHalted: boolean;
 }
 
+/** Options of a {@link TinyRecursiveModel} that are not part of its architecture. */
+export interface ModelOptions {
+  /**
+   * What the forward and backward compute in (default `f32`): choose it from
+   * `config.forward_dtype` and the device with `precisionFor`.
+   */
+  precision?: ComputePrecision;
+}
+
 /**
  * A recursive reasoning model with its ACT wrapper and loss head: TRM or any other
  * architecture of `ARCHITECTURES`, which `config.name` selects (the class keeps TRM's
@@ -117,12 +127,16 @@ export interface StepResult {
  */
 export class TinyRecursiveModel extends Module {
   readonly model: ActModel;
+  /** What the forward and backward compute in (see {@link ModelOptions.precision}). */
+  readonly precision: ComputePrecision;
 
   constructor(
     readonly config: TrmConfig,
     generator: Generator,
+    options: ModelOptions = {},
   ) {
     super();
+    this.precision = options.precision ?? 'f32';
     this.model = this.registerModule('model', new ActModel(config, generator));
   }
 
@@ -208,7 +222,10 @@ export class TinyRecursiveModel extends Module {
       const start: Record<string, Tensor> = {};
       for (const [name, init] of this.inner.initStates)
         start[name] = restart.where(init, carry.inner[name]!);
-      const inner = this.inner.forward(start, deviceBatch);
+      // The forward in the model's precision; its recorded backward keeps it.
+      const forward = (c: InnerCarry) =>
+        autocast(this.precision, () => this.inner.forward(c, deviceBatch));
+      const inner = forward(start);
       // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
       const labels = tensor(safeLabels, { shape: [B, S], dtype: 'i32', device });
       const targets = oneHot(labels, cfg.vocab_size);
@@ -231,7 +248,7 @@ export class TinyRecursiveModel extends Module {
       let qContinueLoss: Tensor | null = null;
       if (withContinue) {
         target = noGrad(() => {
-          const next = this.inner.forward(inner.carry, deviceBatch);
+          const next = forward(inner.carry);
           const last = tensor(isLast, { shape: [B], dtype: 'bool', device });
           return last.where(next.qHalt, next.qHalt.maximum(next.qContinue)).sigmoid();
         });

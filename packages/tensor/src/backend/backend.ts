@@ -98,6 +98,8 @@ export class Backend {
   /** Dispatches per kernel label, while counting is on. */
   kernelCounts: Map<string, number> | null = null;
   private uncaptured: GpuError | undefined;
+  /** Kernel time by timestamp queries, between {@link startGpuTimer} and {@link stopGpuTimer}. */
+  private timer: GpuTimer | undefined;
 
   private constructor(
     /** The underlying WebGPU device, for code that needs the raw API. Keep error scopes balanced. */
@@ -295,7 +297,7 @@ export class Backend {
     this.openScope();
     const bindGroup = this.bindGroup(pipeline, bindings);
     if (!this.pass) {
-      this.pass = this.commandEncoder().beginComputePass();
+      this.pass = this.commandEncoder().beginComputePass(this.timer?.passDescriptor());
       this.passPipeline = undefined;
     }
     if (this.passPipeline !== pipeline) {
@@ -470,10 +472,12 @@ export class Backend {
     this.arena = undefined;
     if (this.encoder) {
       this.endPass();
+      const readback = this.timer?.resolve(this.encoder);
       const commands = this.encoder.finish();
       this.encoder = undefined;
       this.gpu.queue.submit([commands]);
       this.counters.submits++;
+      if (readback) this.timer?.collect(readback);
     }
     // Destroying after submit is safe: WebGPU frees them once the submitted work is done.
     for (const buffer of this.arenas.splice(0)) buffer.destroy();
@@ -530,8 +534,40 @@ export class Backend {
     }
   }
 
+  /**
+   * Starts summing the GPU time of every compute pass from the next one on, by timestamp
+   * queries written at the start and end of each pass. False (and nothing measured) when the
+   * device lacks `timestamp-query`.
+   */
+  startGpuTimer(): boolean {
+    if (!this.features.has('timestamp-query')) return false;
+    // Work already encoded belongs to nobody's measurement: send it off untimed.
+    this.submit();
+    this.timer?.dispose();
+    this.timer = new GpuTimer(this.gpu);
+    return true;
+  }
+
+  /**
+   * Stops the timer: waits for the GPU to finish the measured work and returns its compute
+   * passes' summed time. Passes past the query budget of a batch are counted as untimed.
+   */
+  async stopGpuTimer(): Promise<GpuTime> {
+    const timer = this.timer;
+    if (!timer) return { ms: 0, passes: 0, untimedPasses: 0 };
+    this.submit();
+    this.timer = undefined;
+    try {
+      return await timer.total();
+    } finally {
+      timer.dispose();
+    }
+  }
+
   /** Destroys the device and frees every GPU resource; the object is unusable afterwards. */
   destroy(): void {
+    this.timer?.dispose();
+    this.timer = undefined;
     this.encoder = undefined;
     this.pass = undefined;
     this.arena = undefined;
@@ -606,6 +642,110 @@ export class Backend {
     if (this.lost) throw this.lost;
   }
 }
+
+/** GPU time measured by {@link Backend.stopGpuTimer}. */
+export interface GpuTime {
+  /** Summed time of the timed compute passes, in milliseconds. */
+  ms: number;
+  /** Compute passes timed. */
+  passes: number;
+  /** Compute passes that ran past a batch's query budget, so are not in {@link ms}. */
+  untimedPasses: number;
+}
+
+/** A batch's resolved timestamps on their way back to the host. */
+interface TimerReadback {
+  resolved: GPUBuffer;
+  buffer: GPUBuffer;
+  count: number;
+}
+
+/**
+ * Timestamp queries around the compute passes of each submitted batch: a pair per pass in one
+ * query set, resolved into a buffer at submit and read back asynchronously. Measuring is for
+ * benchmarks: every batch costs a resolve, a copy and a mapped read.
+ */
+class GpuTimer {
+  private readonly querySet: GPUQuerySet;
+  private used = 0;
+  private untimed = 0;
+  private timed = 0;
+  private ns = 0;
+  private readonly reads: Promise<void>[] = [];
+
+  constructor(private readonly gpu: GPUDevice) {
+    this.querySet = gpu.createQuerySet({ type: 'timestamp', count: 2 * TIMED_PASSES });
+  }
+
+  /** The descriptor of the next compute pass: timed while the batch has queries left. */
+  passDescriptor(): GPUComputePassDescriptor | undefined {
+    if (this.used >= 2 * TIMED_PASSES) {
+      this.untimed++;
+      return undefined;
+    }
+    const begin = this.used;
+    this.used += 2;
+    return {
+      timestampWrites: {
+        querySet: this.querySet,
+        beginningOfPassWriteIndex: begin,
+        endOfPassWriteIndex: begin + 1,
+      },
+    };
+  }
+
+  /** Encodes the batch's query resolution; returns the buffer to read after submission. */
+  resolve(encoder: GPUCommandEncoder): TimerReadback | undefined {
+    const count = this.used;
+    if (count === 0) return undefined;
+    this.used = 0;
+    const resolved = this.gpu.createBuffer({
+      size: count * 8,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const buffer = this.gpu.createBuffer({
+      size: count * 8,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    encoder.resolveQuerySet(this.querySet, 0, count, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, buffer, 0, count * 8);
+    return { resolved, buffer, count };
+  }
+
+  /** Adds a submitted batch's pass times once the GPU has written them. */
+  collect({ resolved, buffer, count }: TimerReadback): void {
+    // Destroying after submit is safe: WebGPU frees it once the submitted work is done.
+    resolved.destroy();
+    this.reads.push(
+      buffer.mapAsync(GPUMapMode.READ).then(
+        () => {
+          const t = new BigInt64Array(buffer.getMappedRange(0, count * 8));
+          for (let i = 0; i < count; i += 2) {
+            const d = Number(t[i + 1]! - t[i]!);
+            // A driver may report a pass it did not time as 0 or as going backwards.
+            if (d > 0) this.ns += d;
+            this.timed++;
+          }
+          buffer.unmap();
+          buffer.destroy();
+        },
+        () => buffer.destroy(),
+      ),
+    );
+  }
+
+  async total(): Promise<GpuTime> {
+    await Promise.all(this.reads.splice(0));
+    return { ms: this.ns / 1e6, passes: this.timed, untimedPasses: this.untimed };
+  }
+
+  dispose(): void {
+    this.querySet.destroy();
+  }
+}
+
+/** Compute passes timed per batch (a step has a few dozen: a pass ends at every buffer copy). */
+const TIMED_PASSES = 2048;
 
 function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'): GpuError {
   const message = error.message.trim();

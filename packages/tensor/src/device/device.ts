@@ -1,7 +1,7 @@
-import { type AdapterInfo, Backend, type ComputeLimits } from '../backend/backend.js';
+import { type AdapterInfo, Backend, type ComputeLimits, type GpuTime } from '../backend/backend.js';
 import type { DeviceOptions } from './options.js';
 
-export type { AdapterInfo, ComputeLimits } from '../backend/backend.js';
+export type { AdapterInfo, ComputeLimits, GpuTime } from '../backend/backend.js';
 
 /**
  * The backend of every device. Kept off the public object so that no GPU buffer, pipeline or
@@ -84,6 +84,20 @@ export class Device {
     const counts = [...(backend.kernelCounts ?? [])].sort((a, b) => b[1] - a[1]);
     backend.kernelCounts = on ? new Map() : null;
     return counts;
+  }
+
+  /**
+   * Starts measuring kernel time: the GPU time of every compute pass encoded from now on, by
+   * timestamp queries. Returns false, measuring nothing, when the device lacks
+   * `timestamp-query`. For benchmarks: it adds a query resolution and a read to every batch.
+   */
+  startGpuTimer(): boolean {
+    return backendOf(this).startGpuTimer();
+  }
+
+  /** Stops measuring and returns the summed kernel time since {@link Device.startGpuTimer}. */
+  stopGpuTimer(): Promise<GpuTime> {
+    return backendOf(this).stopGpuTimer();
   }
 
   /** Sends all encoded work to the GPU without waiting for it. */

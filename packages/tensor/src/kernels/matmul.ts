@@ -1,5 +1,6 @@
 import { backendOf, type Device } from '../device/device.js';
 import { launch, paramWords } from './launch.js';
+import { tunedMatmulChoice } from './matmul-tuning.js';
 import { memoSource } from './memo.js';
 
 /**
@@ -90,6 +91,46 @@ export interface MatmulVariant {
   vecB: boolean;
   /** out is written as vec4 (n is a multiple of 4). */
   vecOut: boolean;
+  /**
+   * Half precision (autocast f16): every loaded A and B value is rounded to the nearest f16,
+   * products accumulate in f32 (exact: a product of two f16 values fits f32), and the result
+   * is rounded to f16; past the f16 range a value becomes ±inf, as in an f16 tensor. Storage
+   * stays f32.
+   */
+  half?: boolean;
+}
+
+/**
+ * WGSL rounding f32 values to the nearest f16 value (ties to even), kept as f32: `h1` for a
+ * scalar, `h4` for a vec4. Done on the bits rather than by `f32(f16(x))`, whose rounding
+ * drivers may skip (lavapipe does) and whose overflow WGSL leaves undefined: normal values
+ * drop 13 mantissa bits with round-to-nearest-even; below 2^-14 (f16 subnormals, spacing
+ * 2^-24) `round` (ties to even) on the scaled value; from 65520 up (IEEE's overflow threshold)
+ * ±inf, which dynamic loss scaling relies on seeing; NaN stays NaN.
+ */
+export const F16_ROUND_WGSL = /* wgsl */ `
+fn h1(x: f32) -> f32 {
+  let u = bitcast<u32>(x);
+  let a = u & 0x7fffffffu;
+  let normal = bitcast<f32>((u + 0xfffu + ((u >> 13u) & 1u)) & 0xffffe000u);
+  let tiny = round(x * 16777216.0) * 5.9604644775390625e-8;
+  let big = select(bitcast<f32>((u & 0x80000000u) | 0x7f800000u), x, a > 0x7f800000u);
+  return select(select(normal, tiny, a < 0x38800000u), big, a >= 0x477ff000u);
+}
+fn h4(x: vec4f) -> vec4f {
+  let u = bitcast<vec4u>(x);
+  let a = u & vec4u(0x7fffffffu);
+  let normal = bitcast<vec4f>((u + vec4u(0xfffu) + ((u >> vec4u(13u)) & vec4u(1u))) & vec4u(0xffffe000u));
+  let tiny = round(x * 16777216.0) * 5.9604644775390625e-8;
+  let inf = bitcast<vec4f>((u & vec4u(0x80000000u)) | vec4u(0x7f800000u));
+  let big = select(inf, x, a > vec4u(0x7f800000u));
+  return select(select(normal, tiny, a < vec4u(0x38800000u)), big, a >= vec4u(0x477ff000u));
+}
+`;
+
+/** Wraps a loaded or stored expression in the f16 rounding of a half-precision variant. */
+function halfOf(v: MatmulVariant): (expr: string, vec: boolean) => string {
+  return v.half ? (expr, vec) => `${vec ? 'h4' : 'h1'}(${expr})` : (expr) => expr;
 }
 
 const PARAMS_WGSL = /* wgsl */ `
@@ -155,7 +196,9 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
   const KS = registerKStep(c, v);
   const L: string[] = [];
   const sgA = Boolean(v.subgroupA && v.vecA);
+  const h = halfOf(v);
   if (sgA) L.push('enable subgroups;');
+  if (v.half) L.push(F16_ROUND_WGSL);
   L.push(`@group(0) @binding(0) var<storage, read> A: array<${v.vecA ? 'vec4f' : 'f32'}>;`);
   L.push(`@group(0) @binding(1) var<storage, read> B: array<${v.vecB ? 'vec4f' : 'f32'}>;`);
   L.push(`@group(0) @binding(2) var<storage, read_write> C: array<${v.vecOut ? 'vec4f' : 'f32'}>;`);
@@ -189,7 +232,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
         `  var rs${s} = (aBase + min(m0 + 4u * (e${s} % ${G}u), p.m - 4u)) / 4u + min(e${s} / ${G}u, ${KS - 1}u) * m4;`,
       );
     }
-    aLoads = loads.map((s) => `    let qs${s} = A[rs${s}]; rs${s} += ${KS}u * m4;`);
+    aLoads = loads.map((s) => `    let qs${s} = ${h(`A[rs${s}]`, true)}; rs${s} += ${KS}u * m4;`);
     for (const q of range(KS)) {
       for (const g of range(G)) {
         const e = q * G + g;
@@ -204,7 +247,8 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     aInit.push(`  let m4 = p.m / 4u;`);
     aLoads = [];
     for (const q of range(KS)) {
-      for (const g of groups) aLoads.push(`    let qa${g}_${q} = A[ra${g}]; ra${g} += m4;`);
+      for (const g of groups)
+        aLoads.push(`    let qa${g}_${q} = ${h(`A[ra${g}]`, true)}; ra${g} += m4;`);
     }
     // Rows past a clamped group read the wrong lane only for rows ≥ m, which are never stored.
     aVal = (i, q) => `qa${Math.floor(i / 4)}_${q}[${i % 4}]`;
@@ -213,7 +257,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     aInit = groups.map(
       (g) => `  var ra${g} = (aBase + min(m0 + ${8 * g}u + sl, p.m - 1u) * p.k) / 4u;`,
     );
-    aLoads = groups.map((g) => `    let qs${g} = A[ra${g}]; ra${g} += 1u;`);
+    aLoads = groups.map((g) => `    let qs${g} = ${h(`A[ra${g}]`, true)}; ra${g} += 1u;`);
     aLoads.push(
       ...rows.map((i) => `    let qa${i} = subgroupBroadcast(qs${Math.floor(i / 8)}, ${i % 8}u);`),
     );
@@ -221,7 +265,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
   } else if (v.vecA) {
     // Stored [m, k] with k % 4 == 0: one vec4 holds four consecutive k of a row.
     aInit = rows.map((i) => `  var ra${i} = (aBase + min(m0 + ${i}u, p.m - 1u) * p.k) / 4u;`);
-    aLoads = rows.map((i) => `    let qa${i} = A[ra${i}]; ra${i} += 1u;`);
+    aLoads = rows.map((i) => `    let qa${i} = ${h(`A[ra${i}]`, true)}; ra${i} += 1u;`);
     aVal = (i, q) => `qa${i}[${q}]`;
   } else {
     const step = v.transA ? 'p.m' : '1u';
@@ -232,7 +276,8 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     );
     aLoads = [];
     for (const q of range(KS)) {
-      for (const i of rows) aLoads.push(`    let sa${i}_${q} = A[ra${i}]; ra${i} += ${step};`);
+      for (const i of rows)
+        aLoads.push(`    let sa${i}_${q} = ${h(`A[ra${i}]`, false)}; ra${i} += ${step};`);
     }
     aVal = (i, q) => `sa${i}_${q}`;
   }
@@ -246,7 +291,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
       bInit = [`  let n4 = p.n / 4u;`, `  var rb = bBase / 4u;`];
       bInit.push(...cols.map((j) => `  let cb${j} = min(col${j}, p.n - 4u) / 4u;`));
       for (const q of range(KS)) {
-        for (const j of cols) bLoads.push(`    let b${j}_${q} = B[rb + cb${j}];`);
+        for (const j of cols) bLoads.push(`    let b${j}_${q} = ${h(`B[rb + cb${j}]`, true)};`);
         bLoads.push(`    rb += n4;`);
       }
     } else {
@@ -254,7 +299,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
       for (const q of range(KS)) {
         for (const j of cols) {
           bLoads.push(
-            `    let b${j}_${q} = vec4f(${lanes.map((l) => `B[rb + min(col${j} + ${l}u, nm1)]`).join(', ')});`,
+            `    let b${j}_${q} = ${h(`vec4f(${lanes.map((l) => `B[rb + min(col${j} + ${l}u, nm1)]`).join(', ')})`, true)};`,
           );
         }
         bLoads.push(`    rb += p.n;`);
@@ -274,10 +319,12 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     }
     if (v.vecB) {
       // One vec4 per column covers 4 k of the step.
-      for (const h of range(KS / 4)) {
+      for (const hh of range(KS / 4)) {
         for (const j of cols) {
           for (const l of lanes)
-            bLoads.push(`    let vb${j}_${l}_${h} = B[rb${j}_${l}]; rb${j}_${l} += 1u;`);
+            bLoads.push(
+              `    let vb${j}_${l}_${hh} = ${h(`B[rb${j}_${l}]`, true)}; rb${j}_${l} += 1u;`,
+            );
         }
       }
       bVal = (j, q) =>
@@ -286,7 +333,7 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
       for (const q of range(KS)) {
         for (const j of cols) {
           bLoads.push(
-            `    let b${j}_${q} = vec4f(${lanes.map((l) => `B[rb${j}_${l} + ${q}u]`).join(', ')});`,
+            `    let b${j}_${q} = ${h(`vec4f(${lanes.map((l) => `B[rb${j}_${l} + ${q}u]`).join(', ')})`, true)};`,
           );
         }
       }
@@ -319,11 +366,13 @@ function registerSource(c: Extract<MatmulConfig, { kind: 'register' }>, v: Matmu
     L.push(`    let rowOut = cBase + (m0 + ${i}u) * p.n;`);
     for (const j of cols) {
       if (v.vecOut) {
-        L.push(`    if (col${j} < p.n) { C[(rowOut + col${j}) / 4u] = acc${i}_${j}; }`);
+        L.push(
+          `    if (col${j} < p.n) { C[(rowOut + col${j}) / 4u] = ${h(`acc${i}_${j}`, true)}; }`,
+        );
       } else {
         for (const l of lanes) {
           L.push(
-            `    if (col${j} + ${l}u < p.n) { C[rowOut + col${j} + ${l}u] = acc${i}_${j}[${l}]; }`,
+            `    if (col${j} + ${l}u < p.n) { C[rowOut + col${j} + ${l}u] = ${h(`acc${i}_${j}[${l}]`, false)}; }`,
           );
         }
       }
@@ -366,7 +415,8 @@ function sharedSource(c: Extract<MatmulConfig, { kind: 'shared' }>, v: MatmulVar
         kk: `idx / ${BN}u`,
         g: (cc: string, kk: string) => `bBase + ${kk} * p.n + ${cc}`,
       };
-  return /* wgsl */ `
+  const h = halfOf(v);
+  return /* wgsl */ `${v.half ? F16_ROUND_WGSL : ''}
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
@@ -391,7 +441,7 @@ ${aLoads
       let r = ${aIdx.r};
       let kk = ${aIdx.kk};
       var val = 0.0;
-      if (idx < ${BM * BK}u && m0 + r < p.m && k0 + kk < p.k) { val = A[${aIdx.g('(m0 + r)', '(k0 + kk)')}]; }
+      if (idx < ${BM * BK}u && m0 + r < p.m && k0 + kk < p.k) { val = ${h(`A[${aIdx.g('(m0 + r)', '(k0 + kk)')}]`, false)}; }
       if (idx < ${BM * BK}u) { As[kk * ${BM}u + r] = val; }
     }`,
   )
@@ -403,7 +453,7 @@ ${bLoads
       let cc = ${bIdx.c};
       let kk = ${bIdx.kk};
       var val = 0.0;
-      if (idx < ${BN * BK}u && n0 + cc < p.n && k0 + kk < p.k) { val = B[${bIdx.g('(n0 + cc)', '(k0 + kk)')}]; }
+      if (idx < ${BN * BK}u && n0 + cc < p.n && k0 + kk < p.k) { val = ${h(`B[${bIdx.g('(n0 + cc)', '(k0 + kk)')}]`, false)}; }
       if (idx < ${BN * BK}u) { Bs[kk * ${BN}u + cc] = val; }
     }`,
   )
@@ -421,7 +471,7 @@ ${rows
     (i) => `  {
     let row = m0 + ty * ${TM}u + ${i}u;
     if (row < p.m) {
-${cols.map((j) => `      if (n0 + tx + ${j * T}u < p.n) { C[cBase + row * p.n + n0 + tx + ${j * T}u] = acc${i}_${j}; }`).join('\n')}
+${cols.map((j) => `      if (n0 + tx + ${j * T}u < p.n) { C[cBase + row * p.n + n0 + tx + ${j * T}u] = ${h(`acc${i}_${j}`, false)}; }`).join('\n')}
     }
   }`,
   )
@@ -461,12 +511,17 @@ function checkInt(name: string, value: number, min: number): void {
 
 /** Overrides for {@link encodeMatmul}, for tests and tuning. */
 export interface MatmulKernelOptions {
-  /** Tiling; by default picked from the adapter ({@link defaultMatmulConfig}). */
+  /**
+   * Tiling; by default the one `tuneMatmul` found fastest on this adapter, else the adapter's
+   * default ({@link defaultMatmulConfig}).
+   */
   config?: MatmulConfig;
   /** Pretend the device allows at most this many workgroups per grid dimension. */
   maxWorkgroupsPerDimension?: number;
   /** Set false to never use subgroup operations (default: use them where they help). */
   subgroups?: boolean;
+  /** Round operands and result to f16 (see {@link MatmulVariant.half}). */
+  half?: boolean;
 }
 
 /**
@@ -524,7 +579,10 @@ export function encodeMatmul(
   const bAligned = transB
     ? k % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0
     : n % 4 === 0 && bOffset % 4 === 0 && bBatchStride % 4 === 0;
-  let cfg = options.config ?? defaultMatmulConfig(device);
+  // An explicit tiling, else what tuneMatmul measured fastest here, else the adapter default.
+  const tuned = options.config ? undefined : tunedMatmulChoice(device, transA, transB);
+  let cfg = options.config ?? tuned?.config ?? defaultMatmulConfig(device);
+  const useSubgroups = options.subgroups ?? tuned?.subgroups ?? true;
   if (!options.config && cfg.kind === 'register' && !bAligned) {
     // Unaligned B is read with 4 scalar loads per column group: a smaller register block keeps
     // that rare variant quick to compile (seconds per variant on lavapipe otherwise).
@@ -540,9 +598,10 @@ export function encodeMatmul(
     transA,
     transB,
     vecA: isRegister && aAligned,
-    subgroupA: isRegister && aAligned && options.subgroups !== false && subgroupsOf8(device),
+    subgroupA: isRegister && aAligned && useSubgroups && subgroupsOf8(device),
     vecB: isRegister && bAligned && bEnd >= 4,
     vecOut: isRegister && n % 4 === 0,
+    ...(options.half ? { half: true } : {}),
   };
   if (variant.subgroupA && variant.transA && cfg.kind === 'register') {
     // Transposed A is shared across lanes in whole groups of k-steps: needs 8 % (rows/4) == 0
@@ -569,7 +628,7 @@ export function encodeMatmul(
     0,
     0,
   );
-  const label = `matmul${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
+  const label = `matmul${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${options.half ? '-f16' : ''}`;
   // Bind exactly the elements used (rounded to whole vec4s), never past the buffer's end.
   const bindSize = (buf: GPUBuffer, len: number, vec: boolean) => {
     const bytes = vec ? Math.ceil(len / 4) * 16 : len * 4;

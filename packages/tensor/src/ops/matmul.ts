@@ -1,4 +1,5 @@
 /** Batched matrix multiplication with broadcast batch dims and transposed operands. */
+import { autocastPrecision } from '../autocast.js';
 import { adopt, record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { encodeFill } from '../kernels/copy.js';
@@ -22,6 +23,11 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use `b` transposed in its last two dims (read in place, no copy). */
   transB?: boolean;
+  /**
+   * Round both operands and the result to f16 (f32 accumulation), forward and backward; by
+   * default on inside `autocast('f16', …)`.
+   */
+  half?: boolean;
 }
 
 /**
@@ -35,6 +41,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const device = assertSameDevice('matmul', [a, b]);
   assertDType('matmul', a, ['f32']);
   assertDType('matmul', b, ['f32']);
+  const half = options.half ?? autocastPrecision() === 'f16';
+  options = { ...options, half };
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(
       `matmul: operands need at least one dimension, got ${a.describe()} and ${b.describe()}.`,
@@ -85,32 +93,37 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   } else if (k === 0) {
     encodeFill(device, bufferOf(out), out.size, 0); // an empty sum
   } else
-    encodeMatmul(device, {
-      a: aBuf,
-      b: bBuf,
-      out: bufferOf(out),
-      batch,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      aBatchStride: aStride,
-      bBatchStride: bStride,
-    });
+    encodeMatmul(
+      device,
+      {
+        a: aBuf,
+        b: bBuf,
+        out: bufferOf(out),
+        batch,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        aBatchStride: aStride,
+        bBatchStride: bStride,
+      },
+      half ? { half } : {},
+    );
   aTemp?.dispose();
   bTemp?.dispose();
   record(out, 'matmul', [a, b], (g) => {
     // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G; transpose back for stored-transposed operands.
+    // The backward runs in the forward's precision, wherever it is called from.
     const ga = a.requiresGrad
       ? transA
-        ? matmul(b, g, { transA: transB, transB: true })
-        : matmul(g, b, { transB: !transB })
+        ? matmul(b, g, { transA: transB, transB: true, half })
+        : matmul(g, b, { transB: !transB, half })
       : null;
     const gb = b.requiresGrad
       ? transB
-        ? matmul(g, a, { transA: true, transB: transA })
-        : matmul(a, g, { transA: !transA })
+        ? matmul(g, a, { transA: true, transB: transA, half })
+        : matmul(a, g, { transA: !transA, half })
       : null;
     return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
   });
