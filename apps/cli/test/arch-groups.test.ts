@@ -182,7 +182,10 @@ describe('presets of the comparison runs', () => {
     expect(model.halt_max_steps).toBe(4);
     const { arch: _a, ...training } = config;
     const { arch: _b, ...tinyTraining } = tiny.config;
-    expect(training).toEqual(tinyTraining);
+    // The comparison presets keep the 500-step schedule their recorded runs
+    // (apps/docs/data/arch-comparison) used; tiny-sudoku itself has since been re-tuned to
+    // train longer. Everything else is tiny-sudoku's.
+    expect(training).toEqual({ ...tinyTraining, epochs: 16, eval_interval: 4 });
     expect(sources.dataset).toEqual(tiny.sources.dataset);
     expect(ignoredArchKeyNotes(config)).toEqual([]);
   });

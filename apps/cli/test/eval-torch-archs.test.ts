@@ -66,6 +66,9 @@ describe('trm eval on PyTorch checkpoints of the other architectures', () => {
     async (group, checkpoint, expected, arch) => {
       const r = await evalTorch(checkpoint, expected, [
         `arch=${group}`,
+        // The fixtures are PyTorch's f32 predictions; the groups' default bfloat16 would
+        // compute in f16 on an adapter with shader-f16.
+        'arch.forward_dtype=float32',
         ...arch.map((a) => (a.startsWith('+') ? `+arch.${a.slice(1)}` : `arch.${a}`)),
       ]);
       const outdir = join(work, expected);
