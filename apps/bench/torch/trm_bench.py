@@ -39,14 +39,7 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 def sdpa_forward(self, x, cos_sin):
     """Attention through F.scaled_dot_product_attention (flash attention on CUDA)."""
     B, L, _ = x.shape
-    qkv = self.qkv_proj(x).view(B, L, 3 * self.heads, self.head_dim)
-    q, k, v = qkv[:, :, : self.heads], qkv[:, :, self.heads : 2 * self.heads], qkv[:, :, 2 * self.heads :]
-    if cos_sin is not None:
-        cos, sin = cos_sin
-        cos, sin = cos[:, None, :], sin[:, None, :]
-        q = q * cos + ref.rotate_half(q) * sin
-        k = k * cos + ref.rotate_half(k) * sin
-    q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+    q, k, v = self.split_heads(x, cos_sin)
     if torch.is_autocast_enabled() and q.is_cuda:
         # Rotary math promotes to f32; the flash kernel wants the autocast dtype.
         dt = torch.get_autocast_gpu_dtype()
