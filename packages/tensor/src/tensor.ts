@@ -92,6 +92,7 @@ export class Tensor implements Scoped {
   private node: GradNode | null = null;
   private gradTensor: Tensor | null = null;
   private graphReleased = false;
+  private temporaries: Tensor[] | null = null;
 
   static {
     storageOf = (t) => t.storage;
@@ -152,11 +153,21 @@ export class Tensor implements Scoped {
     this.setNode(null);
     this.gradTensor?.dispose();
     this.gradTensor = null;
+    if (this.temporaries) for (const t of this.temporaries) t.dispose();
+    this.temporaries = null;
   }
 
   /** Exempts this tensor from every `tidy()` scope (it lives until `dispose()`). */
   keep(): this {
     return keep(this);
+  }
+
+  /**
+   * @internal Disposes `tensors` together with this one: the intermediates of the composite
+   * op that made it, which its recorded graph reads.
+   */
+  holdTemporaries(tensors: readonly Tensor[]): void {
+    (this.temporaries ??= []).push(...tensors);
   }
 
   /** @internal A new tensor over the same storage (a view). */

@@ -1,10 +1,15 @@
 import { AutogradError, ShapeError } from '../errors.js';
 import { tidy, untrack } from '../memory/scope.js';
-import { add } from '../ops/binary.js';
 import { ones } from '../ops/creation.js';
-import { clone } from '../ops/shape.js';
+import { binary } from '../prims/elementwise.js';
+import { copy } from '../prims/movement.js';
+import { installRules } from '../prims/primitive.js';
 import type { Tensor } from '../tensor.js';
+import { GRADIENTS } from './gradients.js';
 import { noGrad } from './tape.js';
+
+// The primitives record their rules by name; the table is the engine's to provide.
+installRules(GRADIENTS);
 
 /**
  * Reverse-mode sweep from `root`: visits the recorded ops in reverse topological order,
@@ -36,7 +41,7 @@ export function runBackward(root: Tensor, upstream?: Tensor): void {
   const order = topologicalOrder(root);
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, upstream ? clone(upstream) : ones(root.shape, { device: root.device }));
+    grads.set(root, upstream ? copy(upstream) : ones(root.shape, { device: root.device }));
     for (const t of order) {
       const g = grads.get(t);
       if (!g) continue;
@@ -48,6 +53,12 @@ export function runBackward(root: Tensor, upstream?: Tensor): void {
       }
       const inputGrads = tidy(() => [...node.backward(g)]);
       const used = new Set<Tensor>();
+      // A rule may pass `g` itself on (add, reshape-free paths): its last use takes it over
+      // instead of a copy.
+      let lastUseOfG = -1;
+      node.inputs.forEach((input, i) => {
+        if (inputGrads[i] === g && input.requiresGrad) lastUseOfG = i;
+      });
       node.inputs.forEach((input, i) => {
         let gi = inputGrads[i] ?? null;
         if (!gi) return;
@@ -60,18 +71,18 @@ export function runBackward(root: Tensor, upstream?: Tensor): void {
             `internal: the gradient of ${node.name} for ${input.describe()} has shape [${gi.shape.join(',')}].`,
           );
         }
-        if (used.has(gi) || gi === g) gi = clone(gi);
+        if (gi === g ? i !== lastUseOfG : used.has(gi)) gi = copy(gi);
         used.add(gi);
         const previous = grads.get(input);
         if (previous) {
-          grads.set(input, add(previous, gi));
+          grads.set(input, binary('add', previous, gi));
           previous.dispose();
           gi.dispose();
         } else {
           grads.set(input, gi);
         }
       });
-      g.dispose();
+      if (lastUseOfG < 0) g.dispose();
     }
     for (const g of grads.values()) g.dispose();
   });
@@ -85,7 +96,7 @@ function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   }
   const previous = leaf.grad;
   if (previous) {
-    const sum = add(previous, g);
+    const sum = binary('add', previous, g);
     g.dispose();
     leaf.grad = sum; // disposes the previous gradient
   } else {

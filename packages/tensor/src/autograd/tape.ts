@@ -1,3 +1,4 @@
+import { capture } from '../memory/scope.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -67,4 +68,16 @@ export function adopt(out: Tensor, temporaries: readonly Tensor[]): Tensor {
     for (const t of temporaries) t.dispose();
   }
   return out;
+}
+
+/**
+ * Runs a composite op, `fn`, written in other ops, and ties the intermediate tensors it makes
+ * to its result: when the result was recorded on the tape they live as long as the result
+ * (its graph reads them), otherwise they are disposed at once.
+ */
+export function composite(fn: () => Tensor): Tensor {
+  const { result, created } = capture(fn);
+  if (result.gradFn) result.holdTemporaries(created as Tensor[]);
+  else for (const t of created) t.dispose();
+  return result;
 }

@@ -12,11 +12,9 @@ import { memoSource } from './memo.js';
 /** Binary expressions in terms of `a` and `b`; comparisons yield `bool`, stored as u32. */
 export const BINARY_EXPR = {
   add: 'a + b',
-  sub: 'a - b',
   mul: 'a * b',
   div: 'a / b',
   maximum: 'max(a, b)',
-  minimum: 'min(a, b)',
   atan2: 'atan2(a, b)',
   pow: 'pow(a, b)',
   eq: 'a == b',
@@ -130,11 +128,9 @@ ${loads}
 /** Expressions that mean the same on `vec4` operands as on scalars (see {@link flatSource}). */
 const VEC4_EXPR = new Set<string>([
   BINARY_EXPR.add,
-  BINARY_EXPR.sub,
   BINARY_EXPR.mul,
   BINARY_EXPR.div,
   BINARY_EXPR.maximum,
-  BINARY_EXPR.minimum,
   BINARY_EXPR.atan2,
   BINARY_EXPR.pow,
 ]);

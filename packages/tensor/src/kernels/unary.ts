@@ -8,34 +8,17 @@ import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
 import { memoSource } from './memo.js';
 
-/** The expressions of the unary ops, in terms of `a` (the element) and `s` (the scalar). */
+/** The expressions of the unary primitives, in terms of `a` (the element). */
 export const UNARY_EXPR = {
-  neg: '-a',
   exp: 'exp(a)',
   log: 'log(a)',
   sqrt: 'sqrt(a)',
-  rsqrt: 'inverseSqrt(a)',
-  square: 'a * a',
-  abs: 'abs(a)',
-  sign: 'sign(a)',
-  sigmoid: '1.0 / (1.0 + exp(-a))',
-  silu: 'a / (1.0 + exp(-a))',
-  tanh: 'tanh(a)',
+  recip: '1.0 / a',
   sin: 'sin(a)',
   cos: 'cos(a)',
-  relu: 'max(a, T(0))',
-  reciprocal: '1.0 / a',
+  tanh: 'tanh(a)',
+  sign: 'sign(a)',
   logicalNot: 'select(1u, 0u, a != 0u)',
-  // with a scalar `s`
-  addScalar: 'a + s',
-  subScalar: 'a - s',
-  rsubScalar: 's - a',
-  mulScalar: 'a * s',
-  divScalar: 'a / s',
-  rdivScalar: 's / a',
-  powScalar: 'pow(a, s)',
-  maxScalar: 'max(a, s)',
-  minScalar: 'min(a, s)',
 } as const;
 
 /** WGSL for `out[i] = expr` with `a: tin`, `s: tin` and a `tout` output. */

@@ -23,7 +23,7 @@ import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from '../kernels/grid.js';
 import { ENTRY_1D, launch, params, words } from '../kernels/launch.js';
 import { type LazyNode, type Pending, Storage } from '../memory/storage.js';
 
-/** Largest expression tree fused into one kernel. */
+/** Most distinct nodes of an expression fused into one kernel. */
 const MAX_NODES = 24;
 /** Most distinct input buffers of one fused kernel (WebGPU guarantees 8 storage bindings). */
 const MAX_LOADS = 5;
@@ -54,8 +54,11 @@ function loadsOf(node: LazyNode, into: Set<Storage>): Set<Storage> {
   return into;
 }
 
-function countNodes(node: LazyNode): number {
-  return node.kind === 'load' ? 1 : 1 + node.args.reduce((n, a) => n + countNodes(a), 0);
+/** Distinct nodes: a subexpression used twice (`y·(1 − y)`) is computed once in the kernel. */
+function countNodes(node: LazyNode, seen = new Set<LazyNode>()): number {
+  if (seen.has(node)) return 0;
+  seen.add(node);
+  return node.kind === 'load' ? 1 : 1 + node.args.reduce((n, a) => n + countNodes(a, seen), 0);
 }
 
 /**
@@ -169,6 +172,7 @@ function generate(pending: Pending): Kernel {
     let expr = node.expr
       .replace(/\ba\b/g, args[0] ?? 'a')
       .replace(/\bb\b/g, args[1] ?? 'b')
+      .replace(/\bc\b/g, args[2] ?? 'c')
       .replace(/\bT\b/g, node.tin);
     if (node.scalarBits !== null) {
       expr = expr.replace(/\bs\b/g, `bitcast<${node.tin}>(p[${scalars.length + 1}])`);

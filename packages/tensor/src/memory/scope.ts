@@ -69,6 +69,35 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Runs `fn` in a scope of its own and hands back, besides its result, every object it created
+ * other than the result: the caller now owns them (no scope will dispose them). The result
+ * moves to the enclosing scope. If `fn` throws, what it created is disposed.
+ */
+export function capture<T extends Scoped>(fn: () => T): { result: T; created: Scoped[] } {
+  const scope = new Set<Scoped>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    for (const obj of scope) {
+      obj.scope = null;
+      obj.dispose();
+    }
+    throw error;
+  }
+  scopes.pop();
+  const created: Scoped[] = [];
+  for (const obj of scope) {
+    obj.scope = null;
+    if (obj === result) track(obj);
+    else created.push(obj);
+  }
+  return { result, created };
+}
+
 /** Marks an object so that no `tidy()` scope disposes it; returns it. */
 export function keep<T extends Scoped>(obj: T): T {
   untrack(obj);

@@ -13,7 +13,7 @@ export type LazyNode =
     }
   | {
       readonly kind: 'op';
-      /** WGSL in terms of `a`, `b` (the args), `s` (the scalar) and `T` (the input type). */
+      /** WGSL in terms of `a`, `b`, `c` (the args), `s` (the scalar) and `T` (the input type). */
       readonly expr: string;
       readonly args: readonly LazyNode[];
       readonly tin: WgslType;
@@ -36,7 +36,7 @@ export interface Pending {
    * without fusion.
    */
   readonly loads: readonly Storage[];
-  /** Nodes of the expression tree (a bound on the generated kernel's size). */
+  /** Distinct nodes of the expression (a bound on the generated kernel's size). */
   readonly nodes: number;
 }
 

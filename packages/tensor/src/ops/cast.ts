@@ -1,10 +1,7 @@
-import { record } from '../autograd/tape.js';
-import { type DType, isDType, wgslType } from '../dtype.js';
+import { type DType, isDType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { castExpr } from '../kernels/cast.js';
-import { fuse } from '../lazy/fusion.js';
-import { storageFor, type Tensor } from '../tensor.js';
-import { empty } from './util.js';
+import { cast as castPrim } from '../prims/elementwise.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Converts to `dtype` (always a new tensor). f32 → i32 truncates toward zero, saturating;
@@ -13,22 +10,5 @@ import { empty } from './util.js';
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive();
   if (!isDType(dtype)) throw new DTypeError(`cast: unknown dtype ${JSON.stringify(dtype)}.`);
-  const out = empty(x.shape, dtype, x.device);
-  if (out.size > 0) {
-    const tin = wgslType(x.dtype);
-    fuse(
-      storageFor(out),
-      out.size,
-      {
-        expr: castExpr(x.dtype, dtype),
-        tin,
-        tout: wgslType(dtype),
-        boolOut: false,
-        scalarBits: null,
-      },
-      [{ storage: storageFor(x), size: x.size, type: tin }],
-    );
-  }
-  if (x.dtype === 'f32' && dtype === 'f32') record(out, 'cast', [x], (g) => [g.clone()]);
-  return out;
+  return castPrim(x, dtype);
 }

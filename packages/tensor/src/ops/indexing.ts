@@ -1,17 +1,8 @@
-/** Row gather (embedding lookup) and row scatter-add, each the other's gradient. */
-import { record } from '../autograd/tape.js';
-import { wgslType } from '../dtype.js';
+/** Row gather (embedding lookup) and row scatter-add, each the other's gradient: their checks. */
 import { ShapeError } from '../errors.js';
-import { encodeFill } from '../kernels/copy.js';
-import {
-  DETERMINISTIC_SCATTER_MAX_ROWS,
-  encodeGatherRows,
-  encodeScatterAddRows,
-  encodeScatterAddRowsDeterministic,
-  scatterChunks,
-} from '../kernels/gather.js';
-import { bufferOf, type Tensor } from '../tensor.js';
-import { assertDType, assertSameDevice, empty } from './util.js';
+import * as prim from '../prims/gather.js';
+import type { Tensor } from '../tensor.js';
+import { assertDType, assertSameDevice } from './util.js';
 
 /**
  * Rows of a 2-D `table` ([rows, D]) picked by an i32 tensor of ids of any shape; the result
@@ -19,20 +10,12 @@ import { assertDType, assertSameDevice, empty } from './util.js';
  * `table` is `scatterAddRows(ids, grad, rows)`.
  */
 export function gather(table: Tensor, ids: Tensor): Tensor {
-  const device = assertSameDevice('gather', [table, ids]);
+  assertSameDevice('gather', [table, ids]);
   assertDType('gather (ids)', ids, ['i32']);
   if (table.rank !== 2) {
     throw new ShapeError(`gather: the table must be 2-D [rows, D], got ${table.describe()}.`);
   }
-  const [rows, d] = table.shape as [number, number];
-  const out = empty([...ids.shape, d], table.dtype, device);
-  encodeGatherRows(device, wgslType(table.dtype), bufferOf(table), bufferOf(ids), bufferOf(out), {
-    count: ids.size,
-    d,
-    rows,
-  });
-  record(out, 'gather', [table], (g) => [scatterAddRows(ids, g, rows)]);
-  return out;
+  return prim.gather(table, ids);
 }
 
 /**
@@ -43,7 +26,7 @@ export function gather(table: Tensor, ids: Tensor): Tensor {
  * gradient of {@link gather} and the per-id gradient sum of a sparse embedding optimiser.
  */
 export function scatterAddRows(ids: Tensor, rows: Tensor, numRows: number): Tensor {
-  const device = assertSameDevice('scatterAddRows', [ids, rows]);
+  assertSameDevice('scatterAddRows', [ids, rows]);
   assertDType('scatterAddRows (ids)', ids, ['i32']);
   assertDType('scatterAddRows (rows)', rows, ['f32']);
   const d = rows.rank === 0 ? 0 : rows.shape[rows.rank - 1]!;
@@ -52,23 +35,5 @@ export function scatterAddRows(ids: Tensor, rows: Tensor, numRows: number): Tens
       `scatterAddRows: rows ${rows.describe()} must be [...ids.shape, D] for ids ${ids.describe()}, and numRows a non-negative integer.`,
     );
   }
-  const out = empty([numRows, d], 'f32', device);
-  encodeFill(device, bufferOf(out), out.size, 0);
-  const dims = { count: ids.size, d, numRows };
-  if (numRows <= DETERMINISTIC_SCATTER_MAX_ROWS) {
-    const partial = empty([scatterChunks(ids.size).chunks * numRows * d], 'f32', device);
-    encodeScatterAddRowsDeterministic(
-      device,
-      bufferOf(rows),
-      bufferOf(ids),
-      bufferOf(out),
-      bufferOf(partial),
-      dims,
-    );
-    partial.dispose();
-  } else {
-    encodeScatterAddRows(device, bufferOf(rows), bufferOf(ids), bufferOf(out), dims);
-  }
-  record(out, 'scatterAddRows', [rows], (g) => [gather(g, ids).reshape(rows.shape)]);
-  return out;
+  return prim.scatterAddRows(ids, rows, numRows);
 }

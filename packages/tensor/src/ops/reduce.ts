@@ -1,27 +1,13 @@
-/** Reductions along axes (sum, mean, max, min, argmax, argmin) and their gradients. */
-import { record } from '../autograd/tape.js';
-import { encodeReduce, type ReduceOp } from '../kernels/reduce.js';
-import { bufferOf, type Tensor } from '../tensor.js';
-import { mapBinary, where } from './binary.js';
-import { arange } from './creation.js';
-import { broadcastTo, copyOf, viewAs } from './shape.js';
-import { assertDType, empty, normAxis, shapeSize } from './util.js';
-
-/** Reduces one axis with a catalogue kernel (no autograd); keeps the axis as size 1. @internal */
-export function reduceAxis(op: ReduceOp, x: Tensor, axis: number): Tensor {
-  const outer = shapeSize(x.shape.slice(0, axis));
-  const r = x.shape[axis]!;
-  const inner = shapeSize(x.shape.slice(axis + 1));
-  const shape = x.shape.map((d, i) => (i === axis ? 1 : d));
-  const dtype = op === 'argmax' || op === 'argmin' ? 'i32' : x.dtype;
-  const out = empty(shape, dtype, x.device);
-  encodeReduce(x.device, op, x.dtype === 'i32' ? 'i32' : 'f32', bufferOf(x), bufferOf(out), {
-    outer,
-    r,
-    inner,
-  });
-  return out;
-}
+/**
+ * Reductions along axes (sum, mean, max, min, argmax, argmin): validation and shapes over the
+ * reduction primitives of `prims/reduce.ts`. `mean` and `min` are composites.
+ */
+import { composite } from '../autograd/tape.js';
+import { binary } from '../prims/elementwise.js';
+import { reshape } from '../prims/movement.js';
+import * as prim from '../prims/reduce.js';
+import type { Tensor } from '../tensor.js';
+import { assertDType, normAxis } from './util.js';
 
 function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
   if (axis === undefined) return x.shape.map((_, i) => i);
@@ -30,81 +16,46 @@ function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefi
   return axes.sort((a, b) => a - b);
 }
 
-function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
-}
-
-function finalShape(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
-  return keepdim ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
-}
-
-function sumOrMean(
-  op: 'sum' | 'mean',
-  x: Tensor,
-  axis: number | readonly number[] | undefined,
-  keepdim: boolean,
-): Tensor {
-  assertDType(op, x, op === 'sum' ? ['f32', 'i32'] : ['f32']);
-  const axes = axesOf(op, x, axis);
-  let acc: Tensor = x;
-  for (const a of axes) {
-    const next = reduceAxis(op, acc, a);
-    if (acc !== x) acc.dispose();
-    acc = next;
-  }
-  const base = acc === x ? copyOf(x) : acc;
-  const out = viewAs(base, finalShape(x.shape, axes, keepdim));
-  base.dispose(); // the view keeps the storage alive
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  record(out, op, [x], (g) => {
-    const spread = broadcastTo(viewAs(g, keptShape(x.shape, axes)), x.shape);
-    return [op === 'mean' ? spread.div(count) : spread];
-  });
-  return out;
+/** `kept` (reduced axes of size 1) with the reduced axes dropped unless `keepdim`. */
+function finish(kept: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
+  return keepdim
+    ? kept
+    : reshape(
+        kept,
+        kept.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 /** Sum over `axis` (a number, a list, or all axes when omitted). */
 export function sum(x: Tensor, axis?: number | readonly number[], keepdim = false): Tensor {
-  return sumOrMean('sum', x, axis, keepdim);
+  x.assertLive();
+  assertDType('sum', x, ['f32', 'i32']);
+  const axes = axesOf('sum', x, axis);
+  return composite(() => finish(prim.sum(x, axes), axes, keepdim));
 }
 
-/** Mean over `axis` (a number, a list, or all axes when omitted); f32 only. */
+/** Mean over `axis` (a number, a list, or all axes when omitted); f32 only. The sum over the count. */
 export function mean(x: Tensor, axis?: number | readonly number[], keepdim = false): Tensor {
-  return sumOrMean('mean', x, axis, keepdim);
+  x.assertLive();
+  assertDType('mean', x, ['f32']);
+  const axes = axesOf('mean', x, axis);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  return composite(() => binary('div', finish(prim.sum(x, axes), axes, keepdim), count));
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+  x.assertLive();
   assertDType(op, x, ['f32', 'i32']);
+  // min(x) = −max(−x): the gradient still goes to the first extreme
+  const signed = (t: Tensor) => (op === 'min' ? binary('mul', t, -1) : t);
   if (axis === undefined) {
-    const flat = viewAs(x, [x.size]);
-    const out = extreme(op, flat, 0, false);
-    flat.dispose();
-    const result = viewAs(out, keepdim ? x.shape.map(() => 1) : []);
-    out.dispose();
-    record(result, op, [x], (g) => [oneHotGrad(op, x, undefined, g)]);
-    return result;
+    return composite(() => {
+      const m = prim.max(signed(reshape(x, [x.size])), 0);
+      return signed(reshape(m, keepdim ? x.shape.map(() => 1) : []));
+    });
   }
   const a = normAxis(op, axis, x.rank);
-  const kept = reduceAxis(op, x, a);
-  const out = viewAs(kept, finalShape(x.shape, [a], keepdim));
-  kept.dispose();
-  record(out, op, [x], (g) => [oneHotGrad(op, x, a, g)]);
-  return out;
-}
-
-/** The gradient of max/min: `g` at the first extreme index of each row, 0 elsewhere. */
-function oneHotGrad(op: 'max' | 'min', x: Tensor, axis: number | undefined, g: Tensor): Tensor {
-  if (axis === undefined) {
-    const flat = viewAs(x, [x.size]);
-    return viewAs(oneHotGrad(op, flat, 0, viewAs(g, [])), x.shape);
-  }
-  const index = reduceAxis(op === 'max' ? 'argmax' : 'argmin', x, axis);
-  const positions = viewAs(
-    arange(x.shape[axis]!, undefined, 1, { device: x.device }),
-    x.shape.map((d, i) => (i === axis ? d : 1)),
-  );
-  const mask = mapBinary('eq', positions, index);
-  return where(mask, viewAs(g, keptShape(x.shape, [axis])), 0);
+  return composite(() => signed(finish(prim.max(signed(x), a), [a], keepdim)));
 }
 
 /** Maximum over one axis (all elements when omitted); the gradient goes to the first maximum. */
@@ -123,21 +74,19 @@ function argExtreme(
   axis: number | undefined,
   keepdim: boolean,
 ): Tensor {
+  x.assertLive();
   assertDType(op, x, ['f32', 'i32']);
   if (axis === undefined) {
-    const flat = viewAs(x, [x.size]);
-    const out = reduceAxis(op, flat, 0);
-    flat.dispose();
-    const result = viewAs(out, keepdim ? x.shape.map(() => 1) : []);
-    out.dispose();
-    return result;
+    return composite(() =>
+      prim.argReduce(op, x.view([x.size]), 0).view(keepdim ? x.shape.map(() => 1) : []),
+    );
   }
   const a = normAxis(op, axis, x.rank);
-  const kept = reduceAxis(op, x, a);
-  if (keepdim) return kept;
-  const out = viewAs(kept, finalShape(x.shape, [a], false));
-  kept.dispose();
-  return out;
+  if (keepdim) return prim.argReduce(op, x, a);
+  return composite(() => {
+    const kept = prim.argReduce(op, x, a);
+    return kept.view(kept.shape.filter((_, i) => i !== a));
+  });
 }
 
 /** Index (i32) of the first maximum along `axis`, or into the flattened tensor when omitted. */

@@ -2,22 +2,21 @@
  * Shape and layout ops. `reshape`/`squeeze`/`unsqueeze` are views of the same buffer; the
  * others copy through the strided kernels of `kernels/copy.ts`.
  */
-import { adopt, noGrad, record } from '../autograd/tape.js';
-import { backendOf } from '../device/device.js';
-import { scalarBits, wgslType } from '../dtype.js';
+import { adopt } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
-import { denseStrides, encodeFill, encodeStrided } from '../kernels/copy.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import * as prim from '../prims/movement.js';
+import type { Tensor } from '../tensor.js';
 import {
   assertSameDevice,
   assertSameDType,
   broadcastShapes,
-  broadcastStrides,
-  empty,
   fmt,
   normAxis,
   shapeSize,
 } from './util.js';
+
+export { stridedRead } from '../prims/movement.js';
+export { sumToShape } from '../prims/reduce.js';
 
 /** A view with another shape and no autograd. @internal */
 export function viewAs(x: Tensor, shape: readonly number[]): Tensor {
@@ -27,16 +26,13 @@ export function viewAs(x: Tensor, shape: readonly number[]): Tensor {
 /** A copy with its own storage and no autograd. @internal */
 export function copyOf(x: Tensor): Tensor {
   x.assertLive();
-  const out = empty(x.shape, x.dtype, x.device);
-  if (x.size > 0) backendOf(x.device).copy(bufferOf(x), bufferOf(out), x.byteLength);
-  return out;
+  return prim.copy(x, false);
 }
 
 /** A copy with its own storage (the gradient passes through). */
 export function clone(x: Tensor): Tensor {
-  const out = copyOf(x);
-  record(out, 'clone', [x], (g) => [copyOf(g)]);
-  return out;
+  x.assertLive();
+  return prim.copy(x);
 }
 
 /** Same data with a new shape (a view, no copy). One dimension may be -1. */
@@ -58,9 +54,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
       `reshape: cannot reshape ${x.describe()} (${x.size} elements) to ${fmt(shape)}.`,
     );
   }
-  const out = x.view(target);
-  record(out, 'reshape', [x], (g) => [g.view(x.shape)]);
-  return out;
+  return prim.reshape(x, target);
 }
 
 /** Removes `axis` (which must have size 1), or every size-1 axis. */
@@ -86,31 +80,6 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   return reshape(x, shape);
 }
 
-/** Reads `x` through strides into a new dense tensor of `shape` (no autograd). @internal */
-export function stridedRead(
-  x: Tensor,
-  shape: readonly number[],
-  strides: readonly number[],
-  offset = 0,
-): Tensor {
-  const out = empty(shape, x.dtype, x.device);
-  encodeStrided(
-    x.device,
-    'gather',
-    wgslType(x.dtype),
-    bufferOf(x),
-    x.size,
-    bufferOf(out),
-    out.size,
-    {
-      shape,
-      strides,
-      offset,
-    },
-  );
-  return out;
-}
-
 /** Reorders the dimensions: `out.shape[i] = x.shape[dims[i]]`. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   x.assertLive();
@@ -120,18 +89,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute: ${fmt(dims)} is not a permutation of the ${x.rank} dims of ${x.describe()}.`,
     );
   }
-  const strides = denseStrides(x.shape);
-  const out = stridedRead(
-    x,
-    axes.map((a) => x.shape[a]!),
-    axes.map((a) => strides[a]!),
-  );
-  const inverse = new Array<number>(axes.length);
-  axes.forEach((a, i) => {
-    inverse[a] = i;
-  });
-  record(out, 'permute', [x], (g) => [permute(g, inverse)]);
-  return out;
+  return prim.permute(x, axes);
 }
 
 /** Swaps two dimensions (by default the last two). */
@@ -164,19 +122,7 @@ function resolveRanges(x: Tensor, ranges: readonly SliceRange[]): [number, numbe
 /** Sub-ranges along the leading dimensions (NumPy-like clamping of out-of-range bounds). */
 export function slice(x: Tensor, ranges: readonly SliceRange[]): Tensor {
   x.assertLive();
-  const bounds = resolveRanges(x, ranges);
-  const shape = bounds.map(([s, e]) => e - s);
-  const strides = denseStrides(x.shape);
-  const offset = bounds.reduce((o, [s], d) => o + s * strides[d]!, 0);
-  const out = stridedRead(x, shape, strides, offset);
-  record(out, 'slice', [x], (g) => [
-    padRaw(
-      g,
-      bounds.map(([s, e], d) => [s, x.shape[d]! - e] as [number, number]),
-      0,
-    ),
-  ]);
-  return out;
+  return prim.shrink(x, resolveRanges(x, ranges));
 }
 
 /** `length` entries of `axis` starting at `start`. */
@@ -187,52 +133,19 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   return slice(x, ranges);
 }
 
-/** Pads with a constant, no autograd. @internal */
-function padRaw(x: Tensor, widths: readonly (readonly [number, number])[], value: number): Tensor {
-  const shape = x.shape.map((d, i) => d + (widths[i]?.[0] ?? 0) + (widths[i]?.[1] ?? 0));
-  const out = empty(shape, x.dtype, x.device);
-  encodeFill(out.device, bufferOf(out), out.size, scalarBits(value, x.dtype));
-  const strides = denseStrides(shape);
-  const offset = strides.reduce((o, s, d) => o + (widths[d]?.[0] ?? 0) * s, 0);
-  encodeStrided(
-    x.device,
-    'scatter',
-    wgslType(x.dtype),
-    bufferOf(x),
-    x.size,
-    bufferOf(out),
-    out.size,
-    {
-      shape: x.shape,
-      strides,
-      offset,
-    },
-  );
-  return out;
-}
-
 /** Pads the leading dims: `widths[d] = [before, after]` (non-negative), filled with `value`. */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
   x.assertLive();
   if (widths.length > x.rank || widths.flat().some((w) => !Number.isInteger(w) || w < 0)) {
     throw new ShapeError(`pad: widths ${JSON.stringify(widths)} do not fit ${x.describe()}.`);
   }
-  const out = padRaw(x, widths, value);
-  record(out, 'pad', [x], (g) => [
-    noGrad(() =>
-      slice(
-        g,
-        x.shape.map((d, i) => [widths[i]?.[0] ?? 0, (widths[i]?.[0] ?? 0) + d]),
-      ),
-    ),
-  ]);
-  return out;
+  return prim.pad(x, widths, value);
 }
 
 /** Joins tensors along an existing axis. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('concat: needs at least one tensor.');
-  const device = assertSameDevice('concat', tensors);
+  assertSameDevice('concat', tensors);
   assertSameDType('concat', tensors);
   const first = tensors[0]!;
   const a = normAxis('concat', axis, first.rank);
@@ -243,36 +156,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       );
     }
   }
-  const shape = [...first.shape];
-  shape[a] = tensors.reduce((n, t) => n + t.shape[a]!, 0);
-  const out = empty(shape, first.dtype, device);
-  const strides = denseStrides(shape);
-  let start = 0;
-  const starts: number[] = [];
-  for (const t of tensors) {
-    starts.push(start);
-    encodeStrided(
-      device,
-      'scatter',
-      wgslType(t.dtype),
-      bufferOf(t),
-      t.size,
-      bufferOf(out),
-      out.size,
-      {
-        shape: t.shape,
-        strides,
-        offset: start * strides[a]!,
-      },
-    );
-    start += t.shape[a]!;
-  }
-  record(out, 'concat', tensors, (g) =>
-    tensors.map((t, i) =>
-      t.requiresGrad ? noGrad(() => narrow(g, a, starts[i]!, t.shape[a]!)) : null,
-    ),
-  );
-  return out;
+  return prim.concat(tensors, a);
 }
 
 /** Joins tensors of one shape along a new axis. */
@@ -328,22 +212,5 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (target.join() !== shape.join()) {
     throw new ShapeError(`broadcastTo: ${x.describe()} cannot be broadcast to ${fmt(shape)}.`);
   }
-  const out = stridedRead(x, shape, broadcastStrides(x.shape, shape));
-  record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
-  return out;
-}
-
-/**
- * Sums `g` over the dimensions along which `shape` was broadcast to `g.shape`, giving a
- * tensor of `shape` (or `g` itself when nothing was broadcast). Used by gradients.
- */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
-  if (g.shape.join() === shape.join()) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  const summed = g.sum(axes, true);
-  return adopt(reshape(summed, shape), [summed]);
+  return prim.expand(x, shape);
 }

@@ -1,31 +1,37 @@
-/** Softmax and log-softmax along an axis (numerically stable), with gradients. */
-import { record } from '../autograd/tape.js';
-import { encodeSoftmax } from '../kernels/softmax.js';
-import { bufferOf, type Tensor } from '../tensor.js';
-import { mapBinary } from './binary.js';
-import { mapUnary } from './unary.js';
-import { assertDType, empty, normAxis, shapeSize } from './util.js';
+/**
+ * Softmax and log-softmax along an axis, numerically stable, as composites of primitives: the
+ * row maximum is subtracted off the tape (the result does not depend on it), and the gradient
+ * follows from the gradient table.
+ */
+import { composite, noGrad } from '../autograd/tape.js';
+import { binary, unary } from '../prims/elementwise.js';
+import * as prim from '../prims/reduce.js';
+import type { Tensor } from '../tensor.js';
+import { assertDType, normAxis } from './util.js';
 
 function run(x: Tensor, axis: number, log: boolean): Tensor {
-  assertDType(log ? 'logSoftmax' : 'softmax', x, ['f32']);
-  const a = x.rank === 0 ? 0 : normAxis(log ? 'logSoftmax' : 'softmax', axis, x.rank);
-  const out = empty(x.shape, 'f32', x.device);
-  encodeSoftmax(x.device, log, bufferOf(x), bufferOf(out), {
-    outer: shapeSize(x.shape.slice(0, a)),
-    r: x.rank === 0 ? 1 : x.shape[a]!,
-    inner: shapeSize(x.shape.slice(a + 1)),
+  const name = log ? 'logSoftmax' : 'softmax';
+  x.assertLive();
+  assertDType(name, x, ['f32']);
+  if (x.rank === 0) return composite(() => binary('add', binary('mul', x, 0), log ? 0 : 1));
+  const a = normAxis(name, axis, x.rank);
+  return composite(() => {
+    const shifted = binary(
+      'add',
+      x,
+      binary(
+        'mul',
+        noGrad(() => prim.max(x, a)),
+        -1,
+      ),
+      name,
+    );
+    const e = unary('exp', shifted);
+    const total = prim.sum(e, [a]);
+    return log
+      ? binary('add', shifted, binary('mul', unary('log', total), -1), name)
+      : binary('div', e, total, name);
   });
-  record(out, log ? 'logSoftmax' : 'softmax', [x], (g) => {
-    if (x.rank === 0) return [g.mul(0)];
-    if (log) {
-      // dx = g − softmax(x)·Σg
-      return [mapBinary('sub', g, mapBinary('mul', mapUnary('exp', out), g.sum(a, true)))];
-    }
-    // dx = y·(g − Σ g·y)
-    const gy = mapBinary('mul', g, out);
-    return [mapBinary('mul', out, mapBinary('sub', g, gy.sum(a, true)))];
-  });
-  return out;
 }
 
 /** `exp(x − max) / Σ exp(x − max)` along `axis` (default: the last). */

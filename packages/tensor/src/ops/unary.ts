@@ -1,118 +1,125 @@
-/** Unary elementwise ops and their gradients. */
-import { record } from '../autograd/tape.js';
-import { type DType, scalarBits, wgslType } from '../dtype.js';
-import { UNARY_EXPR } from '../kernels/unary.js';
-import { fuse } from '../lazy/fusion.js';
-import { storageFor, type Tensor } from '../tensor.js';
-import { assertDType, empty } from './util.js';
+/**
+ * Unary elementwise ops: the primitives (exp, log, sqrt, reciprocal, sin, cos, tanh, sign) with
+ * their dtype rules, and composites written in primitives, whose gradients follow from the
+ * gradient table (`autograd/gradients.ts`).
+ */
+import { composite, noGrad } from '../autograd/tape.js';
+import type { DType } from '../dtype.js';
+import { binary, boolOp, logicalNot as notPrim, unary, where } from '../prims/elementwise.js';
+import type { Tensor } from '../tensor.js';
+import { assertDType } from './util.js';
 
-type UnaryName = keyof typeof UNARY_EXPR;
 const F32: readonly DType[] = ['f32'];
 const NUM: readonly DType[] = ['f32', 'i32'];
 
-/**
- * A catalogue unary op (no autograd), as a pending expression: it runs fused with the
- * elementwise ops around it (see lazy/fusion.ts). @internal
- */
-export function mapUnary(name: UnaryName, x: Tensor, s = 0, outDType?: DType): Tensor {
+function checked(name: string, x: Tensor, allowed: readonly DType[]): Tensor {
   x.assertLive();
-  const dtype = outDType ?? x.dtype;
-  const out = empty(x.shape, dtype, x.device);
-  if (out.size === 0) return out;
-  const expr: string = UNARY_EXPR[name];
-  const tin = wgslType(x.dtype);
-  fuse(
-    storageFor(out),
-    out.size,
-    {
-      expr,
-      tin,
-      tout: wgslType(dtype),
-      boolOut: false,
-      scalarBits: USES_SCALAR.test(expr) ? scalarBits(s, x.dtype) : null,
-    },
-    [{ storage: storageFor(x), size: x.size, type: tin }],
-  );
-  return out;
-}
-
-const USES_SCALAR = /\bs\b/;
-
-function op(
-  name: UnaryName,
-  x: Tensor,
-  allowed: readonly DType[],
-  grad?: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
-  s = 0,
-): Tensor {
   assertDType(name, x, allowed);
-  const y = mapUnary(name, x, s);
-  if (grad) record(y, name, [x], (g) => [grad(g, x, y)]);
-  return y;
+  return x;
 }
 
-export const neg = (x: Tensor) => op('neg', x, NUM, (g) => mapUnary('neg', g));
-export const exp = (x: Tensor) => op('exp', x, F32, (g, _x, y) => g.mul(y));
-export const log = (x: Tensor) => op('log', x, F32, (g, x) => g.div(x));
-/** d√x = 1 / (2√x) */
-export const sqrt = (x: Tensor) => op('sqrt', x, F32, (g, _x, y) => g.div(y).mul(0.5));
-/** d x^-½ = -½ x^-3/2 = -½ y³ */
-export const rsqrt = (x: Tensor) =>
-  op('rsqrt', x, F32, (g, _x, y) => g.mul(y.mul(y).mul(y)).mul(-0.5));
-export const square = (x: Tensor) => op('square', x, NUM, (g, x) => g.mul(x).mul(2));
-export const abs = (x: Tensor) => op('abs', x, NUM, (g, x) => g.mul(mapUnary('sign', x)));
-/** The gradient of sign is zero almost everywhere. */
-export const sign = (x: Tensor) => op('sign', x, NUM, (g) => g.mul(0));
-export const sigmoid = (x: Tensor) =>
-  op('sigmoid', x, F32, (g, _x, y) => g.mul(y.mul(rsubScalar(y, 1))));
-/** silu = x·σ(x); d = σ(x)·(1 + x·(1 − σ(x))) */
-export const silu = (x: Tensor) =>
-  op('silu', x, F32, (g, x) => {
-    const s = mapUnary('sigmoid', x);
-    return g.mul(s.mul(x.mul(rsubScalar(s, 1)).add(1)));
-  });
-export const tanh = (x: Tensor) => op('tanh', x, F32, (g, _x, y) => g.mul(rsubScalar(y.mul(y), 1)));
-export const relu = (x: Tensor) => op('relu', x, NUM, (g, x) => g.mul(x.gt(0).cast(g.dtype)));
-export const sin = (x: Tensor) => op('sin', x, F32, (g, x) => g.mul(mapUnary('cos', x)));
-export const cos = (x: Tensor) => op('cos', x, F32, (g, x) => g.mul(mapUnary('sin', x)).neg());
-export const reciprocal = (x: Tensor) =>
-  op('reciprocal', x, F32, (g, _x, y) => g.mul(y.mul(y)).neg());
+export const exp = (x: Tensor) => unary('exp', checked('exp', x, F32));
+export const log = (x: Tensor) => unary('log', checked('log', x, F32));
+export const sqrt = (x: Tensor) => unary('sqrt', checked('sqrt', x, F32));
+export const reciprocal = (x: Tensor) => unary('recip', checked('reciprocal', x, F32));
+export const sin = (x: Tensor) => unary('sin', checked('sin', x, F32));
+export const cos = (x: Tensor) => unary('cos', checked('cos', x, F32));
+export const tanh = (x: Tensor) => unary('tanh', checked('tanh', x, F32));
+/** −1, 0 or 1; its gradient is zero. */
+export const sign = (x: Tensor) => unary('sign', checked('sign', x, NUM));
+
+/** `−x`: `x · −1`, exact. */
+export const neg = (x: Tensor) => binary('mul', checked('neg', x, NUM), -1);
+/** `1 / √x` */
+export const rsqrt = (x: Tensor) => {
+  checked('rsqrt', x, F32);
+  return composite(() => unary('recip', unary('sqrt', x)));
+};
+export const square = (x: Tensor) => {
+  checked('square', x, NUM);
+  return binary('mul', x, x);
+};
+/** `x · sign(x)`, with `sign(x)` off the tape: its derivative is zero, so d|x| = sign(x). */
+export const abs = (x: Tensor) => {
+  checked('abs', x, NUM);
+  return composite(() =>
+    binary(
+      'mul',
+      x,
+      noGrad(() => unary('sign', x)),
+    ),
+  );
+};
+/** `max(0, x)`: at 0 the gradient is 0, as in PyTorch. */
+export const relu = (x: Tensor) => binary('maximum', 0, checked('relu', x, NUM));
+
+/**
+ * `1 / (1 + e^−x)` for x ≥ 0 and `e^x / (1 + e^x)` below: neither branch's exponential can
+ * overflow, so no branch (selected or not) puts an infinity into the gradient.
+ */
+export const sigmoid = (x: Tensor) => {
+  checked('sigmoid', x, F32);
+  return composite(() => sigmoidOf(x));
+};
+
+function sigmoidOf(x: Tensor): Tensor {
+  const ePos = unary('exp', binary('mul', binary('maximum', x, 0), -1));
+  const positive = unary('recip', binary('add', ePos, 1));
+  const eNeg = unary('exp', minScalarPrim(x, 0));
+  const negative = binary('div', eNeg, binary('add', eNeg, 1));
+  return where(boolOp('ge', x, 0), positive, negative);
+}
+
+/** `x · σ(x)` */
+export const silu = (x: Tensor) => {
+  checked('silu', x, F32);
+  return composite(() => binary('mul', x, sigmoidOf(x)));
+};
 
 /** Logical not of a bool tensor. */
 export function logicalNot(x: Tensor): Tensor {
-  assertDType('logicalNot', x, ['bool']);
-  return mapUnary('logicalNot', x);
+  return notPrim(checked('logicalNot', x, ['bool']));
 }
 
-// Ops with a scalar operand (used by the binary ops when one side is a number).
+// Ops with a number operand (the binary ops take this path when one side is a number): the
+// number travels as a kernel parameter, so a new value compiles no new kernel.
 
 export function addScalar(x: Tensor, s: number): Tensor {
-  return op('addScalar', x, NUM, (g) => g.clone(), s);
+  return binary('add', checked('addScalar', x, NUM), s);
 }
+/** `x − s`: `x + (−s)`, exact. */
 export function subScalar(x: Tensor, s: number): Tensor {
-  return op('subScalar', x, NUM, (g) => g.clone(), s);
+  return binary('add', checked('subScalar', x, NUM), -s);
 }
+/** `s − x`: `(−x) + s`, exact. */
 export function rsubScalar(x: Tensor, s: number): Tensor {
-  return op('rsubScalar', x, NUM, (g) => g.neg(), s);
+  checked('rsubScalar', x, NUM);
+  return composite(() => binary('add', binary('mul', x, -1), s));
 }
 export function mulScalar(x: Tensor, s: number): Tensor {
-  return op('mulScalar', x, NUM, (g) => g.mul(s), s);
+  return binary('mul', checked('mulScalar', x, NUM), s);
 }
 export function divScalar(x: Tensor, s: number): Tensor {
-  return op('divScalar', x, NUM, (g) => g.div(s), s);
+  return binary('div', checked('divScalar', x, NUM), s);
 }
-/** `s / x`; d = −s/x² = −y/x */
+/** `s / x` */
 export function rdivScalar(x: Tensor, s: number): Tensor {
-  return op('rdivScalar', x, F32, (g, x, y) => g.mul(y).div(x).neg(), s);
+  return binary('div', s, checked('rdivScalar', x, F32));
 }
-/** `x ** s`; d = s·x^(s−1) */
+/** `x ** s` (`x · x` for s = 2). */
 export function powScalar(x: Tensor, s: number): Tensor {
   if (s === 2) return square(x);
-  return op('powScalar', x, F32, (g, x) => g.mul(powScalar(x, s - 1)).mul(s), s);
+  return binary('pow', checked('powScalar', x, F32), s);
 }
 export function maxScalar(x: Tensor, s: number): Tensor {
-  return op('maxScalar', x, NUM, (g, x) => g.mul(x.ge(s).cast(g.dtype)), s);
+  return binary('maximum', checked('maxScalar', x, NUM), s);
 }
 export function minScalar(x: Tensor, s: number): Tensor {
-  return op('minScalar', x, NUM, (g, x) => g.mul(x.le(s).cast(g.dtype)), s);
+  checked('minScalar', x, NUM);
+  return composite(() => minScalarPrim(x, s));
+}
+
+/** `min(x, s) = −max(−x, −s)`: at ties the gradient goes to `x`. */
+function minScalarPrim(x: Tensor, s: number): Tensor {
+  return binary('mul', binary('maximum', binary('mul', x, -1), -s), -1);
 }
