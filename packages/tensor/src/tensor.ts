@@ -167,7 +167,8 @@ export class Tensor implements Scoped {
    * op that made it, which its recorded graph reads.
    */
   holdTemporaries(tensors: readonly Tensor[]): void {
-    (this.temporaries ??= []).push(...tensors);
+    this.temporaries ??= [];
+    this.temporaries.push(...tensors);
   }
 
   /** @internal A new tensor over the same storage (a view). */

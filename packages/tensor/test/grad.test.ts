@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { bufferOf } from '../src/tensor.js';
-import { toTensor, useDefaultDevice } from './helpers.js';
+import { gradChecker } from './grad-check.js';
+import { useDefaultDevice } from './helpers.js';
 import * as R from './reference/nd.js';
 import { rng, uniforms } from './reference/random.js';
 
@@ -17,51 +18,7 @@ const next = rng(99);
 const rand = (shape: number[], lo = -2, hi = 2) =>
   R.nd(shape, uniforms(next, R.size(shape), lo, hi));
 
-interface Case {
-  inputs: R.Nd[];
-  cpu: (xs: R.Nd[]) => R.Nd;
-  gpu: (xs: T.Tensor[]) => T.Tensor;
-  /** Inputs that get gradients (default: all). */
-  wrt?: number[];
-  rtol?: number;
-}
-
-async function checkGrad(c: Case): Promise<void> {
-  const wrt = c.wrt ?? c.inputs.map((_, i) => i);
-  const y0 = c.cpu(c.inputs);
-  const w = rand(y0.shape, -1, 1);
-  const lossOf = (xs: R.Nd[]) => {
-    const y = c.cpu(xs);
-    let s = 0;
-    for (let i = 0; i < y.data.length; i++) s += y.data[i]! * w.data[i]!;
-    return s;
-  };
-  const tensors = c.inputs.map((x, i) => toTensor(x, wrt.includes(i)));
-  T.tidy(() => {
-    const y = c.gpu(tensors);
-    expect([...y.shape]).toEqual(y0.shape);
-    y.mul(toTensor(w)).sum().backward();
-  });
-  for (const k of wrt) {
-    const x = c.inputs[k]!;
-    const grad = tensors[k]!.grad;
-    expect(grad, `input ${k} has a gradient`).not.toBeNull();
-    const got = (await grad!.data()) as Float32Array;
-    for (let j = 0; j < x.data.length; j++) {
-      const h = 1e-6 * Math.max(1, Math.abs(x.data[j]!));
-      const plus = c.inputs.map((v, i) => (i === k ? R.nd(v.shape, v.data) : v));
-      const minus = c.inputs.map((v, i) => (i === k ? R.nd(v.shape, v.data) : v));
-      plus[k]!.data[j] = x.data[j]! + h;
-      minus[k]!.data[j] = x.data[j]! - h;
-      const fd = (lossOf(plus) - lossOf(minus)) / (2 * h);
-      const tol = 1e-4 + (c.rtol ?? 2e-3) * Math.abs(fd);
-      if (!(Math.abs(got[j]! - fd) <= tol)) {
-        throw new Error(`input ${k} element ${j}: autograd ${got[j]}, finite differences ${fd}`);
-      }
-    }
-  }
-  for (const t of tensors) t.dispose();
-}
+const checkGrad = gradChecker(rand);
 
 const unaryCases: [string, (t: T.Tensor) => T.Tensor, (x: number) => number, [number, number]?][] =
   [

@@ -4,7 +4,7 @@ import { ones } from '../ops/creation.js';
 import { binary } from '../prims/elementwise.js';
 import { copy } from '../prims/movement.js';
 import { installRules } from '../prims/primitive.js';
-import type { Tensor } from '../tensor.js';
+import { storageFor, type Tensor } from '../tensor.js';
 import { GRADIENTS } from './gradients.js';
 import { noGrad } from './tape.js';
 
@@ -41,6 +41,14 @@ export function runBackward(root: Tensor, upstream?: Tensor): void {
   const order = topologicalOrder(root);
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
+    // A computed gradient that pending expressions still read (the gradients of the op's
+    // inputs, not yet computed) is held to the end of the pass: freeing it now would compute
+    // each of them as its own kernel, where they can still fuse with the rules further down.
+    const held: Tensor[] = [];
+    const release = (g: Tensor) => {
+      if ((storageFor(g).readers?.size ?? 0) > 0) held.push(g);
+      else g.dispose();
+    };
     grads.set(root, upstream ? copy(upstream) : ones(root.shape, { device: root.device }));
     for (const t of order) {
       const g = grads.get(t);
@@ -82,9 +90,11 @@ export function runBackward(root: Tensor, upstream?: Tensor): void {
           grads.set(input, gi);
         }
       });
-      if (lastUseOfG < 0) g.dispose();
+      if (lastUseOfG < 0) release(g);
     }
     for (const g of grads.values()) g.dispose();
+    // Newest first: an expression that reads several of them is computed once, at the first.
+    for (const g of held.reverse()) g.dispose();
   });
   for (const t of order) if (t.gradFn) t.releaseGraph();
 }

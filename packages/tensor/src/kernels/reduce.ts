@@ -12,7 +12,8 @@ import { memoSource } from './memo.js';
 export const REDUCE_WG = 64;
 
 type WgslType = 'f32' | 'i32';
-export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin';
+/** The reductions of the primitive set (`prims/reduce.ts`); min and mean are composites. */
+export type ReduceOp = 'sum' | 'max' | 'argmax' | 'argmin';
 
 function lowest(t: WgslType): string {
   return t === 'f32' ? '-0x1.fffffep+127f' : 'i32(-2147483647 - 1)';
@@ -21,11 +22,10 @@ function highest(t: WgslType): string {
   return t === 'f32' ? '0x1.fffffep+127f' : '2147483647i';
 }
 
-/** WGSL for a sum/mean/max/min reduction. */
-function reduceSourceBuild(op: 'sum' | 'mean' | 'max' | 'min', t: WgslType): string {
-  const init = op === 'max' ? lowest(t) : op === 'min' ? highest(t) : `${t}(0)`;
-  const combine = op === 'max' ? 'max(u, v)' : op === 'min' ? 'min(u, v)' : 'u + v';
-  const finish = op === 'mean' ? 'acc / f32(r)' : 'acc';
+/** WGSL for a sum or max reduction. */
+function reduceSourceBuild(op: 'sum' | 'max', t: WgslType): string {
+  const init = op === 'max' ? lowest(t) : `${t}(0)`;
+  const combine = op === 'max' ? 'max(u, v)' : 'u + v';
   return /* wgsl */ `
 const WG: u32 = ${REDUCE_WG}u;
 // p = [outer, r, inner]
@@ -56,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   if (lid.x == 0u) {
     let acc = partial[0];
-    out[o] = ${finish};
+    out[o] = acc;
   }
 }
 `;
@@ -123,19 +123,13 @@ function reduceRowSourceBuild(op: ReduceOp, t: WgslType): string {
   const arg = op === 'argmax' || op === 'argmin';
   const better = op === 'argmax' || op === 'max' ? '>' : '<';
   const init =
-    op === 'max' || op === 'argmax'
-      ? lowest(t)
-      : op === 'min' || op === 'argmin'
-        ? highest(t)
-        : `${t}(0)`;
+    op === 'max' || op === 'argmax' ? lowest(t) : op === 'argmin' ? highest(t) : `${t}(0)`;
   const step = arg
     ? `if (j == 0u || v ${better} acc) { acc = v; index = j; }`
     : op === 'max'
       ? 'acc = max(acc, v);'
-      : op === 'min'
-        ? 'acc = min(acc, v);'
-        : 'acc = acc + v;';
-  const result = arg ? 'i32(index)' : op === 'mean' ? 'acc / f32(r)' : 'acc';
+      : 'acc = acc + v;';
+  const result = arg ? 'i32(index)' : 'acc';
   return /* wgsl */ `
 const WG: u32 = 64u;
 // p = [outer, r, inner]

@@ -24,7 +24,7 @@ import { ENTRY_1D, launch, params, words } from '../kernels/launch.js';
 import { type LazyNode, type Pending, Storage } from '../memory/storage.js';
 
 /** Most distinct nodes of an expression fused into one kernel. */
-const MAX_NODES = 24;
+const MAX_NODES = 64;
 /** Most distinct input buffers of one fused kernel (WebGPU guarantees 8 storage bindings). */
 const MAX_LOADS = 5;
 
