@@ -145,6 +145,8 @@ function generate(pending: Pending): Kernel {
   const lines: string[] = [];
   const sig: string[] = [];
   const ops: string[] = [];
+  const loadNames = new Map<number, string>();
+  let count = 0;
   const visit = (node: LazyNode): string => {
     const known = names.get(node);
     if (known) {
@@ -152,8 +154,6 @@ function generate(pending: Pending): Kernel {
       return known;
     }
     if (node.kind === 'load') {
-      const name = `v${names.size}`;
-      names.set(node, name);
       let j = loads.indexOf(node.storage);
       if (j < 0) {
         j = loads.length;
@@ -161,13 +161,23 @@ function generate(pending: Pending): Kernel {
         loadTypes.push(node.type);
         scalarLoad.push(node.scalar);
       }
+      // Every read of one buffer is one let-line, however many ops read it.
+      const loaded = loadNames.get(j);
+      if (loaded) {
+        names.set(node, loaded);
+        sig.push(`@${loaded}`);
+        return loaded;
+      }
+      const name = `v${count++}`;
+      names.set(node, name);
+      loadNames.set(j, name);
       sig.push(`L${j}${node.type}${node.scalar ? 's' : ''}`);
       lines.push(`  let ${name} = in${j}[${node.scalar ? '0u' : 'i'}];`);
       return name;
     }
     const args = node.args.map(visit);
     // Named after its arguments, so the let-lines read in order: v0, v1, … the result last.
-    const name = `v${names.size}`;
+    const name = `v${count++}`;
     names.set(node, name);
     let expr = node.expr
       .replace(/\ba\b/g, args[0] ?? 'a')
