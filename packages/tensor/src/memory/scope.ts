@@ -36,25 +36,9 @@ export function untrack(obj: Scoped): void {
  * unrelated code create tensors in this scope. Read values back after `tidy()` returns.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Scoped>();
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    scopes.pop();
-    for (const obj of scope) {
-      obj.scope = null;
-      obj.dispose();
-    }
-    throw error;
-  }
-  scopes.pop();
+  const { result, scope } = inScope(fn);
   if (result instanceof Promise) {
-    for (const obj of scope) {
-      obj.scope = null;
-      obj.dispose();
-    }
+    disposeAll(scope);
     throw new TensorError('tidy() takes a synchronous function; it returned a Promise.');
   }
   const returned = new Set<Scoped>();
@@ -75,20 +59,7 @@ export function tidy<T>(fn: () => T): T {
  * moves to the enclosing scope. If `fn` throws, what it created is disposed.
  */
 export function capture<T extends Scoped>(fn: () => T): { result: T; created: Scoped[] } {
-  const scope = new Set<Scoped>();
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    scopes.pop();
-    for (const obj of scope) {
-      obj.scope = null;
-      obj.dispose();
-    }
-    throw error;
-  }
-  scopes.pop();
+  const { result, scope } = inScope(fn);
   const created: Scoped[] = [];
   for (const obj of scope) {
     obj.scope = null;
@@ -96,6 +67,29 @@ export function capture<T extends Scoped>(fn: () => T): { result: T; created: Sc
     else created.push(obj);
   }
   return { result, created };
+}
+
+/** Runs `fn` in a new innermost scope; if it throws, disposes what it created. */
+function inScope<T>(fn: () => T): { result: T; scope: Set<Scoped> } {
+  const scope = new Set<Scoped>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    disposeAll(scope);
+    throw error;
+  }
+  scopes.pop();
+  return { result, scope };
+}
+
+function disposeAll(scope: Set<Scoped>): void {
+  for (const obj of scope) {
+    obj.scope = null;
+    obj.dispose();
+  }
 }
 
 /** Marks an object so that no `tidy()` scope disposes it; returns it. */
