@@ -17,7 +17,7 @@
  *
  * Print any generated kernel with its expression with `describeKernel()` (tests do).
  */
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from '../kernels/grid.js';
 import { ENTRY_1D, launch, params, words } from '../kernels/launch.js';
@@ -95,6 +95,19 @@ export function realize(storage: Storage): void {
   // A lost device computes nothing; disposing tensors on it must still work.
   if (!pending || device.isLost) return;
   const kernel = generate(pending);
+  // A lazy tensor from before a traced step is computed once, now, as it would be eagerly:
+  // its kernel is not part of the step a replay repeats.
+  const recording = backendOf(device).recording;
+  const outside = recording !== undefined && !recording.storages.has(storage);
+  if (outside) recording.paused++;
+  try {
+    launchPending(device, kernel, pending, storage);
+  } finally {
+    if (outside) recording.paused--;
+  }
+}
+
+function launchPending(device: Device, kernel: Kernel, pending: Pending, storage: Storage): void {
   launch(
     device,
     kernel.code,
