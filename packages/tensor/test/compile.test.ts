@@ -43,7 +43,7 @@ function setUp(seed = 1) {
       T.zeroGrad(params);
       return { loss: loss.detach(), h: h.detach() };
     });
-  return { params, opt, step, dispose: () => params.forEach((p) => p.dispose()) };
+  return { params, opt, step, dispose: () => T.dispose(params) };
 }
 
 function batch(gen: T.Generator, rows: number): [T.Tensor, T.Tensor] {
@@ -112,15 +112,15 @@ describe('compile', () => {
     upload(x).dispose();
     expect(upload.fallbackReason).toMatch(/uploads host data/);
     const kept: T.Tensor[] = [];
-    const escape = T.compile(
+    const escaping = T.compile(
       (a: T.Tensor) => {
         kept.push(a.mul(3).keep());
         return a.add(1);
       },
       { warmup: 0 },
     );
-    escape(x).dispose();
-    expect(escape.fallbackReason).toMatch(/outlives it/);
+    escaping(x).dispose();
+    expect(escaping.fallbackReason).toMatch(/outlives it/);
     const y = T.zeros([3]).keep();
     const baked = T.compile(
       (a: T.Tensor) => {

@@ -139,15 +139,12 @@ export class BufferPool {
 
   /** Destroys every free buffer (after submitting pending work that may still use them). */
   trim(): void {
-    if (this.device.isLost) return this.clear();
-    const backend = backendOf(this.device);
-    // A traced step may still reuse the buffers it freed: they must not be destroyed under it.
-    backend.recording?.fail('it releases pooled memory (releasePooledMemory()) inside the step');
-    backend.submit();
-    this.clear();
-  }
-
-  private clear(): void {
+    if (!this.device.isLost) {
+      const backend = backendOf(this.device);
+      // A traced step may reuse the buffers it freed: they must not be destroyed under it.
+      backend.recording?.fail('it releases pooled memory (releasePooledMemory()) inside the step');
+      backend.submit();
+    }
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
     // Cached bind groups may name the destroyed buffers.
