@@ -35,11 +35,12 @@ async function run(name: string, compile: boolean) {
   try {
     const r = await trainOn(work, data, runDir, [...TINY_RUN, 'ema=true', 'lr=1e-2'], env);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/not compiled/);
   } finally {
     if (previous === undefined) delete process.env.TRM_COMPILE;
     else process.env.TRM_COMPILE = previous;
   }
-  return { metrics: metrics(runDir), weights: await checkpointTensors(join(runDir, 'step_4')) };
+  return { metrics: metrics(runDir), weights: await checkpointTensors(join(runDir, 'step_4.safetensors')) };
 }
 
 describe('trm train with compiled steps', () => {

@@ -64,6 +64,7 @@ export async function trainStep(
       update: updateOf(optimizers, model),
     });
     m = { ...r.metrics, loss: r.loss };
+    noteFallback(run);
     await stepSparse(device, optimizers, step, comm);
     lr = shownLr(optimizers, step);
   } else {
@@ -94,6 +95,16 @@ export async function trainStep(
     );
   }
   return { carry: r.carry, metrics, lr };
+}
+
+const noted = new WeakSet<TrainRun['model']>();
+
+/** Says once per model why its compiled step runs eagerly, when it does (speed, not results). */
+function noteFallback(run: TrainRun): void {
+  const reason = run.model.compileReport()?.fallbackReason;
+  if (!reason || noted.has(run.model)) return;
+  noted.add(run.model);
+  run.output.note(`note: the training step runs eagerly (not compiled): ${reason}.`);
 }
 
 /** The one update function of each run's optimisers (a compiled step keys on its identity). */
