@@ -40,7 +40,10 @@ async function run(name: string, compile: boolean) {
     if (previous === undefined) delete process.env.TRM_COMPILE;
     else process.env.TRM_COMPILE = previous;
   }
-  return { metrics: metrics(runDir), weights: await checkpointTensors(join(runDir, 'step_4.safetensors')) };
+  return {
+    metrics: metrics(runDir),
+    weights: await checkpointTensors(join(runDir, 'step_4.safetensors')),
+  };
 }
 
 describe('trm train with compiled steps', () => {
