@@ -158,6 +158,31 @@ describe('compile', () => {
     fn.dispose();
   });
 
+  it('traces apart for another function or object among the arguments', async () => {
+    const fn = T.compile((a: T.Tensor, f: (t: T.Tensor) => T.Tensor) => f(a), { warmup: 0 });
+    const x = T.tensor([1, 2, 3]);
+    const double = (t: T.Tensor) => t.mul(2);
+    const square = (t: T.Tensor) => t.square();
+    expect(Array.from(await fn(x, double).data())).toEqual([2, 4, 6]);
+    expect(Array.from(await fn(x, square).data())).toEqual([1, 4, 9]);
+    expect(Array.from(await fn(x, double).data())).toEqual([2, 4, 6]);
+    expect(fn.stats).toEqual({ eager: 0, traces: 2, replays: 1 });
+    fn.dispose();
+    x.dispose();
+  });
+
+  it('computes a lazy tensor from before the step once, outside what a replay repeats', async () => {
+    const base = T.tensor([1, 2, 3]).keep();
+    const lazy = base.mul(2).keep(); // pending: computed by the first kernel that reads it
+    const fn = T.compile((a: T.Tensor) => a.add(lazy), { warmup: 0 });
+    expect(Array.from(await fn(T.tensor([1, 1, 1])).data())).toEqual([3, 5, 7]);
+    base.assign([10, 20, 30]); // eagerly, lazy was computed already and keeps 2, 4, 6
+    expect(Array.from(await fn(T.tensor([1, 1, 1])).data())).toEqual([3, 5, 7]);
+    expect(fn.stats).toEqual({ eager: 0, traces: 1, replays: 1 });
+    fn.dispose();
+    T.dispose([base, lazy]);
+  });
+
   it('advances the random generator at every replay, drawing what eager calls draw', async () => {
     const draw = (gen: T.Generator) => (x: T.Tensor) =>
       T.tidy(() => x.add(T.rand(gen, [10])).mul(T.rand(gen, [3, 3]).sum()));

@@ -107,15 +107,18 @@ function noteFallback(run: TrainRun): void {
   run.output.note(`note: the training step runs eagerly (not compiled): ${reason}.`);
 }
 
-/** The one update function of each run's optimisers (a compiled step keys on its identity). */
-const updates = new WeakMap<Optimizers, () => void>();
+/**
+ * The update function of each run's optimisers, one while they stay the same: a compiled step
+ * keys on its identity, so another set of optimisers (or an EMA made since) is traced apart.
+ */
+const updates = new WeakMap<Optimizers, { adam: unknown; ema: unknown; update: () => void }>();
 
 function updateOf(optimizers: Optimizers, model: TrainRun['model']): () => void {
-  let update = updates.get(optimizers);
-  if (!update) {
-    update = denseUpdate(optimizers, model);
-    updates.set(optimizers, update);
-  }
+  const { adam, ema } = optimizers;
+  const cached = updates.get(optimizers);
+  if (cached && cached.adam === adam && cached.ema === ema) return cached.update;
+  const update = denseUpdate(optimizers, model);
+  updates.set(optimizers, { adam, ema, update });
   return update;
 }
 

@@ -5,6 +5,7 @@ import {
   type CompileStats,
   compile,
   type Generator,
+  isGradEnabled,
   noGrad,
   type Tensor,
   tensor,
@@ -257,6 +258,7 @@ export class TinyRecursiveModel extends Module {
       keepLogits: options.keepLogits ?? false,
       withContinue,
       training: this.training,
+      gradEnabled: isGradEnabled(),
       precision: this.precision,
       update: options.update ?? null,
     };
@@ -427,6 +429,8 @@ interface StepFlags {
   keepLogits: boolean;
   withContinue: boolean;
   training: boolean;
+  /** Whether the caller runs the step under `noGrad` (the trace records either way). */
+  gradEnabled: boolean;
   precision: ComputePrecision;
   update: (() => void) | null;
 }

@@ -17,7 +17,7 @@ let nextObjectId = 1;
 
 /**
  * A key naming a call's arguments for the trace cache: each tensor's dtype and shape, every
- * other plain value itself, and any other object (a model, an optimiser) by identity.
+ * other plain value itself, and any other object or function (a model, an update) by identity.
  */
 export function signatureOf(value: unknown): string {
   if (value instanceof Tensor) return `${value.dtype}[${value.shape.join(',')}]`;
@@ -27,7 +27,8 @@ export function signatureOf(value: unknown): string {
       .map(([k, v]) => `${JSON.stringify(k)}:${signatureOf(v)}`)
       .join(',')}}`;
   }
-  if (typeof value === 'object' && value !== null) {
+  // A function or another object stands for what it does: another one is another step.
+  if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
     let id = objectIds.get(value);
     if (id === undefined) {
       id = nextObjectId++;
@@ -35,7 +36,6 @@ export function signatureOf(value: unknown): string {
     }
     return `#${id}`;
   }
-  if (typeof value === 'function') return 'fn';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 

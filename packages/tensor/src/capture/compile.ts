@@ -60,8 +60,8 @@ interface Entry {
  * inputs are copied into the plan's own input buffers, per-call kernel parameters (customOp
  * `params` given as a function) are computed again, and the same kernels run on the same
  * buffers. A signature is the shapes and dtypes of the tensor arguments (found in arrays and
- * plain objects), the other plain values among them, the identity of other objects, and the
- * {@link CompileOptions.key}.
+ * plain objects), the other plain values among them, the identity of other objects and of
+ * functions, and the {@link CompileOptions.key}.
  *
  * The outputs of a replay live in the plan's buffers: **the next call overwrites them**, as a
  * CUDA graph's do. `clone()` an output to keep it past the next call. Inputs are copies: a
