@@ -6,6 +6,7 @@
 
 import { getDefaultDevice } from '../context.js';
 import { backendOf, type Device } from '../device/device.js';
+import { DeviceMismatchError } from '../errors.js';
 import { signatureOf, tensorsIn } from './arguments.js';
 import { type Plan, releasePlan, replay, trace } from './plan.js';
 
@@ -113,12 +114,20 @@ export function compile<A extends unknown[], R>(
     const device = tensors[0]?.device ?? options.device ?? getDefaultDevice();
     // Inside another trace, this step is part of that one.
     if (backendOf(device).recording) return fn(...args);
-    for (const t of tensors) t.assertLive();
+    for (const t of tensors) {
+      t.assertLive();
+      if (t.device !== device) {
+        throw new DeviceMismatchError(
+          `compile: ${t.describe()} is on another device than ${tensors[0]!.describe()}; a compiled step runs on one device.`,
+        );
+      }
+    }
     const key = `${signatureOf(args)}|${options.key ? options.key(...args) : ''}`;
     let entry = entries.get(key);
     if (!entry) {
       if (entries.size >= maxSignatures) {
         fallbackReason = `it was called with more than ${maxSignatures} input signatures (shapes, dtypes, keys)`;
+        release();
         return eager(args);
       }
       entry = { calls: 0, plan: null };
@@ -141,19 +150,22 @@ export function compile<A extends unknown[], R>(
     stats.traces++;
     const traced = trace(device, fn, args, tensors);
     if ('plan' in traced) entry.plan = traced.plan;
-    else fallbackReason = traced.reason;
+    else {
+      fallbackReason = traced.reason;
+      release(); // eager from now on: the other signatures' plans are of no more use
+    }
     return traced.result;
   }) as CompiledFunction<A, R>;
+
+  function release(): void {
+    for (const entry of entries.values()) if (entry.plan) releasePlan(entry.plan);
+    entries.clear();
+  }
 
   Object.defineProperties(compiled, {
     fallbackReason: { get: () => fallbackReason },
     stats: { get: () => ({ ...stats }) },
-    dispose: {
-      value: () => {
-        for (const entry of entries.values()) if (entry.plan) releasePlan(entry.plan);
-        entries.clear();
-      },
-    },
+    dispose: { value: release },
   });
   return compiled;
 }
