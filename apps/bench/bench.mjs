@@ -113,6 +113,7 @@ for (const shape of work.shapes) {
   }
   for (const precision of work.precisions) {
     let hostMs = null;
+    let compiledHostMs = null;
     for (const batch of shape.batches) {
       const request = {
         config: shape.config,
@@ -138,6 +139,23 @@ for (const shape of work.shapes) {
       };
       steps.push(row);
       log(`${shape.name} batch ${batch} trm ${precision}: ${describe(row)}`);
+      if (precision === 'f32' && !r.error) {
+        // The same step captured and replayed, beside the eager one (f32: an f16 step reads
+        // its overflow flag between the backward and the update, so it runs eagerly).
+        const c = trmStep({ ...request, compiled: true });
+        if (compiledHostMs === null && !c.error)
+          compiledHostMs = trmStep({ ...request, compiled: true, skip: true }).msPerStep ?? null;
+        const compiledRow = {
+          ...row,
+          ...c,
+          impl: 'trm-compiled-f32',
+          hostMs: compiledHostMs,
+        };
+        steps.push(compiledRow);
+        if (c.compile?.fallbackReason)
+          notes.push(`${shape.name}: the compiled step ran eagerly: ${c.compile.fallbackReason}`);
+        log(`${shape.name} batch ${batch} trm compiled f32: ${describe(compiledRow)}`);
+      }
       if (options.base) {
         const b = trmStep({ ...request, root: resolve(options.base) });
         steps.push({ ...row, ...b, impl: `base-${precision}`, hostMs: null });

@@ -6,6 +6,7 @@
 /** Implementations in the order tables and the chart show them. */
 export const IMPLS = [
   { key: 'trm-f32', label: 'trm f32' },
+  { key: 'trm-compiled-f32', label: 'trm f32 compiled' },
   { key: 'trm-f16', label: 'trm f16' },
   { key: 'torch-eager-f32', label: 'PyTorch eager f32' },
   { key: 'torch-eager-bf16', label: 'PyTorch eager bf16' },
@@ -14,6 +15,7 @@ export const IMPLS = [
 
 const COLOURS = {
   'trm-f32': '#2563eb',
+  'trm-compiled-f32': '#1e3a8a',
   'trm-f16': '#60a5fa',
   'torch-eager-f32': '#9ca3af',
   'torch-eager-bf16': '#dc2626',
@@ -135,7 +137,7 @@ export function renderMarkdown(results) {
         [
           'shape',
           'batch',
-          'precision',
+          'implementation',
           'wall ms',
           'kernel ms',
           'host ms',
@@ -147,7 +149,7 @@ export function renderMarkdown(results) {
         trmRows.map((r) => [
           r.shape,
           String(r.batch),
-          r.precision,
+          IMPLS.find((i) => i.key === r.impl)?.label ?? r.impl,
           num(r.msPerStep),
           num(r.kernelMsPerStep),
           num(r.hostMs),
@@ -159,7 +161,8 @@ export function renderMarkdown(results) {
       ),
       '',
       'Kernel ms: the summed GPU time of the compute passes (timestamp queries); host ms: the same',
-      'step with every dispatch dropped (JavaScript and WebGPU encoding alone).',
+      'step with every dispatch dropped (JavaScript and WebGPU encoding alone). Compiled: the',
+      "step's device part, optimiser included, traced once and replayed (`compile()`).",
       '',
     );
   }

@@ -1,10 +1,12 @@
 // One measurement of trm's ACT training step, in a process of its own (so an out-of-memory
 // batch, a lost device or a memory peak never leaks into the next measurement):
 //   node step-worker.mjs '<json: { config, batch, precision, steps, maxSeconds, warmup, skip,
-//                                   root, tuning }>'
+//                                   compiled, root, tuning }>'
 // `steps` timed steps, fewer when they would run past `maxSeconds` (one at least).
 // Prints one JSON line. `skip` runs the same steps with every dispatch dropped: the host's
-// share of a step (JavaScript and WebGPU encoding). `root` loads the packages of another
+// share of a step (JavaScript and WebGPU encoding). `compiled` runs the step as `trm train`
+// does by default: its device part, optimiser included, captured once and replayed
+// (`compile()` of @trm/tensor; f32 only, a checkout that has it). `root` loads the packages of another
 // built checkout (packages/*/dist) instead of this one's.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -91,7 +93,29 @@ async function measure() {
     : null;
   let carry = model.initialCarry(B);
   let skipped = 0;
+  if (args.compiled && (scaler || typeof adam.schedule !== 'function')) {
+    throw new Error('no compiled step here (f16, or a checkout without compile())');
+  }
+  // The dense optimiser inside the captured step; the sparse one after it, on host ids.
+  const update = () => {
+    adam.apply();
+    model.zeroGrad();
+  };
+  const compiledStep = async () => {
+    adam.schedule(1e-4);
+    const r = await model.step(carry, batch, {
+      backward: true,
+      lossScale: 1 / B,
+      compile: true,
+      update,
+    });
+    carry = r.carry;
+    const sparse = emb?.sparseGrad();
+    if (sign && sparse) sign.step(sparse, 1e-2);
+    await device.sync();
+  };
   const trainStep = async () => {
+    if (args.compiled) return compiledStep();
     const r = await model.step(carry, batch, {
       backward: true,
       lossScale: (scaler?.scale ?? 1) / B,
@@ -158,6 +182,7 @@ async function measure() {
     precision: model.precision ?? 'f32',
     // Steps an f16 overflow skipped (over warm-up and timed steps).
     skippedSteps: skipped,
+    ...(args.compiled ? { compile: model.compileReport() } : {}),
   };
   device.destroy();
   return result;

@@ -1,4 +1,4 @@
-import { customOp, noGrad, type Tensor, zerosLike } from '@trm/tensor';
+import { customOp, type KernelParam, noGrad, type Tensor, zerosLike } from '@trm/tensor';
 import { ADAM_ATAN2_WGSL, ADAMW_WGSL } from './kernels.js';
 import { loadState, namedList, type Parameters, readState } from './params.js';
 
@@ -56,41 +56,67 @@ abstract class FusedAdam {
 
   protected abstract extraScalars(): number[];
 
+  /** The learning rate of the scheduled update (see {@link schedule}). */
+  private lr = 0;
+
   /**
    * Applies one update at learning rate `lr` to every parameter that has a gradient (`.grad`);
    * the others are left alone. One fused kernel per parameter tensor; the step's scalars travel
-   * as kernel parameters, so a step allocates nothing.
+   * as kernel parameters, so a step allocates nothing. The same as `schedule(lr)` then
+   * `apply()`.
    */
   step(lr: number): void {
+    this.schedule(lr);
+    this.apply();
+  }
+
+  /**
+   * The host half of a step: sets the learning rate of the next update and counts the step
+   * (its bias corrections). A training step compiled with `compile()` calls this outside and
+   * {@link apply} inside: a replay re-computes the kernels' scalars from this state.
+   */
+  schedule(lr: number): void {
     if (!Number.isFinite(lr))
       throw new RangeError(`${this.label}: learning rate must be finite, got ${lr}`);
+    this.lr = lr;
     this.stepCount += 1;
-    const t = this.stepCount;
-    const bc1 = 1 - this.beta1 ** t;
-    const bc2 = 1 - this.beta2 ** t;
+  }
+
+  /** The device half of a step: the update kernels, at the rate and step of {@link schedule}. */
+  apply(): void {
     for (const [name, p] of this.params) {
       const grad = p.grad;
       if (!grad) continue;
+      const size = p.size;
       customOp({
         name: this.label,
         code: this.source,
-        params: [
-          1 - lr * this.weightDecay,
-          lr / bc1,
-          1 - this.beta1,
-          1 - this.beta2,
-          Math.sqrt(bc2),
-          { u32: p.size },
-          ...this.extraScalars(),
-        ],
-        varyingParams: true,
+        // A function: read again before every replay of a compiled step.
+        params: () => this.scalars(size),
         inputs: [grad],
         updates: [p, this.m.get(name)!, this.v.get(name)!],
-        threads: p.size,
+        threads: size,
       });
     }
     // Start the step's kernels now rather than at the next read.
     this.params[0]?.[1].device.submit();
+  }
+
+  /** The kernel's scalars at the scheduled rate and step. */
+  private scalars(size: number): KernelParam[] {
+    const t = this.stepCount;
+    const lr = this.lr;
+    const bc1 = 1 - this.beta1 ** t;
+    const bc2 = 1 - this.beta2 ** t;
+    return [
+      1 - lr * this.weightDecay,
+      lr / bc1,
+      1 - this.beta1,
+      1 - this.beta2,
+      Math.sqrt(bc2),
+      { u32: size },
+      ...this.extraScalars(),
+    ];
   }
 
   /** Reads the moments back (async) with the step count. */

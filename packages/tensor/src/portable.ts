@@ -9,6 +9,12 @@ export { type AutocastPrecision, autocast, autocastPrecision } from './autocast.
 // Autograd
 export { zeroGrad } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad } from './autograd/tape.js';
+export {
+  type CompiledFunction,
+  type CompileOptions,
+  type CompileStats,
+  compile,
+} from './capture/compile.js';
 // Tensors
 export { getDefaultDevice, setDefaultDevice } from './context.js';
 export { type AdapterInfo, type ComputeLimits, Device, type GpuTime } from './device/device.js';

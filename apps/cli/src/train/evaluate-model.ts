@@ -286,7 +286,11 @@ async function runBatch(
   let at = 0;
   for (;;) {
     step?.logits?.dispose();
-    step = await model.step(carry, batch, wantLogits ? { keepLogits: true } : {});
+    // Compiled: traced once per batch shape, then replayed (TRM_COMPILE=0 runs it eagerly).
+    step = await model.step(carry, batch, {
+      compile: true,
+      ...(wantLogits ? { keepLogits: true } : {}),
+    });
     carry = step.carry;
     at++;
     if (perStep) correct.push(correctCounts(step.preds, batch.labels, seqLen));

@@ -72,7 +72,7 @@ export function createEma(optimizers: Optimizers, config: TrainConfig): Ema {
  * One optimiser step on gradients already summed over ranks: AdamATan2 at the scheduled
  * learning rate, sign-SGD on the puzzle-embedding rows of the batch (of every rank's batch in
  * a data-parallel run, spec §7), then the EMA update. Returns the learning rate used: AdamATan2's,
-or the puzzle table's when the weights are frozen.
+ * or the puzzle table's when the weights are frozen.
  */
 export async function stepOptimizers(
   device: Device,
@@ -80,28 +80,63 @@ export async function stepOptimizers(
   step: number,
   comm: Collective | undefined,
 ): Promise<number> {
-  const { adam, puzzleEmb, signSgd, lrAt, puzzleLrAt, ema } = optimizers;
-  const lr = lrAt(step);
-  if (adam) adam.step(lr);
+  optimizers.adam?.step(optimizers.lrAt(step));
+  await stepSparse(device, optimizers, step, comm);
+  optimizers.ema?.update();
+  return shownLr(optimizers, step);
+}
+
+/**
+ * The dense part of an optimiser step as device work for a compiled training step (run after
+ * the backward, inside it): AdamATan2 at the rate {@link scheduleDense} set, the EMA update and
+ * clearing the gradients. The same function every step, as a compiled step needs: what changes
+ * from step to step is read from the optimisers' state.
+ */
+export function denseUpdate(optimizers: Optimizers, model: TinyRecursiveModel): () => void {
+  return () => {
+    optimizers.adam?.apply();
+    optimizers.ema?.update();
+    model.zeroGrad();
+  };
+}
+
+/** Sets AdamATan2's rate and step count for the {@link denseUpdate} of step `step`. */
+export function scheduleDense(optimizers: Optimizers, step: number): void {
+  optimizers.adam?.schedule(optimizers.lrAt(step));
+}
+
+/**
+ * Sign-SGD on the puzzle-embedding rows the batch used (every rank's rows in a data-parallel
+ * run): after the step, on the host-grouped ids, so never part of a compiled step.
+ */
+export async function stepSparse(
+  device: Device,
+  optimizers: Optimizers,
+  step: number,
+  comm: Collective | undefined,
+): Promise<void> {
+  const { puzzleEmb, signSgd, puzzleLrAt } = optimizers;
   const sparse = signSgd ? puzzleEmb?.sparseGrad() : null;
-  if (signSgd && sparse) {
-    if (comm) {
-      // The sparse step sees the ids and gradient rows of every rank.
-      const ids = await comm.allGather(sparse.ids);
-      const local = (await sparse.rows.data()) as Float32Array;
-      const rows = tensor(await comm.allGather(local), {
-        shape: [ids.length, sparse.rows.shape[1]!],
-        device,
-      });
-      signSgd.step({ ids, rows }, puzzleLrAt(step));
-      rows.dispose();
-    } else {
-      signSgd.step(sparse, puzzleLrAt(step));
-    }
+  if (!signSgd || !sparse) return;
+  if (comm) {
+    // The sparse step sees the ids and gradient rows of every rank.
+    const ids = await comm.allGather(sparse.ids);
+    const local = (await sparse.rows.data()) as Float32Array;
+    const rows = tensor(await comm.allGather(local), {
+      shape: [ids.length, sparse.rows.shape[1]!],
+      device,
+    });
+    signSgd.step({ ids, rows }, puzzleLrAt(step));
+    rows.dispose();
+  } else {
+    signSgd.step(sparse, puzzleLrAt(step));
   }
-  ema?.update();
-  // With the weights frozen the puzzle rows' rate is the only one in use (and the one shown).
-  return adam || !signSgd ? lr : puzzleLrAt(step);
+}
+
+/** The learning rate a step shows: AdamATan2's, or the puzzle table's when the weights are frozen. */
+export function shownLr(optimizers: Optimizers, step: number): number {
+  const { adam, signSgd, lrAt, puzzleLrAt } = optimizers;
+  return adam || !signSgd ? lrAt(step) : puzzleLrAt(step);
 }
 
 /**

@@ -8,7 +8,15 @@ import {
 } from '@trm/model';
 import { CliError } from '../errors.js';
 import type { Collective } from '../parallel/collective.js';
-import { stepOptimizers, unscaleGradients } from './optimizers.js';
+import {
+  denseUpdate,
+  type Optimizers,
+  scheduleDense,
+  shownLr,
+  stepOptimizers,
+  stepSparse,
+  unscaleGradients,
+} from './optimizers.js';
 import type { TrainRun } from './train-run.js';
 
 /** What one training step produced. */
@@ -37,23 +45,43 @@ export async function trainStep(
   const { comm, sync, globalBatch: gbs } = run.topology;
   const { params, scaler } = optimizers;
   const scale = scaler?.scale ?? 1;
-  // Every step trains something: the weights, the puzzle embeddings or both.
-  const r = await model.step(carry, batch, {
+  const stepOptions = {
     backward: true,
     lossScale: scale / gbs,
     ...(exploration ? { exploration } : {}),
-  });
-  const m = sync ? await sumOverRanks(comm!, r) : { ...r.metrics, loss: r.loss };
-  if (sync) {
-    await sync.allReduceGradients(params.map(([, p]) => p));
-    run.allReduce.totalMs += sync.last.totalMs;
-    run.allReduce.reduceMs += sync.last.reduceMs;
-    run.allReduce.steps += 1;
+  };
+  let m: StepSums;
+  let r: StepResult;
+  let lr: number;
+  let finite = true;
+  if (!sync && !scaler) {
+    // Nothing reads the host between the backward and the update: the whole device part of
+    // the step, optimisers included, is one compiled function (see the execution model docs).
+    scheduleDense(optimizers, step);
+    r = await model.step(carry, batch, {
+      ...stepOptions,
+      compile: true,
+      update: updateOf(optimizers, model),
+    });
+    m = { ...r.metrics, loss: r.loss };
+    noteFallback(run);
+    await stepSparse(device, optimizers, step, comm);
+    lr = shownLr(optimizers, step);
+  } else {
+    // Every step trains something: the weights, the puzzle embeddings or both.
+    r = await model.step(carry, batch, stepOptions);
+    m = sync ? await sumOverRanks(comm!, r) : { ...r.metrics, loss: r.loss };
+    if (sync) {
+      await sync.allReduceGradients(params.map(([, p]) => p));
+      run.allReduce.totalMs += sync.last.totalMs;
+      run.allReduce.reduceMs += sync.last.reduceMs;
+      run.allReduce.steps += 1;
+    }
+    // In f16 a step whose scaled gradients overflowed is skipped (the scale is halved).
+    finite = scaler ? await unscaleGradients(optimizers, scaler, comm) : true;
+    lr = finite ? await stepOptimizers(device, optimizers, step, comm) : optimizers.lrAt(step);
+    model.zeroGrad();
   }
-  // In f16 a step whose scaled gradients overflowed is skipped (the scale is halved).
-  const finite = scaler ? await unscaleGradients(optimizers, scaler, comm) : true;
-  const lr = finite ? await stepOptimizers(device, optimizers, step, comm) : optimizers.lrAt(step);
-  model.zeroGrad();
   const metrics = trainMetrics(m, gbs, lr);
   if (scaler) {
     metrics['train/loss_scale'] = scale;
@@ -67,6 +95,31 @@ export async function trainStep(
     );
   }
   return { carry: r.carry, metrics, lr };
+}
+
+const noted = new WeakSet<TrainRun['model']>();
+
+/** Says once per model why its compiled step runs eagerly, when it does (speed, not results). */
+function noteFallback(run: TrainRun): void {
+  const reason = run.model.compileReport()?.fallbackReason;
+  if (!reason || noted.has(run.model)) return;
+  noted.add(run.model);
+  run.output.note(`note: the training step runs eagerly (not compiled): ${reason}.`);
+}
+
+/**
+ * The update function of each run's optimisers, one while they stay the same: a compiled step
+ * keys on its identity, so another set of optimisers (or an EMA made since) is traced apart.
+ */
+const updates = new WeakMap<Optimizers, { adam: unknown; ema: unknown; update: () => void }>();
+
+function updateOf(optimizers: Optimizers, model: TrainRun['model']): () => void {
+  const { adam, ema } = optimizers;
+  const cached = updates.get(optimizers);
+  if (cached && cached.adam === adam && cached.ema === ema) return cached.update;
+  const update = denseUpdate(optimizers, model);
+  updates.set(optimizers, { adam, ema, update });
+  return update;
 }
 
 /**

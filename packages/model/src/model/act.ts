@@ -1,5 +1,17 @@
 import { Module } from '@trm/nn';
-import { autocast, type Generator, noGrad, type Tensor, tensor, tidy, zeros } from '@trm/tensor';
+import {
+  autocast,
+  type CompiledFunction,
+  type CompileStats,
+  compile,
+  type Generator,
+  isGradEnabled,
+  noGrad,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@trm/tensor';
 import { architectureOf, type TrmConfig } from '../config.js';
 import type { ComputePrecision } from '../precision.js';
 import { createInner } from './create-inner.js';
@@ -93,6 +105,18 @@ export interface StepOptions {
   random?: () => number;
   /** Keep the logits tensor in the result (the caller disposes it). */
   keepLogits?: boolean;
+  /**
+   * Run the device part of the step compiled (`compile()` of `@trm/tensor`): traced once per
+   * batch shape and options, then replayed without per-op work. The results are the same to
+   * the bit; `TRM_COMPILE=0` turns it off everywhere.
+   */
+  compile?: boolean;
+  /**
+   * Device work to run right after the backward, inside the (compiled) step: the optimiser
+   * kernels and `zeroGrad()` of a training step. It must do the same every call; per-call
+   * values reach its kernels through customOp `params` functions (AdamATan2's `schedule()`).
+   */
+  update?: () => void;
 }
 
 export interface StepResult {
@@ -211,67 +235,44 @@ export class TinyRecursiveModel extends Module {
     const isLast = Uint8Array.from(steps, (s) => (s + 1 >= cfg.halt_max_steps ? 1 : 0));
     const withContinue = this.training && trainsContinueHead(cfg) && cfg.halt_max_steps > 1;
 
-    const out = tidy(() => {
-      const device = Object.values(carry.inner)[0]!.device;
-      const deviceBatch = {
-        inputs: tensor(data.inputs, { shape: [B, S], dtype: 'i32', device }),
-        puzzleIdentifiers: tensor(data.puzzleIdentifiers, { shape: [B], dtype: 'i32', device }),
-        hostPuzzleIdentifiers: data.puzzleIdentifiers,
-      };
-      const restart = tensor(carry.halted, { shape: [B, 1, 1], dtype: 'bool', device });
-      const start: Record<string, Tensor> = {};
-      for (const [name, init] of this.inner.initStates)
-        start[name] = restart.where(init, carry.inner[name]!);
-      // The forward in the model's precision; its recorded backward keeps it.
-      const forward = (c: InnerCarry) =>
-        autocast(this.precision, () => this.inner.forward(c, deviceBatch));
-      const inner = forward(start);
-      // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
-      const labels = tensor(safeLabels, { shape: [B, S], dtype: 'i32', device });
-      const targets = oneHot(labels, cfg.vocab_size);
-      const ce =
-        cfg.loss_type === 'stablemax_cross_entropy'
-          ? stablemaxCrossEntropy(inner.logits, targets)
-          : softmaxCrossEntropy(inner.logits, targets);
-      const div = tensor(
+    const device = Object.values(carry.inner)[0]!.device;
+    // Host data goes up before the device part, which then only computes (and can be replayed).
+    const inputs: StepTensors = {
+      inputs: tensor(data.inputs, { shape: [B, S], dtype: 'i32', device }),
+      puzzleIdentifiers: tensor(data.puzzleIdentifiers, { shape: [B], dtype: 'i32', device }),
+      restart: tensor(carry.halted, { shape: [B, 1, 1], dtype: 'bool', device }),
+      labels: tensor(safeLabels, { shape: [B, S], dtype: 'i32', device }),
+      div: tensor(
         Float32Array.from(counts, (n) => Math.max(n, 1)),
         { shape: [B], device },
-      );
-      const lmLoss = ce.sum(-1).div(div).sum();
-      const preds = inner.logits.argmax(-1);
-      const validT = tensor(valid, { shape: [B, S], device });
-      const nCorrect = preds.eq(labels).cast('f32').mul(validT).sum(-1);
-      const seqCorrect = nCorrect.eq(tensor(counts, { shape: [B], device })).cast('f32');
-      const qHaltLoss = bceWithLogitsSum(inner.qHalt, seqCorrect);
-      let total = lmLoss.add(qHaltLoss.mul(0.5));
-      let target: Tensor | null = null;
-      let qContinueLoss: Tensor | null = null;
-      if (withContinue) {
-        target = noGrad(() => {
-          const next = forward(inner.carry);
-          const last = tensor(isLast, { shape: [B], dtype: 'bool', device });
-          return last.where(next.qHalt, next.qHalt.maximum(next.qContinue)).sigmoid();
-        });
-        qContinueLoss = bceWithLogitsSum(inner.qContinue, target);
-        total = total.add(qContinueLoss.mul(0.5));
-      }
-      if (options.backward) total.mul(options.lossScale ?? 1).backward();
-      const keepLogits = options.keepLogits ? inner.logits.detach() : null;
-      return {
-        state: inner.carry,
-        preds,
-        qHalt: inner.qHalt.detach(),
-        qContinue: inner.qContinue.detach(),
-        target,
-        scalars: [total, lmLoss, qHaltLoss, ...(qContinueLoss ? [qContinueLoss] : [])].map((t) =>
-          t.detach(),
-        ),
-        logits: keepLogits,
-      };
-    });
+      ),
+      valid: tensor(valid, { shape: [B, S], device }),
+      counts: tensor(counts, { shape: [B], device }),
+      isLast: withContinue ? tensor(isLast, { shape: [B], dtype: 'bool', device }) : null,
+    };
+    // The last step's sparse gradient goes before this step's forward makes a new one.
+    this.inner.puzzleEmb?.releaseBatch();
+    const flags: StepFlags = {
+      backward: options.backward ?? false,
+      lossScale: options.lossScale ?? 1,
+      keepLogits: options.keepLogits ?? false,
+      withContinue,
+      training: this.training,
+      gradEnabled: isGradEnabled(),
+      precision: this.precision,
+      update: options.update ?? null,
+    };
+    const run = options.compile ? this.compiledStep() : this.deviceStep;
+    const out = run(inputs, carry.inner, flags);
+    for (const t of Object.values(inputs)) t?.dispose();
     TinyRecursiveModel.disposeCarry(carry);
     for (const t of Object.values(out.state)) t.keep();
-    out.logits?.keep();
+    if (out.sparseRows)
+      this.inner.puzzleEmb?.holdGradient(data.puzzleIdentifiers, out.sparseRows.keep());
+    // A compiled step's outputs are overwritten by its next call: the caller keeps a copy.
+    const logits = out.logits && options.compile ? out.logits.clone() : out.logits;
+    if (logits !== out.logits) out.logits?.dispose();
+    logits?.keep();
 
     const [preds, qHalt, qContinue, target, scalars] = await Promise.all([
       out.preds.data() as Promise<Int32Array>,
@@ -319,10 +320,131 @@ export class TinyRecursiveModel extends Module {
       qHalt,
       qContinue,
       targetQContinue: target,
-      logits: out.logits,
+      logits,
       allHalted: halted.every((h) => h === 1),
     };
   }
+  /**
+   * The device part of {@link step}: carry reset, inner model, loss head, backward and the
+   * caller's `update`, as one synchronous function of tensors, so that it can be compiled.
+   */
+  private readonly deviceStep = (
+    t: StepTensors,
+    state: InnerCarry,
+    flags: StepFlags,
+  ): DeviceStepResult =>
+    tidy(() => {
+      const cfg = this.config;
+      const deviceBatch = { inputs: t.inputs, puzzleIdentifiers: t.puzzleIdentifiers };
+      const start: Record<string, Tensor> = {};
+      for (const [name, init] of this.inner.initStates)
+        start[name] = t.restart.where(init, state[name]!);
+      // The forward in the model's precision; its recorded backward keeps it.
+      const forward = (c: InnerCarry) =>
+        autocast(flags.precision, () => this.inner.forward(c, deviceBatch));
+      const inner = forward(start);
+      // Loss head (spec §6). Ignored labels become -1: their one-hot rows are all zero.
+      const targets = oneHot(t.labels, cfg.vocab_size);
+      const ce =
+        cfg.loss_type === 'stablemax_cross_entropy'
+          ? stablemaxCrossEntropy(inner.logits, targets)
+          : softmaxCrossEntropy(inner.logits, targets);
+      const lmLoss = ce.sum(-1).div(t.div).sum();
+      const preds = inner.logits.argmax(-1);
+      const nCorrect = preds.eq(t.labels).cast('f32').mul(t.valid).sum(-1);
+      const seqCorrect = nCorrect.eq(t.counts).cast('f32');
+      const qHaltLoss = bceWithLogitsSum(inner.qHalt, seqCorrect);
+      let total = lmLoss.add(qHaltLoss.mul(0.5));
+      let target: Tensor | null = null;
+      let qContinueLoss: Tensor | null = null;
+      if (flags.withContinue && t.isLast) {
+        const isLast = t.isLast;
+        target = noGrad(() => {
+          const next = forward(inner.carry);
+          return isLast.where(next.qHalt, next.qHalt.maximum(next.qContinue)).sigmoid();
+        });
+        qContinueLoss = bceWithLogitsSum(inner.qContinue, target);
+        total = total.add(qContinueLoss.mul(0.5));
+      }
+      if (flags.backward) {
+        total.mul(flags.lossScale).backward();
+        flags.update?.();
+      }
+      return {
+        state: inner.carry,
+        preds,
+        qHalt: inner.qHalt.detach(),
+        qContinue: inner.qContinue.detach(),
+        target,
+        scalars: [total, lmLoss, qHaltLoss, ...(qContinueLoss ? [qContinueLoss] : [])].map((x) =>
+          x.detach(),
+        ),
+        logits: flags.keepLogits ? inner.logits.detach() : null,
+        sparseRows: this.inner.puzzleEmb?.takeGradient() ?? null,
+      };
+    });
+
+  private compiled: CompiledFunction<
+    [StepTensors, InnerCarry, StepFlags],
+    DeviceStepResult
+  > | null = null;
+
+  /** {@link deviceStep}, compiled: traced once per batch shape and set of flags, then replayed. */
+  private compiledStep() {
+    this.compiled ??= compile(this.deviceStep);
+    return this.compiled;
+  }
+
+  /** Frees the compiled step's recorded plans (their buffers). */
+  releaseCompiled(): void {
+    this.compiled?.dispose();
+  }
+
+  /**
+   * How the compiled step's calls ran (eager, traced, replayed), and why it runs eagerly if it
+   * does; null before a step asked for `compile`.
+   */
+  compileReport(): (CompileStats & { fallbackReason: string | null }) | null {
+    const c = this.compiled;
+    return c ? { ...c.stats, fallbackReason: c.fallbackReason } : null;
+  }
+}
+
+/** The tensors of one step's host data, made before its device part. */
+interface StepTensors {
+  inputs: Tensor;
+  puzzleIdentifiers: Tensor;
+  restart: Tensor;
+  labels: Tensor;
+  div: Tensor;
+  valid: Tensor;
+  counts: Tensor;
+  isLast: Tensor | null;
+}
+
+/** What shapes a step's device part besides its tensors (part of a compiled step's key). */
+interface StepFlags {
+  backward: boolean;
+  lossScale: number;
+  keepLogits: boolean;
+  withContinue: boolean;
+  training: boolean;
+  /** Whether the caller runs the step under `noGrad` (the trace records either way). */
+  gradEnabled: boolean;
+  precision: ComputePrecision;
+  update: (() => void) | null;
+}
+
+/** What a step's device part returns. */
+interface DeviceStepResult {
+  state: InnerCarry;
+  preds: Tensor;
+  qHalt: Tensor;
+  qContinue: Tensor;
+  target: Tensor | null;
+  scalars: Tensor[];
+  logits: Tensor | null;
+  sparseRows: Tensor | null;
 }
 
 /** The ACT wrapper module; it only holds the inner model (the logic lives in the loss head). */

@@ -16,6 +16,8 @@ export class SparsePuzzleEmbedding extends Module {
   private local: Tensor | null = null;
   /** The ids of the last training forward, on the host. */
   private localIds: Int32Array | null = null;
+  /** A gradient handed back by {@link holdGradient} (owned here until the next batch). */
+  private held: { ids: Int32Array; rows: Tensor } | null = null;
 
   constructor(
     readonly numIds: number,
@@ -43,9 +45,29 @@ export class SparsePuzzleEmbedding extends Module {
    * next training forward.
    */
   sparseGrad(): { ids: Int32Array; rows: Tensor } | null {
+    if (this.held) return this.held;
     const rows = this.local?.grad;
     if (!rows || !this.localIds) return null;
     return { ids: this.localIds, rows };
+  }
+
+  /**
+   * Takes the gradient rows of the last training forward (null if none) and frees the
+   * batch-local copy: a step compiled with `compile()` returns them, since nothing it makes may
+   * outlive it; {@link holdGradient} then gives them back to this layer for the optimiser.
+   */
+  takeGradient(): Tensor | null {
+    const rows = this.local?.grad?.detach() ?? null;
+    this.local?.dispose();
+    this.local = null;
+    this.localIds = null;
+    return rows;
+  }
+
+  /** Makes `rows` (taken by {@link takeGradient}) for `ids` what {@link sparseGrad} returns. */
+  holdGradient(ids: Int32Array, rows: Tensor): void {
+    this.held?.rows.dispose();
+    this.held = { ids, rows };
   }
 
   /** Frees the batch-local copy of the last training forward and its gradient. */
@@ -53,11 +75,12 @@ export class SparsePuzzleEmbedding extends Module {
     this.local?.dispose();
     this.local = null;
     this.localIds = null;
+    this.held?.rows.dispose();
+    this.held = null;
   }
 
   override dispose(): void {
-    this.local?.dispose();
-    this.local = null;
+    this.releaseBatch();
     super.dispose();
   }
 }

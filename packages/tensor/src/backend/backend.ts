@@ -8,6 +8,12 @@ import {
 } from '../device/errors.js';
 import { gpuSource } from '../device/gpu-source.js';
 import { type DeviceOptions, validateOptions } from '../device/options.js';
+import {
+  PARAM_CHUNK_BYTES,
+  type ParamChunk,
+  type RecordedCommand,
+  type Recording,
+} from './recording.js';
 
 /** Typed arrays the device can upload and read back. */
 export type GpuTypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
@@ -100,6 +106,8 @@ export class Backend {
   private uncaptured: GpuError | undefined;
   /** Kernel time by timestamp queries, between {@link startGpuTimer} and {@link stopGpuTimer}. */
   private timer: GpuTimer | undefined;
+  /** The step being traced by `compile()`, if any (see `src/capture/`). */
+  recording: Recording | undefined;
 
   private constructor(
     /** The underlying WebGPU device, for code that needs the raw API. Keep error scopes balanced. */
@@ -190,6 +198,7 @@ export class Backend {
   /** Creates a storage buffer holding a copy of `data`. */
   upload(data: GpuTypedArray, label = 'upload'): GPUBuffer {
     this.checkSize(data.byteLength, label);
+    this.recording?.fail(HOST_DATA);
     this.openScope();
     const buffer = this.gpu.createBuffer({
       label,
@@ -209,6 +218,7 @@ export class Backend {
    * before any command buffer submitted after them and would otherwise overtake it.
    */
   write(buffer: GPUBuffer, data: GpuTypedArray, byteOffset = 0): void {
+    this.recording?.fail(HOST_DATA);
     this.submit();
     this.openScope();
     this.gpu.queue.writeBuffer(
@@ -305,7 +315,14 @@ export class Backend {
       this.passPipeline = pipeline;
     }
     this.pass.setBindGroup(0, bindGroup);
-    this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    const x = workgroups[0];
+    const y = workgroups[1] ?? 1;
+    const z = workgroups[2] ?? 1;
+    this.pass.dispatchWorkgroups(x, y, z);
+    if (this.recording?.active) {
+      const buffers = bindings.map((b) => (b instanceof GPUBuffer ? b : b.buffer));
+      this.recording.commands.push({ pipeline, bindGroup, x, y, z, buffers });
+    }
     this.encodedCommands++;
     this.counters.dispatches++;
     if (this.kernelCounts) {
@@ -379,6 +396,7 @@ export class Backend {
   params(
     data: GpuTypedArray,
     varying = false,
+    refresh?: () => Uint32Array,
   ): { buffer: GPUBuffer; offset: number; size: number } {
     this.throwIfLost();
     const size = align4(Math.max(data.byteLength, 16));
@@ -388,6 +406,10 @@ export class Backend {
       const constant = this.constant(data, size);
       if (constant) return constant;
     }
+    // A traced step keeps its own slots: the arena is gone after the batch, and a replay
+    // re-writes the slots whose values are computed per call.
+    if (this.recording?.active)
+      return this.recordedParams(this.recording, data, size, varying, refresh);
     if (!this.arena || this.arena.used + size > this.arena.bytes.byteLength) {
       this.openScope();
       const capacity = Math.max(PARAMS_ARENA_BYTES, align256(size));
@@ -407,6 +429,46 @@ export class Backend {
     arena.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
     arena.used = align256(offset + size);
     return { buffer: arena.buffer, offset, size };
+  }
+
+  /** A slot in the traced step's own parameter chunks (see {@link params}). */
+  private recordedParams(
+    recording: Recording,
+    data: GpuTypedArray,
+    size: number,
+    varying: boolean,
+    refresh: (() => Uint32Array) | undefined,
+  ): { buffer: GPUBuffer; offset: number; size: number } {
+    let chunk = recording.chunks[recording.chunks.length - 1];
+    if (!chunk || chunk.used + size > chunk.bytes.byteLength) {
+      this.openScope();
+      const capacity = Math.max(PARAM_CHUNK_BYTES, align256(size));
+      const buffer = this.gpu.createBuffer({
+        label: 'captured-params',
+        size: capacity,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+      chunk = { buffer, bytes: new Uint8Array(capacity), used: 0 };
+      recording.chunks.push(chunk);
+    }
+    const offset = chunk.used;
+    chunk.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    chunk.used = align256(offset + size);
+    // A fresh slot no earlier command reads: writing it now cannot overtake pending work.
+    this.gpu.queue.writeBuffer(
+      chunk.buffer,
+      offset,
+      chunk.bytes.buffer,
+      offset,
+      align4(data.byteLength),
+    );
+    if (refresh) recording.refreshes.push({ chunk, offset, words: refresh });
+    else if (varying) {
+      recording.fail(
+        'a kernel takes per-call parameters as fixed values (customOp varyingParams with a params array); give customOp params as a function, so a replay can compute them again',
+      );
+    }
+    return { buffer: chunk.buffer, offset, size };
   }
 
   /**
@@ -460,9 +522,68 @@ export class Backend {
   copy(src: GPUBuffer, dst: GPUBuffer, byteLength: number, srcOffset = 0, dstOffset = 0): void {
     this.openScope();
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, align4(byteLength));
+    const size = align4(byteLength);
+    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
+    if (this.recording?.active) {
+      this.recording.commands.push({ src, dst, size, srcOffset, dstOffset });
+    }
     this.encodedCommands++;
     this.counters.copies++;
+  }
+
+  /**
+   * Encodes a traced step's commands again, as they were recorded: the same pipelines, bind
+   * groups, dispatch sizes and copies, with none of the per-op work that first produced them.
+   */
+  replay(commands: readonly RecordedCommand[]): void {
+    this.openScope();
+    const counts = this.kernelCounts;
+    for (const c of commands) {
+      if ('pipeline' in c) {
+        if (!this.pass) {
+          this.pass = this.commandEncoder().beginComputePass(this.timer?.passDescriptor());
+          this.passPipeline = undefined;
+        }
+        if (this.passPipeline !== c.pipeline) {
+          this.pass.setPipeline(c.pipeline);
+          this.passPipeline = c.pipeline;
+        }
+        this.pass.setBindGroup(0, c.bindGroup);
+        this.pass.dispatchWorkgroups(c.x, c.y, c.z);
+        this.counters.dispatches++;
+        if (counts) {
+          const label = c.pipeline.label || 'kernel';
+          counts.set(label, (counts.get(label) ?? 0) + 1);
+        }
+      } else {
+        this.endPass();
+        this.commandEncoder().copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
+        this.counters.copies++;
+      }
+    }
+    this.encodedCommands += commands.length;
+  }
+
+  /**
+   * Writes a capture's parameter chunk (its per-call values) in stream order: after all work
+   * encoded so far, before anything encoded later.
+   */
+  writeParams(chunk: ParamChunk): void {
+    this.submit();
+    this.openScope();
+    this.gpu.queue.writeBuffer(
+      chunk.buffer,
+      0,
+      chunk.bytes.buffer,
+      chunk.bytes.byteOffset,
+      chunk.used,
+    );
+  }
+
+  /** Frees a capture's parameter chunks. */
+  releaseParams(chunks: readonly ParamChunk[]): void {
+    if (!this.isLost) this.submit();
+    for (const c of chunks) c.buffer.destroy();
   }
 
   /** Sends all encoded work to the GPU. Errors of the batch surface at the next `sync()`/`read()`. */
@@ -509,6 +630,9 @@ export class Backend {
         `read of ${byteLength} bytes at element ${elementOffset} is outside buffer "${buffer.label}" (${buffer.size} bytes)`,
       );
     }
+    this.recording?.fail(
+      'it reads a tensor back to the host (data(), item(), toArray()) in the middle of the step; read the outputs after the call instead',
+    );
     const staging = this.gpu.createBuffer({
       label: 'readback',
       size: align4(Math.max(byteLength, 4)),
@@ -756,6 +880,8 @@ function toGpuError(error: GPUError, kind: 'validation' | 'oom' | 'uncaptured'):
 }
 
 const PARAMS_ARENA_BYTES = 64 * 1024;
+const HOST_DATA =
+  'it uploads host data inside the step (tensor(), assign() from an array, a random tensor made on the CPU); make those tensors before the call and pass them in as inputs';
 /** Bind groups kept by {@link Backend.dispatch}. */
 const BIND_GROUP_CACHE = 4096;
 /** Parameter slots: 256 bytes (the storage offset alignment), 256 to a 64 KiB chunk. */

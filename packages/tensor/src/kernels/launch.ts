@@ -43,8 +43,14 @@ export function params(device: Device, values: readonly number[]): Binding {
 
 /**
  * A params binding of raw 32-bit words. `varying` marks values that change on every call
- * (learning rates), which must not take up the backend's shared constant slots.
+ * (learning rates), which must not take up the backend's shared constant slots. `refresh`
+ * computes the words again: a captured step (`compile()`) calls it before every replay.
  */
-export function paramWords(device: Device, words: Uint32Array, varying = false): Binding {
-  return backendOf(device).params(words, varying);
+export function paramWords(
+  device: Device,
+  words: Uint32Array,
+  varying = false,
+  refresh?: () => Uint32Array,
+): Binding {
+  return backendOf(device).params(words, varying, refresh);
 }

@@ -17,7 +17,7 @@
  *
  * Print any generated kernel with its expression with `describeKernel()` (tests do).
  */
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 import type { WgslType } from '../dtype.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from '../kernels/grid.js';
 import { ENTRY_1D, launch, params, words } from '../kernels/launch.js';
@@ -43,9 +43,24 @@ export interface Operand {
 function nodeOf(x: Operand, outSize: number, inline: boolean): LazyNode {
   const pending = x.storage.pending;
   // Same size: element i of the output reads element i. A constant (no loads) fits any size.
-  if (pending && inline && (x.size === outSize || pending.loads.length === 0)) return pending.node;
+  // Inside a traced step, a lazy tensor from before it is computed, not inlined: eagerly it is
+  // computed once (at the latest when what it reads is written), never again by later steps.
+  if (
+    pending &&
+    inline &&
+    (x.size === outSize || pending.loads.length === 0) &&
+    !fromBeforeTrace(x.storage)
+  ) {
+    return pending.node;
+  }
   if (pending) realize(x.storage);
   return { kind: 'load', storage: x.storage, type: x.type, scalar: x.size === 1 && outSize !== 1 };
+}
+
+/** True for a storage made before the step being traced, if one is. */
+function fromBeforeTrace(storage: Storage): boolean {
+  const recording = backendOf(storage.device).recording;
+  return recording !== undefined && !recording.storages.has(storage);
 }
 
 function loadsOf(node: LazyNode, into: Set<Storage>): Set<Storage> {
@@ -98,6 +113,19 @@ export function realize(storage: Storage): void {
   // A lost device computes nothing; disposing tensors on it must still work.
   if (!pending || device.isLost) return;
   const kernel = generate(pending);
+  // A lazy tensor from before a traced step is computed once, now, as it would be eagerly:
+  // its kernel is not part of the step a replay repeats.
+  const recording = backendOf(device).recording;
+  const outside = fromBeforeTrace(storage);
+  if (outside && recording) recording.paused++;
+  try {
+    launchPending(device, kernel, pending, storage);
+  } finally {
+    if (outside && recording) recording.paused--;
+  }
+}
+
+function launchPending(device: Device, kernel: Kernel, pending: Pending, storage: Storage): void {
   launch(
     device,
     kernel.code,

@@ -10,6 +10,8 @@ export interface MemoryStats {
   liveBuffers: number;
   /** Bytes of free buffers the pool keeps for reuse. */
   pooledBytes: number;
+  /** Bytes of intermediates owned by compiled steps (`compile()`), outside the pool. */
+  capturedBytes: number;
 }
 
 /**
@@ -31,11 +33,18 @@ export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   /** Creation order of the pool's buffers (see {@link canonicalize}). */
   private readonly order = new WeakMap<GPUBuffer, number>();
+  /**
+   * Which hand-out of a buffer is current (0 while it is free): a captured step checks that
+   * the tensors it was traced with still hold the buffers it binds.
+   */
+  private readonly generations = new WeakMap<GPUBuffer, number>();
+  private handedOut = 0;
   private created = 0;
   private live = 0;
   private peak = 0;
   private count = 0;
   private pooled = 0;
+  private held = 0;
 
   constructor(readonly device: Device) {}
 
@@ -61,12 +70,47 @@ export class BufferPool {
     this.live += size;
     this.count++;
     if (this.live > this.peak) this.peak = this.live;
+    this.generations.set(buffer, ++this.handedOut);
+    backendOf(this.device).recording?.acquired.add(buffer);
     return buffer;
+  }
+
+  /** The current hand-out of a pool buffer: 0 when free, undefined when not the pool's. */
+  generationOf(buffer: GPUBuffer): number | undefined {
+    return this.generations.get(buffer);
+  }
+
+  /**
+   * Takes a free buffer out of the pool for good (a captured step's intermediates, which
+   * nothing else may reuse between its replays). False when the buffer is not free.
+   */
+  take(buffer: GPUBuffer): boolean {
+    const list = this.free.get(buffer.size);
+    const i = list?.indexOf(buffer) ?? -1;
+    if (i < 0) return false;
+    list!.splice(i, 1);
+    this.pooled -= buffer.size;
+    this.held += buffer.size;
+    return true;
+  }
+
+  /** Gives back a buffer {@link take} took (the capture that held it was released). */
+  giveBack(buffer: GPUBuffer): void {
+    this.held -= buffer.size;
+    if (this.device.isLost) return;
+    let list = this.free.get(buffer.size);
+    if (!list) {
+      list = [];
+      this.free.set(buffer.size, list);
+    }
+    list.push(buffer);
+    this.pooled += buffer.size;
   }
 
   /** Returns a buffer to the pool. */
   release(buffer: GPUBuffer): void {
     const size = buffer.size;
+    this.generations.set(buffer, 0);
     this.live -= size;
     this.count--;
     if (this.device.isLost) return;
@@ -95,7 +139,12 @@ export class BufferPool {
 
   /** Destroys every free buffer (after submitting pending work that may still use them). */
   trim(): void {
-    if (!this.device.isLost) backendOf(this.device).submit();
+    if (!this.device.isLost) {
+      const backend = backendOf(this.device);
+      // A traced step may reuse the buffers it freed: they must not be destroyed under it.
+      backend.recording?.fail('it releases pooled memory (releasePooledMemory()) inside the step');
+      backend.submit();
+    }
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
     // Cached bind groups may name the destroyed buffers.
@@ -109,6 +158,7 @@ export class BufferPool {
       peakBytes: this.peak,
       liveBuffers: this.count,
       pooledBytes: this.pooled,
+      capturedBytes: this.held,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 import { BYTES_PER_ELEMENT, type WgslType } from '../dtype.js';
 import { poolFor } from './pool.js';
 
@@ -64,7 +64,14 @@ export class Storage {
   /** A fresh storage for `elements` 32-bit elements, from the device's pool. */
   static alloc(device: Device, elements: number, label = 'tensor'): Storage {
     const bytes = Math.max(elements, 1) * BYTES_PER_ELEMENT;
-    return new Storage(device, poolFor(device).acquire(bytes, label));
+    const storage = new Storage(device, poolFor(device).acquire(bytes, label));
+    backendOf(device).recording?.storages.add(storage);
+    return storage;
+  }
+
+  /** True while some tensor (or a compiled step) still uses this storage. */
+  get isLive(): boolean {
+    return this.refs > 0;
   }
 
   retain(): this {
@@ -75,6 +82,14 @@ export class Storage {
   release(): void {
     this.refs--;
     if (this.refs === 0) {
+      if (!this.device.isLost) {
+        const recording = backendOf(this.device).recording;
+        if (recording && !recording.storages.has(this)) {
+          recording.fail(
+            'it disposes a tensor made before the step (one of its inputs, a gradient or a tensor of the previous call); dispose it outside the compiled function',
+          );
+        }
+      }
       // Expressions that read this buffer run now, before the pool can hand it out again.
       this.realizeReaders();
       this.dropPending();

@@ -35,11 +35,17 @@ export interface CustomOpSpec {
   updates?: readonly Tensor[];
   /** New tensors the kernel writes (uninitialised before it runs). */
   outputs?: readonly { shape: readonly number[]; dtype?: DType }[];
-  /** Kernel parameters, packed as consecutive 32-bit words in a struct bound first. */
-  params?: readonly KernelParam[];
   /**
-   * Set when the parameters change on every call (a scheduled learning rate): they then use
-   * the batch's parameter arena instead of the backend's shared, cached constant slots.
+   * Kernel parameters, packed as consecutive 32-bit words in a struct bound first. Give a
+   * function for values that change on every call (a scheduled learning rate, a step count):
+   * it is called now and, inside a step compiled with `compile()`, again before every
+   * replay, so it must read the current values (fields of a live object), not capture them.
+   */
+  params?: readonly KernelParam[] | (() => readonly KernelParam[]);
+  /**
+   * Set when the parameters change on every call: they then use the batch's parameter arena
+   * instead of the backend's shared, cached constant slots. Implied by a `params` function;
+   * a compiled step cannot replay per-call parameters given as an array.
    */
   varyingParams?: boolean;
   /** Threads of a 1-D grid (index them with `LINEAR_INDEX_WGSL`); or give {@link workgroups}. */
@@ -119,8 +125,12 @@ export function customOp(spec: CustomOpSpec): Tensor[] {
   // Updated tensors are computed, and so is every pending expression that reads them.
   for (const t of updates) prepareUpdate(t);
   const bindings: Binding[] = [];
-  if (spec.params && spec.params.length > 0) {
-    bindings.push(paramWords(device, packParams(spec.params, what), spec.varyingParams));
+  const given = spec.params;
+  if (typeof given === 'function') {
+    const pack = () => packParams(given(), what);
+    bindings.push(paramWords(device, pack(), true, pack));
+  } else if (given && given.length > 0) {
+    bindings.push(paramWords(device, packParams(given, what), spec.varyingParams));
   }
   for (const t of [...inputs, ...updates, ...outputs]) bindings.push(bindingOf(t));
   const empty3 = spec.threads === 0 || spec.workgroups?.some((n) => n === 0);

@@ -1,10 +1,13 @@
 /** Random tensors from an explicit {@link Generator} (generated on the CPU, then uploaded). */
-import type { Device } from '../device/device.js';
+import { backendOf, type Device } from '../device/device.js';
 import type { DType } from '../dtype.js';
+import { paramWords } from '../kernels/launch.js';
+import { encodeUniform } from '../kernels/philox.js';
 import { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor.js';
+import { bufferOf } from '../tensor.js';
 import { tensor } from './creation.js';
-import { shapeSize } from './util.js';
+import { empty, resolveDevice, shapeSize } from './util.js';
 
 export interface RandomOptions {
   device?: Device;
@@ -49,6 +52,10 @@ export function rand(
 ): Tensor;
 export function rand(...args: unknown[]): Tensor {
   const [generator, shape, options] = normalise<UniformOptions>('rand', args);
+  const device = resolveDevice(options.device);
+  if (backendOf(device).recording?.active) {
+    return randOnDevice(generator, shape, options.low ?? 0, options.high ?? 1, device);
+  }
   const data = generator.uniform(shapeSize(shape), options.low ?? 0, options.high ?? 1);
   return tensor(data, { shape, device: options.device });
 }
@@ -99,4 +106,43 @@ export function bernoulli(
 ): Tensor {
   const data = generator.bernoulli(shapeSize(shape), p);
   return tensor(data, { shape, device: options.device, dtype: options.dtype ?? 'bool' });
+}
+
+/**
+ * `rand` inside a captured step: drawn on the device from the same stream, with the
+ * generator's position as a per-call parameter, so that every replay advances the generator
+ * and draws the next numbers, as an eager call would.
+ */
+function randOnDevice(
+  generator: Generator,
+  shape: Shape,
+  low: number,
+  high: number,
+  device: Device,
+): Tensor {
+  const n = shapeSize(shape);
+  const out = empty(shape, 'f32', device);
+  const blocks = Math.ceil(n / 4);
+  let first = generator.skip(blocks);
+  backendOf(device).recording?.effects.push(() => {
+    first = generator.skip(blocks);
+  });
+  if (n === 0) return out;
+  const { seed } = generator;
+  const words = () => {
+    const w = new Uint32Array(7);
+    const f = new Float32Array(w.buffer);
+    w.set([
+      seed % 2 ** 32,
+      Math.floor(seed / 2 ** 32),
+      first % 2 ** 32,
+      Math.floor(first / 2 ** 32),
+      n,
+    ]);
+    f[5] = low;
+    f[6] = high;
+    return w;
+  };
+  encodeUniform(device, paramWords(device, words(), true, words), bufferOf(out), n);
+  return out;
 }

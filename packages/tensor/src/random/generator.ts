@@ -44,6 +44,16 @@ export class Generator {
     this.counter = state.counter;
   }
 
+  /**
+   * Skips the next `blocks` 128-bit blocks of the stream and returns the counter of the first:
+   * for drawing them elsewhere (on the device, in a captured step).
+   */
+  skip(blocks: number): number {
+    const first = this.counter;
+    this.counter += blocks;
+    return first;
+  }
+
   /** `n` uniformly random 32-bit words. */
   uint32(n: number): Uint32Array {
     const blocks = Math.ceil(n / 4);
