@@ -13,6 +13,21 @@ for (let i = 0; i < MAZE_CHARSET.length; i++) TOKEN_OF[MAZE_CHARSET.charCodeAt(i
 const START = TOKEN_OF['S'.charCodeAt(0)]!;
 const GOAL = TOKEN_OF['G'.charCodeAt(0)]!;
 
+/** Why a maze's tokens have not exactly one start and one goal, or undefined. */
+function startGoalProblem(tokens: ArrayLike<number>): string | undefined {
+  // One start and one goal: the model learns the path between them.
+  for (const [token, name] of [
+    [START, 'start S'],
+    [GOAL, 'goal G'],
+  ] as const) {
+    let count = 0;
+    for (let k = 0; k < tokens.length; k++) if (tokens[k] === token) count++;
+    if (count !== 1)
+      return `question has ${count === 0 ? 'no' : count} ${name}${count > 1 ? 's' : ''}; a maze has exactly one`;
+  }
+  return undefined;
+}
+
 /** CSV codec for mazes: square grids of {@link MAZE_CHARSET}. */
 export const mazeCodec: GridCsvCodec = {
   kind: 'Maze',
@@ -25,19 +40,7 @@ export const mazeCodec: GridCsvCodec = {
   },
   questionToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
   answerToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
-  checkRow(question) {
-    // One start and one goal: the model learns the path between them.
-    for (const [token, name] of [
-      [START, 'start S'],
-      [GOAL, 'goal G'],
-    ] as const) {
-      let count = 0;
-      for (let k = 0; k < question.length; k++) if (question[k] === token) count++;
-      if (count !== 1)
-        return `question has ${count === 0 ? 'no' : count} ${name}${count > 1 ? 's' : ''}; a maze has exactly one`;
-    }
-    return undefined;
-  },
+  checkRow: (question) => startGoalProblem(question),
 };
 
 /**
@@ -60,7 +63,7 @@ export function encodeMaze(text: string, field: 'question' | 'answer' = 'questio
       );
     tokens[k] = t;
   }
-  const problem = mazeCodec.checkRow(tokens, tokens, cells);
+  const problem = startGoalProblem(tokens);
   if (problem) throw new RangeError(`Maze ${field}: ${problem}`);
   return tokens;
 }
