@@ -62,10 +62,13 @@ export const KINDS: readonly PuzzleKind[] = [
     examples: [
       { name: 'Test maze 1', question: ' #G#    # # #    #S#  #####  #      ### #      # ' },
       { name: 'Test maze 2', question: ' #   #  # # # G  #   ###### S#      # ####       ' },
-      { name: 'Test maze 3', question: '       #####  #      # #### # G #  ### # S#     ' },
+      { name: 'Test maze 3', question: '        #####  #      # #### # G #  ### # S#     ' },
     ],
   },
 ];
+
+/** What a click on a maze cell does: toggle wall and open, or place the start or the goal. */
+export type MazeTool = 'wall' | 'start' | 'goal';
 
 /** The kind with this id. */
 export function kindOf(id: KindId): PuzzleKind {

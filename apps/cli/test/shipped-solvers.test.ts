@@ -1,0 +1,64 @@
+/**
+ * The solvers the docs ship (apps/docs/data/solvers/<kind>/model.safetensors, each recorded in
+ * its README.md) load in `trm show --checkpoint` and answer puzzles of their kind: a few fresh
+ * puzzles are generated and built with the CLI itself, and the answers shown are checked.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir, trm } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const solvers = resolve(here, '..', '..', 'docs', 'data', 'solvers');
+
+/**
+ * Each shipped solver with the CLI's words for its puzzles, three fresh test puzzles (seed 11;
+ * none is in a solver's training data, which is seed 0), and how many of the three the
+ * solver gets entirely right, as measured when it was committed.
+ */
+const SOLVERS = [
+  { name: 'sudoku-4x4', kind: 'sudoku', size: 4, solved: SOLVED_4, grid: /\d \d \| \d \d/ },
+  { name: 'sudoku-6x6', kind: 'sudoku', size: 6, solved: SOLVED_6, grid: /\d \d \d \| \d \d \d/ },
+  { name: 'maze-7x7', kind: 'maze', size: 7, solved: SOLVED_M, grid: /[#SGo ]{7}/ },
+] as const;
+
+describe('the shipped solvers in trm show --checkpoint', () => {
+  it.each(SOLVERS)(
+    '$name answers fresh puzzles of its kind',
+    async ({ name, kind, size, solved, grid }) => {
+      const cwd = tempDir();
+      const gen = await trm(
+        [
+          'generate',
+          kind,
+          '--size',
+          String(size),
+          '--count',
+          '1',
+          '--test-count',
+          '3',
+          '--seed',
+          '11',
+          '--output',
+          'csv',
+        ],
+        { cwd },
+      );
+      expect(gen.code, gen.stderr).toBe(0);
+      const build = await trm(['build-dataset', kind, '--source', 'csv', '--output-dir', 'ds'], {
+        cwd,
+      });
+      expect(build.code, build.stderr).toBe(0);
+      const checkpoint = join(solvers, name, 'model.safetensors');
+      const show = await trm(['show', 'ds', '--count', '3', '--checkpoint', checkpoint], { cwd });
+      expect(show.code, show.stderr).toBe(0);
+      for (let i = 0; i < 3; i++) expect(show.stdout).toContain(`test/all #${i} input`);
+      expect(show.stdout.match(/prediction/g)).toHaveLength(3);
+      expect(show.stdout).toMatch(grid);
+      const right = show.stdout.match(/matches the reference/g)?.length ?? 0;
+      const wrong = show.stdout.match(/differ from the reference/g)?.length ?? 0;
+      expect(right + wrong).toBe(3);
+      expect(right).toBe(solved);
+    },
+  );
+});
