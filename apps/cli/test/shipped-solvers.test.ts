@@ -12,20 +12,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 const solvers = resolve(here, '..', '..', 'docs', 'data', 'solvers');
 
 /**
- * Each shipped solver with the CLI's words for its puzzles, three fresh test puzzles (seed 11;
- * none is in a solver's training data, which is seed 0), and how many of the three the
- * solver gets entirely right, as measured when it was committed.
+ * Each shipped solver with the CLI's words for its puzzles, the seed of three fresh test
+ * puzzles (a solver's own data are seed 0), and how many of the three it got entirely right
+ * when it was committed (at least that many must come out right; one that loaded wrongly
+ * would get none).
  */
 const SOLVERS = [
-  { name: 'sudoku-4x4', kind: 'sudoku', size: 4, solved: SOLVED_4, grid: /\d \d \| \d \d/ },
-  { name: 'sudoku-6x6', kind: 'sudoku', size: 6, solved: SOLVED_6, grid: /\d \d \d \| \d \d \d/ },
-  { name: 'maze-7x7', kind: 'maze', size: 7, solved: SOLVED_M, grid: /[#SGo ]{7}/ },
+  { name: 'sudoku-4x4', kind: 'sudoku', size: 4, seed: 11, solved: 3, grid: /\d \d \| \d \d/ },
+  { name: 'sudoku-6x6', kind: 'sudoku', size: 6, seed: 12, solved: 2, grid: /\d \d \d \| \d \d \d/ },
+  { name: 'maze-5x5', kind: 'maze', size: 5, seed: SEED_M, solved: SOLVED_M, grid: /[#SGo ]{5}/ },
 ] as const;
 
 describe('the shipped solvers in trm show --checkpoint', () => {
   it.each(SOLVERS)(
     '$name answers fresh puzzles of its kind',
-    async ({ name, kind, size, solved, grid }) => {
+    async ({ name, kind, size, seed, solved, grid }) => {
       const cwd = tempDir();
       const gen = await trm(
         [
@@ -58,7 +59,7 @@ describe('the shipped solvers in trm show --checkpoint', () => {
       const right = show.stdout.match(/matches the reference/g)?.length ?? 0;
       const wrong = show.stdout.match(/differ from the reference/g)?.length ?? 0;
       expect(right + wrong).toBe(3);
-      expect(right).toBe(solved);
+      expect(right).toBeGreaterThanOrEqual(solved);
     },
   );
 });

@@ -37,7 +37,7 @@ const COMPARED = ['tiny-sudoku', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sud
 // demo's KindId). Any safetensors checkpoint of a model of that kind will do: its header
 // carries the architecture. Each is a shipped solver, recorded in its README.md.
 const DEMO_CHECKPOINTS = Object.fromEntries(
-  ['sudoku-4x4', 'sudoku-6x6', 'maze-7x7'].map((kind) => [
+  ['sudoku-4x4', 'sudoku-6x6', 'maze-5x5'].map((kind) => [
     kind,
     join(docsDir, 'data', 'solvers', kind, 'model.safetensors'),
   ]),

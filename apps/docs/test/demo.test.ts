@@ -36,12 +36,12 @@ import {
 const checkpointOf = (kind: KindId) => `generated/demo/${kind}.safetensors`;
 /** 4×4 test puzzle 2 of the demo with its first cell typed in (4, as in its solution). */
 const PUZZLE_4 = '4.....1.2...1..3';
-/** 6×6 test puzzle 1 of the demo and its solution (the generator's CSV). */
-const PUZZLE_6 = '.......2.5..1....3..241...1....54.2.';
-const SOLUTION_6 = '513642426531145263632415261354354126';
-/** 7×7 test maze 1 of the demo, which the test draws, and its solution (the generator's CSV). */
-const MAZE = ' #G#    # # #    #S#  #####  #      ### #      # ';
-const MAZE_SOLUTION = ' #G#ooo #o#o#oooo#S#oo#####oo#  oooo###o# ooooo# ';
+/** 6×6 test puzzle 4 of the demo (its second example) and its solution (the generator's CSV). */
+const PUZZLE_6 = '........3.54.6..4..32...6..3.5......';
+const SOLUTION_6 = '546132213654165243432561624315351426';
+/** 5×5 test maze 1 of the demo, which the test draws, and its solution (the generator's CSV). */
+const MAZE = ' G   ## # S# #  ###      ';
+const MAZE_SOLUTION = ' Gooo## #oS# #oo###oooooo';
 
 interface StepShown {
   step: number;
@@ -173,7 +173,7 @@ describe.skipIf(skipBrowserTests)('the live demo in headless Chromium', () => {
       // The big grid shows the last step: a Sudoku's digits as placeholders of its blank cells,
       // a maze's path as marked cells.
       const last = shown.at(-1)!.answer;
-      if (kind === 'maze-7x7') {
+      if (kind === 'maze-5x5') {
         const path = await page
           .getByTestId('demo-maze-cell')
           .evaluateAll((els) =>
@@ -232,8 +232,8 @@ describe.skipIf(skipBrowserTests)('the live demo in headless Chromium', () => {
 
   it('solves a 6×6 test puzzle, as the checkpoint does in Node', async () => {
     const { shown, summary } = await solveOnPage('sudoku-6x6', async (page) => {
-      await page.getByTestId('demo-example').nth(0).click();
       await expect.poll(() => page.getByTestId('demo-cell').count()).toBe(36);
+      await page.getByTestId('demo-example').nth(1).click();
       return PUZZLE_6;
     });
     expect(shown.at(-1)!.answer).toBe(SOLUTION_6);
@@ -241,7 +241,7 @@ describe.skipIf(skipBrowserTests)('the live demo in headless Chromium', () => {
   });
 
   it('solves a maze the reader draws, as the checkpoint does in Node', async () => {
-    const { shown, summary } = await solveOnPage('maze-7x7', async (page) => {
+    const { shown, summary } = await solveOnPage('maze-5x5', async (page) => {
       const cells = page.getByTestId('demo-maze-cell');
       await page.getByRole('button', { name: 'Clear' }).click();
       await expect(page.getByTestId('demo-problem').textContent()).resolves.toMatch(
