@@ -20,7 +20,10 @@ export interface PuzzleKind {
   size: number;
   /** The dataset's vocabulary size (pad, then one token per cell character). */
   vocabSize: number;
-  /** Test puzzles of the solver's own data, which it never trained on. */
+  /**
+   * Test puzzles of the solver's own data. The Sudokus never occur in training; there are so
+   * few 5×5 perfect mazes that every test maze does (itself or turned or mirrored).
+   */
   examples: readonly { name: string; question: string }[];
 }
 
