@@ -564,6 +564,7 @@ describe('presets', () => {
       'tiny-maze-5x5',
       'tiny-sudoku',
       'tiny-sudoku-6x6',
+      'tiny-sudoku-att',
       'tiny-sudoku-baseline',
       'tiny-sudoku-hier6',
       'tiny-sudoku-hrm',

@@ -32,7 +32,7 @@ const parts = join(docsDir, 'src', 'parts');
 const run = join(docsDir, 'data', 'default-run');
 const comparison = join(docsDir, 'data', 'arch-comparison');
 /** The runs of the comparison, by preset, in the order of the legends. */
-const COMPARED = ['tiny-sudoku', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
+const COMPARED = ['tiny-sudoku-att', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
 // The checkpoints the live demo (src/demo.md) runs in the reader's browser, by puzzle kind (the
 // demo's KindId). Any safetensors checkpoint of a model of that kind will do: its header
 // carries the architecture. Each is a shipped solver, recorded in its README.md.
