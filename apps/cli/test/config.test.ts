@@ -530,7 +530,7 @@ describe('presets', () => {
   });
 
   it('tiny presets are small, generate their data and are valid', () => {
-    for (const name of ['tiny-sudoku', 'tiny-maze']) {
+    for (const name of ['tiny-sudoku', 'tiny-maze', 'tiny-sudoku-6x6', 'tiny-maze-5x5']) {
       const { config, sources } = resolveTrainConfig([], { preset: name });
       expect(config.arch.hidden_size).toBeLessThanOrEqual(128);
       expect(config.arch.num_heads).toBe(2);
@@ -561,7 +561,9 @@ describe('presets', () => {
       'sudoku-att',
       'sudoku-mlp',
       'tiny-maze',
+      'tiny-maze-5x5',
       'tiny-sudoku',
+      'tiny-sudoku-6x6',
       'tiny-sudoku-att',
       'tiny-sudoku-baseline',
       'tiny-sudoku-hier6',

@@ -6,7 +6,7 @@
 //   src/public/generated/curves/*.svg            the curves of a real run, `trm plot`
 //   src/public/generated/compare/*.svg           four architectures side by side, `trm plot A B …`
 //   src/parts/sample-{eval,train,train-short}.md  what `trm eval` and `trm train` print
-//   src/public/generated/demo/sudoku-4x4.safetensors  the model the live demo runs (src/demo.md)
+//   src/public/generated/demo/<kind>.safetensors  the models the live demo runs (src/demo.md)
 // The model is the committed run in apps/docs/data/default-run/ (see its README.md); its test
 // puzzles are regenerated here from the same seed. Outputs are git-ignored.
 import { execFileSync } from 'node:child_process';
@@ -33,9 +33,15 @@ const run = join(docsDir, 'data', 'default-run');
 const comparison = join(docsDir, 'data', 'arch-comparison');
 /** The runs of the comparison, by preset, in the order of the legends. */
 const COMPARED = ['tiny-sudoku-att', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
-// The 4×4 Sudoku checkpoint the live demo (src/demo.md) runs in the reader's browser. Any
-// safetensors checkpoint of a 4×4 Sudoku model will do: its header carries the architecture.
-const DEMO_CHECKPOINT = join(docsDir, 'data', 'solvers', 'sudoku-4x4', 'model.safetensors');
+// The checkpoints the live demo (src/demo.md) runs in the reader's browser, by puzzle kind (the
+// demo's KindId). Any safetensors checkpoint of a model of that kind will do: its header
+// carries the architecture. Each is a shipped solver, recorded in its README.md.
+const DEMO_CHECKPOINTS = Object.fromEntries(
+  ['sudoku-4x4', 'sudoku-6x6', 'maze-5x5'].map((kind) => [
+    kind,
+    join(docsDir, 'data', 'solvers', kind, 'model.safetensors'),
+  ]),
+);
 
 /** Runs `trm` in `cwd`; returns stdout (stderr is shown only when it fails). */
 function trm(cwd, ...args) {
@@ -154,7 +160,9 @@ function main() {
     trm(work, 'show', 'arc-ds', '--count', '1', '--svg', join(out, 'arc.svg'));
 
     mkdirSync(join(out, 'demo'));
-    cpSync(DEMO_CHECKPOINT, join(out, 'demo', 'sudoku-4x4.safetensors'));
+    for (const [kind, file] of Object.entries(DEMO_CHECKPOINTS)) {
+      cpSync(file, join(out, 'demo', `${kind}.safetensors`));
+    }
 
     // The committed run: its curves, its answers and what evaluating it prints.
     trm(work, 'plot', run, '--out', join(out, 'curves'));

@@ -65,10 +65,10 @@ export {
 export type { BuildProgress, BuildResult } from './builders/common.js';
 export {
   buildMazeDataset,
-  MAZE_CHARSET,
   MAZE_HUB_REPO,
   type MazeBuildOptions,
 } from './builders/maze.js';
+export { encodeMaze, MAZE_CHARSET, mazeText } from './builders/maze-codec.js';
 export { type CsvSource, resolveCsvSource } from './builders/source.js';
 export {
   buildSudokuDataset,

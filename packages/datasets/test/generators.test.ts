@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadGridCsv } from '../src/builders/grid-csv.js';
-import { mazeCodec } from '../src/builders/maze.js';
+import { mazeCodec } from '../src/builders/maze-codec.js';
 import { writePuzzleCsv } from '../src/generators/csv.js';
 import { generateMaze, mazeHardPathLength, solveMaze } from '../src/generators/maze.js';
 import { generateSudoku, generateSudokus } from '../src/generators/sudoku.js';

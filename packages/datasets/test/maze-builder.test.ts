@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dihedralFlat } from '../src/augment/dihedral.js';
-import { buildMazeDataset, MAZE_CHARSET } from '../src/builders/maze.js';
+import { buildMazeDataset } from '../src/builders/maze.js';
+import { encodeMaze, MAZE_CHARSET, mazeText } from '../src/builders/maze-codec.js';
 import { readMetadata } from '../src/format/metadata.js';
 import { validateDataset } from '../src/format/validate.js';
 import { writePuzzleCsvSplits } from '../src/generators/csv.js';
@@ -56,6 +57,37 @@ describe('buildMazeDataset', () => {
     expect(Array.from(labels.subarray(0, 144))).toEqual(
       Array.from(first, (ch) => MAZE_CHARSET.indexOf(ch) + 1),
     );
+  });
+
+  it('encodeMaze gives the tokens the builder writes for a CSV row, and mazeText inverts it', async () => {
+    const out = join(dir, 'plain-encode');
+    await buildMazeDataset({ source: src, outputDir: out });
+    const inputs = readNpy(join(out, 'test', 'all__inputs.npy')).data as Uint8Array;
+    const labels = readNpy(join(out, 'test', 'all__labels.npy')).data as Uint8Array;
+    [...generateMazes(3, 2, { size: 12 })].forEach((m, i) => {
+      const q = encodeMaze(m.question);
+      expect([...q]).toEqual([...inputs.subarray(i * 144, (i + 1) * 144)]);
+      expect([...encodeMaze(m.answer, 'answer')]).toEqual([
+        ...labels.subarray(i * 144, (i + 1) * 144),
+      ]);
+      expect(mazeText(q)).toBe(m.question);
+    });
+    expect(mazeText([1, 2, 3, 4, 5, 0, 6])).toBe('# SGo??');
+  });
+
+  it('encodeMaze names what is wrong with a drawn maze', () => {
+    expect(() => encodeMaze('S G')).toThrow(
+      /Maze question: question has 3 characters, not a square/,
+    );
+    expect(() => encodeMaze(`S${'x'}G${' '.repeat(6)}`)).toThrow(
+      /invalid character "x" at position 1; a maze cell is one of "# SGo"/,
+    );
+    expect(() => encodeMaze(' '.repeat(9))).toThrow(
+      /question has no start S; a maze has exactly one/,
+    );
+    expect(() => encodeMaze(`SSG${' '.repeat(6)}`)).toThrow(/question has 2 start Ss/);
+    expect(() => encodeMaze(`S${' '.repeat(8)}`)).toThrow(/question has no goal G/);
+    expect([...encodeMaze('S#G o    ', 'answer')]).toEqual([3, 1, 4, 2, 5, 2, 2, 2, 2]);
   });
 
   it('rejects unknown characters and non-square rows, naming the row', async () => {

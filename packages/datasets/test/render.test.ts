@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAZE_CHARSET } from '../src/builders/maze.js';
+import { MAZE_CHARSET } from '../src/builders/maze-codec.js';
 import { generateMaze } from '../src/generators/maze.js';
 import { renderArcSvg, renderMazeSvg, renderSudokuSvg } from '../src/render/svg.js';
 import { renderArcText, renderMazeText, renderSudokuText } from '../src/render/text.js';

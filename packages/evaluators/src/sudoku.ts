@@ -1,3 +1,4 @@
+import { sudokuGeometry } from '@trm/datasets';
 import type { EvaluatorContext, EvaluatorOptions } from './interface.js';
 import { OptionReader } from './options.js';
 import { RowRateEvaluator } from './row-rate.js';
@@ -9,10 +10,10 @@ export const SUDOKU_DIGIT_OFFSET = 1;
 /**
  * Whether `pred` is a valid complete Sudoku solution consistent with the puzzle `input`.
  * Both are one row of tokens (digit + 1; token 1 = blank, 0 = padding) of an n×n grid
- * with n = box², e.g. 81 tokens for 9×9. Valid means: every cell holds a digit 1..n, every
+ * with n = 4, 6 or 9 (boxes 2×2, 2×3, 3×3), e.g. 81 tokens for 9×9. Valid means: every cell holds a digit 1..n, every
  * row, column and box holds each digit once, and every given (non-blank input cell) is kept.
  *
- * @throws RangeError when the lengths differ or are not a box-able square
+ * @throws RangeError when the lengths differ or are not 16, 36 or 81
  */
 export function isValidSudokuSolution(input: ArrayLike<number>, pred: ArrayLike<number>): boolean {
   if (input.length !== pred.length) {
@@ -20,10 +21,8 @@ export function isValidSudokuSolution(input: ArrayLike<number>, pred: ArrayLike<
       `isValidSudokuSolution: input (${input.length}) and pred (${pred.length}) differ in length`,
     );
   }
-  const n = squareSide('isValidSudokuSolution', input.length);
-  const box = Math.round(Math.sqrt(n));
-  if (box * box !== n)
-    throw new RangeError(`isValidSudokuSolution: a ${n}×${n} grid has no square boxes`);
+  const { n, boxRows, boxCols } = geometry('isValidSudokuSolution', input.length);
+  const boxesPerRow = n / boxCols;
   const rows = new Uint8Array(n * (n + 1));
   const cols = new Uint8Array(n * (n + 1));
   const boxes = new Uint8Array(n * (n + 1));
@@ -34,7 +33,7 @@ export function isValidSudokuSolution(input: ArrayLike<number>, pred: ArrayLike<
       if (!Number.isInteger(d) || d < 1 || d > n) return false;
       const given = input[k]! - SUDOKU_DIGIT_OFFSET;
       if (given >= 1 && given !== d) return false;
-      const b = Math.floor(r / box) * box + Math.floor(c / box);
+      const b = Math.floor(r / boxRows) * boxesPerRow + Math.floor(c / boxCols);
       if (rows[r * (n + 1) + d] || cols[c * (n + 1) + d] || boxes[b * (n + 1) + d]) return false;
       rows[r * (n + 1) + d] = 1;
       cols[c * (n + 1) + d] = 1;
@@ -54,13 +53,18 @@ export class SudokuEvaluator extends RowRateEvaluator {
   constructor(context: EvaluatorContext, options?: EvaluatorOptions) {
     super('sudoku', 'Sudoku evaluator', 'valid_solution_rate');
     new OptionReader('Sudoku evaluator', options).done();
-    const n = squareSide('Sudoku evaluator', context.metadata.seq_len);
-    const box = Math.round(Math.sqrt(n));
-    if (box * box !== n)
-      throw new RangeError(`Sudoku evaluator: a ${n}×${n} grid has no square boxes`);
+    geometry('Sudoku evaluator', context.metadata.seq_len);
   }
 
   protected passes(input: Int32Array, pred: Int32Array): boolean {
     return isValidSudokuSolution(input, pred);
   }
+}
+
+/** The box shape of a Sudoku of `cells` cells, or a RangeError naming `what`. */
+function geometry(what: string, cells: number) {
+  const n = squareSide(what, cells);
+  if (n !== 4 && n !== 6 && n !== 9)
+    throw new RangeError(`${what}: a ${n}×${n} grid is not a 4×4, 6×6 or 9×9 Sudoku`);
+  return sudokuGeometry(n);
 }

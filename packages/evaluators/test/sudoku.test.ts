@@ -46,14 +46,31 @@ describe('isValidSudokuSolution', () => {
     }
   });
 
-  it('works for 4×4 and rejects non-square sizes', () => {
+  it('works for 4×4 and 6×6 (2×3 boxes) and rejects other sizes', () => {
     const four = [1, 2, 3, 4, 3, 4, 1, 2, 2, 1, 4, 3, 4, 3, 2, 1];
     expect(isValidSudokuSolution(tokens(new Array(16).fill(0)), tokens(four))).toBe(true);
     // Rows and columns fine, boxes not.
     const latin = [1, 2, 3, 4, 2, 3, 4, 1, 3, 4, 1, 2, 4, 1, 2, 3];
     expect(isValidSudokuSolution(tokens(new Array(16).fill(0)), tokens(latin))).toBe(false);
-    expect(() => isValidSudokuSolution(new Int32Array(36), new Int32Array(36))).toThrow(
-      /square boxes/,
+    // Row r of a 6×6 grid with 2×3 boxes: shift by 3 within a band, by 1 between bands.
+    const six = Array.from({ length: 36 }, (_, k) => {
+      const r = Math.floor(k / 6);
+      return ((3 * (r % 2) + Math.floor(r / 2) + (k % 6)) % 6) + 1;
+    });
+    expect(isValidSudokuSolution(tokens(new Array(36).fill(0)), tokens(six))).toBe(true);
+    // Rows r and r + 2 swapped keeps rows and columns but breaks two 2×3 boxes.
+    const broken = [
+      ...six.slice(12, 18),
+      ...six.slice(6, 12),
+      ...six.slice(0, 6),
+      ...six.slice(18),
+    ];
+    expect(isValidSudokuSolution(tokens(new Array(36).fill(0)), tokens(broken))).toBe(false);
+    // 3×2 boxes would pass where 2×3 fail: the transpose of a valid grid.
+    const transposed = six.map((_, k) => six[(k % 6) * 6 + Math.floor(k / 6)]!);
+    expect(isValidSudokuSolution(tokens(new Array(36).fill(0)), tokens(transposed))).toBe(false);
+    expect(() => isValidSudokuSolution(new Int32Array(25), new Int32Array(25))).toThrow(
+      /not a 4×4, 6×6 or 9×9/,
     );
     expect(() => isValidSudokuSolution(new Int32Array(80), new Int32Array(80))).toThrow(/square/);
     expect(() => isValidSudokuSolution(new Int32Array(81), new Int32Array(16))).toThrow(/differ/);
@@ -93,6 +110,6 @@ describe('SudokuEvaluator', () => {
   it('rejects a sequence length without a square grid', () => {
     expect(
       () => new SudokuEvaluator({ metadata: { seq_len: 900, blank_identifier_id: 0 } }),
-    ).toThrow(/square boxes/);
+    ).toThrow(/not a 4×4, 6×6 or 9×9/);
   });
 });

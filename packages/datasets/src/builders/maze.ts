@@ -1,17 +1,14 @@
 import { join } from 'node:path';
 import { dihedralIndex } from '../augment/dihedral.js';
 import { BLANK_IDENTIFIER, writeIdentifiers } from '../format/identifiers.js';
-import { MAX_SEQ_LEN } from '../format/metadata.js';
 import { buildIntoDirectory, type OutputOptions } from '../format/output.js';
 import { type SplitInfo, SplitWriter } from '../format/writer.js';
 import type { HubOptions } from '../hub/download.js';
 import { Rng } from '../rng.js';
 import type { BuildProgress, BuildResult } from './common.js';
-import { type GridCsvCodec, type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
+import { type GridCsvData, loadGridCsvSplits } from './grid-csv.js';
+import { MAZE_CHARSET, mazeCodec } from './maze-codec.js';
 import { type CsvSource, resolveCsvSource } from './source.js';
-
-/** Maze characters in token order: `#` wall 1, space 2, `S` start 3, `G` goal 4, `o` path 5. */
-export const MAZE_CHARSET = '# SGo';
 
 /** Default hub dataset of the Maze builder. */
 export const MAZE_HUB_REPO = 'sapientinc/maze-30x30-hard-1k';
@@ -32,38 +29,6 @@ export interface MazeBuildOptions extends OutputOptions {
   hub?: HubOptions;
   onProgress?: (p: BuildProgress) => void;
 }
-
-const TOKEN_OF = new Int16Array(256).fill(-1);
-for (let i = 0; i < MAZE_CHARSET.length; i++) TOKEN_OF[MAZE_CHARSET.charCodeAt(i)] = i + 1;
-const START = TOKEN_OF['S'.charCodeAt(0)]!;
-const GOAL = TOKEN_OF['G'.charCodeAt(0)]!;
-
-/** CSV codec for mazes: square grids of {@link MAZE_CHARSET}. */
-export const mazeCodec: GridCsvCodec = {
-  kind: 'Maze',
-  cellsFor(len) {
-    const n = Math.round(Math.sqrt(len));
-    if (n * n !== len || n === 0) return `question has ${len} characters, not a square number`;
-    return len <= MAX_SEQ_LEN
-      ? len
-      : `question has ${len} characters, more than the ${MAX_SEQ_LEN} a dataset row may hold`;
-  },
-  questionToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
-  answerToken: (code) => (code < 256 ? TOKEN_OF[code]! : -1),
-  checkRow(question) {
-    // One start and one goal: the model learns the path between them.
-    for (const [token, name] of [
-      [START, 'start S'],
-      [GOAL, 'goal G'],
-    ] as const) {
-      let count = 0;
-      for (let k = 0; k < question.length; k++) if (question[k] === token) count++;
-      if (count !== 1)
-        return `question has ${count === 0 ? 'no' : count} ${name}${count > 1 ? 's' : ''}; a maze has exactly one`;
-    }
-    return undefined;
-  },
-};
 
 /**
  * Builds the Maze dataset in the reference layout: one puzzle of one example per maze (or,

@@ -1,4 +1,5 @@
 import { DatasetError } from '../errors.js';
+import { MAX_SEQ_LEN } from './limits.js';
 import { MAX_JSON_BYTES, parseJsonText, readTextFile } from './read-text.js';
 import { writeFileAtomic } from './write-all.js';
 
@@ -34,11 +35,7 @@ const INT_FIELDS = [
   'total_puzzles',
 ] as const;
 
-/**
- * Longest sequence a dataset may declare. Real ones use 81 (Sudoku) to 900 (ARC, 30×30
- * mazes); a larger value is a corrupt file, refused before anyone sizes a buffer by it.
- */
-export const MAX_SEQ_LEN = 1 << 20;
+export { MAX_SEQ_LEN };
 /**
  * Largest vocabulary a dataset may declare. Puzzle vocabularies have a dozen tokens; the
  * bound keeps a corrupt file from sizing the model's embedding table.

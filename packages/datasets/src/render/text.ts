@@ -1,5 +1,5 @@
 import { sudokuGeometry } from '../augment/sudoku.js';
-import { MAZE_CHARSET } from '../builders/maze.js';
+import { MAZE_CHARSET } from '../builders/maze-codec.js';
 import type { ArcGrid } from '../format/arc-json.js';
 
 /** Options of the text renderers. */

@@ -1,10 +1,10 @@
 /**
- * The live demo's model (src/demo.md): a 4×4 Sudoku TRM loaded from a safetensors checkpoint
- * the page fetches, run on the reader's GPU through WebGPU, one supervision step at a time.
- * Loaded by the demo component only in the browser, where `@trm/*` resolve to their `browser`
- * entries; nothing here touches Node.
+ * The live demo's model runner (src/demo.md): a TRM loaded from a safetensors checkpoint the
+ * page fetches, run on the reader's GPU through WebGPU, one supervision step at a time. One
+ * runner for every puzzle kind: the checkpoint's header carries the architecture, and the
+ * kind's codec (codecs.ts) turns puzzles into tokens and tokens into answers. Loaded by the
+ * demo component only in the browser, where `@trm/*` resolve to their `browser` entries.
  */
-import { encodeSudoku, generateSudoku, Rng, solveSudoku } from '@trm/datasets';
 import {
   actSteps,
   haltsByQHead,
@@ -16,19 +16,22 @@ import {
   type TrmConfig,
 } from '@trm/model';
 import { Device, Generator, NoAdapterError, setDefaultDevice } from '@trm/tensor';
+import type { KindId, PuzzleKind } from './puzzles.js';
 
 /**
- * Where the site serves the demo's checkpoint: `scripts/showcase.mjs` copies its
- * `DEMO_CHECKPOINT` there at every build.
+ * Where the site serves a kind's checkpoint: `scripts/showcase.mjs` copies each of its
+ * `DEMO_CHECKPOINTS` there at every build.
  */
-export const CHECKPOINT_URL = '/generated/demo/sudoku-4x4.safetensors';
+export function checkpointUrl(kind: KindId): string {
+  return `/generated/demo/${kind}.safetensors`;
+}
 
 /** The model's answer after one supervision step. */
 export interface SolveStep {
   /** 1-based supervision step. */
   step: number;
-  /** Predicted digit per cell, row by row (0 where the model predicts no digit). */
-  digits: number[];
+  /** Predicted token per cell, row by row (decode with codecs.ts). */
+  preds: number[];
   /** sigmoid(q_halt): the model's confidence that its answer is right and it may stop. */
   haltProbability: number;
   /** Whether the Q head halts here (what `trm eval --act-inference` uses). */
@@ -54,42 +57,45 @@ export async function openWebGpu(): Promise<{ device?: Device; problem?: string 
   }
 }
 
-/** A loaded 4×4 Sudoku model on an open device. */
-export class SudokuSolver {
+/** A loaded puzzle model on an open device. */
+export class PuzzleSolver {
   private constructor(
     private readonly model: TinyRecursiveModel,
     readonly info: SolverInfo,
   ) {}
 
-  /** Fetches the checkpoint at `url` and builds the model it holds on `device`. */
-  static async load(device: Device, url: string): Promise<SudokuSolver> {
+  /**
+   * Fetches the checkpoint at `url` and builds the model it holds on `device`, after checking
+   * that it was trained on puzzles of `kind` (sequence length and vocabulary).
+   */
+  static async load(device: Device, url: string, kind: PuzzleKind): Promise<PuzzleSolver> {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const ckpt = await readModelCheckpointBytes(bytes, { name: url });
-    if (ckpt.config?.seq_len !== 16 || ckpt.config.vocab_size !== 6) {
-      throw new Error(`${url}: not a checkpoint of a 4×4 Sudoku model (seq_len 16, vocabulary 6)`);
+    const cells = kind.size * kind.size;
+    if (ckpt.config?.seq_len !== cells || ckpt.config.vocab_size !== kind.vocabSize) {
+      throw new Error(
+        `${url}: not a checkpoint of a ${kind.label} model (sequence length ${cells}, vocabulary ${kind.vocabSize})`,
+      );
     }
     // One puzzle at a time; the rest of the architecture is the checkpoint's own.
     const config = resolveTrmConfig({ ...ckpt.config, batch_size: 1 });
     const model = new TinyRecursiveModel(config, new Generator(0));
     loadWeightsInto(model, ckpt.weights);
     model.eval();
-    return new SudokuSolver(model, {
+    return new PuzzleSolver(model, {
       adapter: describeAdapter(device),
       config,
       training: ckpt.training,
     });
   }
 
-  /**
-   * Runs the model on `puzzle` (16 characters, `1`–`4` or `.`), yielding its answer after each
-   * supervision step up to `halt_max_steps`.
-   */
-  async *solve(puzzle: string): AsyncGenerator<SolveStep, void, undefined> {
+  /** Runs the model on a puzzle's tokens, yielding its answer after each supervision step. */
+  async *solve(tokens: Uint8Array): AsyncGenerator<SolveStep, void, undefined> {
     const { config } = this.info;
     const batch = {
-      inputs: Int32Array.from(encodeSudoku(puzzle)),
+      inputs: Int32Array.from(tokens),
       labels: new Int32Array(config.seq_len).fill(IGNORE_LABEL),
       puzzleIdentifiers: new Int32Array(1),
     };
@@ -99,8 +105,7 @@ export class SudokuSolver {
       const qHalt = result.qHalt[0]!;
       yield {
         step,
-        // Tokens are digit + 1 (0 pad, 1 blank): see encodeSudoku.
-        digits: Array.from(result.preds, (t) => (t >= 2 ? t - 1 : 0)),
+        preds: Array.from(result.preds),
         haltProbability: 1 / (1 + Math.exp(-qHalt)),
         halts: haltsByQHead(config, qHalt, result.qContinue[0]!),
       };
@@ -117,18 +122,4 @@ function describeAdapter(device: Device): string {
   const { vendor, architecture, description, isFallbackAdapter } = device.adapterInfo;
   const named = description || [vendor, architecture].filter(Boolean).join(' ');
   return named || (isFallbackAdapter ? 'a software adapter' : "the browser's adapter");
-}
-
-/** A fresh 4×4 puzzle with a unique solution, by the generator the dataset recipe uses. */
-export function randomPuzzle(seed: number): string {
-  return generateSudoku(new Rng(seed), { size: 4 }).question;
-}
-
-/**
- * The solution of a grid (digits, 0 for a blank) when it has exactly one; otherwise how many
- * it has (0, or 2 meaning "more than one").
- */
-export function uniqueSolution(digits: readonly number[]): number[] | 0 | 2 {
-  const { solutions, solution } = solveSudoku(digits, 4, 2);
-  return solutions === 1 && solution ? [...solution] : solutions === 0 ? 0 : 2;
 }
