@@ -359,19 +359,11 @@ describe('matmul shape fitting', () => {
   });
 
   it('fitted tilings compute the right product', async () => {
-    const config = SMALL_REGISTER;
-    for (const [m, n, k] of [
-      [40, 3, 9],
-      [3, 40, 9],
-      [6, 6, 13],
-    ] as const) {
-      for (const [transA, transB] of TRANS) {
-        await check(
-          { m, n, k, transA, transB, epilogue: { bias: true } },
-          { config, fitShape: true },
-        );
-      }
-    }
+    // Few columns (computed transposed), few rows, and rows just past the base tile's.
+    const o = { config: SMALL_REGISTER, fitShape: true };
+    await check({ m: 40, n: 3, k: 9, epilogue: { bias: true } }, o);
+    await check({ m: 3, n: 40, k: 9, transA: true, transB: true }, o);
+    await check({ m: 6, n: 6, k: 13, transB: true }, o);
   });
 });
 

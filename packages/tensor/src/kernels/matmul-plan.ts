@@ -16,8 +16,12 @@ type RegisterConfig = Extract<MatmulConfig, { kind: 'register' }>;
  */
 const FMA_PER_LOAD = 0.05;
 
-/** Rows a tile may take to cover a short product whole (one tile, no wasted rows). */
-const MAX_EXACT_ROWS = 24;
+/**
+ * Rows a tile may take to cover a short output whole (one tile, no wasted rows): only past
+ * the base tile's rows, since every row count is a kernel of its own to compile (seconds on
+ * lavapipe; 24 rows with 4-deep k-steps took a minute, measured).
+ */
+const MAX_EXACT_ROWS = 20;
 
 /**
  * Load instructions per k-step issued by all lanes of a register tiling over an `m × n`
@@ -39,7 +43,7 @@ export function registerLoads(c: RegisterConfig, v: MatmulVariant, m: number, n:
 
 /**
  * The register tiling and orientation with the fewest loads for an `m × n` output, among the
- * base tiling, its tile cut to the output's rows where those are few, one column group per
+ * base tiling, its tile grown to the output's rows where those are a few more, one column group per
  * thread, and the same for the transposed product. `variantOf` says how each would read its
  * operands; `transOut` forces an orientation. Ties keep the base tiling and the direct product.
  */
@@ -53,7 +57,7 @@ export function fitRegisterTile(
   for (const t of transOut === undefined ? [false, true] : [transOut]) {
     const [m, n] = t ? [shape.n, shape.m] : [shape.m, shape.n];
     const rowsChoices = new Set([base.rows]);
-    if (m < base.rows * 2 && m <= MAX_EXACT_ROWS) rowsChoices.add(m);
+    if (m > base.rows && m <= MAX_EXACT_ROWS) rowsChoices.add(m);
     for (const rows of rowsChoices) {
       for (const cols of new Set([base.cols, 1])) {
         const config = rows === base.rows && cols === base.cols ? base : { ...base, rows, cols };

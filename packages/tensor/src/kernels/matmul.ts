@@ -216,6 +216,13 @@ function matmulVariant(
   return v;
 }
 
+/**
+ * Products (m·n·k) from which the register tiling is fitted to the shape. Below, a product
+ * takes well under a millisecond on lavapipe while each extra kernel variant fitting would
+ * add costs seconds to compile, so small products keep the tuned tiling.
+ */
+export const FIT_MIN_PRODUCTS = 2 ** 21;
+
 /** What {@link planMatmul} decided: the tiling, the orientation and the kernel variant. */
 export interface MatmulPlan {
   config: MatmulConfig;
@@ -249,10 +256,15 @@ export function planMatmul(
       epilogue,
     });
   let transOut = options.transOut ?? false;
-  if (config.kind === 'register' && (options.fitShape ?? !options.config)) {
+  const big = layout.m * layout.n * k >= FIT_MIN_PRODUCTS;
+  if (config.kind === 'register' && (options.fitShape ?? (!options.config && big))) {
     const fit = fitRegisterTile(config, layout, variantOf, options.transOut);
     config = fit.config;
     transOut = fit.transOut;
+  } else if (config.kind === 'register' && !options.config && !variantOf(config, false).vecB) {
+    // A small product with unaligned B reads it with 4 scalar loads per column group: a
+    // smaller register block keeps that variant quick to compile (seconds on lavapipe).
+    config = { ...config, rows: Math.min(config.rows, 8), cols: 1 };
   }
   return {
     config,

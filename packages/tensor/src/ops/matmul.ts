@@ -6,7 +6,8 @@ import { encodeFill } from '../kernels/copy.js';
 // The one place that chooses the matmul kernel: the tiled kernel of kernels/matmul.ts, or
 // `encodeMatmulNaive as encodeMatmul` from kernels/matmul-naive.ts (same signature).
 import { encodeMatmul, type MatmulActivation, type MatmulEpilogue } from '../kernels/matmul.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { transposedSource } from '../lazy/fusion.js';
+import { bufferOf, storageFor, type Tensor } from '../tensor.js';
 import { add } from './binary.js';
 import { squeeze, stridedRead, sumToShape, unsqueeze } from './shape.js';
 import { relu, silu } from './unary.js';
@@ -157,8 +158,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     return unfusedEpilogue(matmul(a, b, plain), options);
   }
   const batch = shapeSize(batchShape);
-  const [aBuf, aStride, aTemp] = batchOperand(a, batchShape);
-  const [bBuf, bStride, bTemp] = batchOperand(b, batchShape);
+  const [aBuf, aStride, aTemp, aFlip] = batchOperand(a, batchShape);
+  const [bBuf, bStride, bTemp, bFlip] = batchOperand(b, batchShape);
   const out = empty([...batchShape, m, n], 'f32', device);
   // silu's gradient reads the value before it: stored by the same kernel when a gradient is
   // wanted (relu's reads the output's sign).
@@ -185,8 +186,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
         m,
         n,
         k,
-        transA,
-        transB,
+        transA: transA !== aFlip,
+        transB: transB !== bFlip,
         aBatchStride: aStride,
         bBatchStride: bStride,
         ...(bias || residual || activation ? { epilogue } : {}),
@@ -231,18 +232,29 @@ function siluGrad(g: Tensor, z: Tensor): Tensor {
 }
 
 /**
- * The buffer and batch stride with which the kernel reads `x` for `batchShape`: dense when
- * `x` has every batch matrix, stride 0 for a single matrix, else an expanded temporary.
+ * How the kernel reads `x` for `batchShape`: its buffer, the batch stride, a temporary to free
+ * after, and whether the buffer holds `x` transposed (the source of a pending `transpose`, read
+ * in place with the transpose flag flipped). Dense when `x` has every batch matrix, stride 0
+ * for a single matrix, else an expanded temporary.
  */
-function batchOperand(x: Tensor, batchShape: readonly number[]): [GPUBuffer, number, Tensor?] {
+function batchOperand(
+  x: Tensor,
+  batchShape: readonly number[],
+): [GPUBuffer, number, Tensor | undefined, boolean] {
   const own = x.shape.slice(0, -2);
   const matrix = x.shape[x.rank - 2]! * x.shape[x.rank - 1]!;
   const ownSize = shapeSize(own);
-  if (ownSize === 1) return [bufferOf(x), 0];
   const padded = [...new Array<number>(batchShape.length - own.length).fill(1), ...own];
-  if (padded.join() === batchShape.join()) return [bufferOf(x), matrix];
+  if (ownSize === 1 || padded.join() === batchShape.join()) {
+    const stride = ownSize === 1 ? 0 : matrix;
+    const t = transposedSource(storageFor(x));
+    if (t && t.rows === x.shape[x.rank - 2] && t.cols === x.shape[x.rank - 1]) {
+      return [t.source.buffer, stride, undefined, true];
+    }
+    return [bufferOf(x), stride, undefined, false];
+  }
   const fullShape = [...batchShape, ...x.shape.slice(-2)];
   if (fullShape.length < 2) throw new ShapeError(`matmul: bad operand ${fmt(x.shape)}.`);
   const expanded = stridedRead(x, fullShape, broadcastStrides(x.shape, fullShape));
-  return [bufferOf(expanded), matrix, expanded];
+  return [bufferOf(expanded), matrix, expanded, false];
 }

@@ -7,7 +7,8 @@ import { backendOf } from '../device/device.js';
 import { scalarBits, wgslType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { denseStrides, encodeFill, encodeStrided } from '../kernels/copy.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { fuseTranspose } from '../lazy/fusion.js';
+import { bufferOf, storageFor, type Tensor } from '../tensor.js';
 import {
   assertSameDevice,
   assertSameDType,
@@ -120,6 +121,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute: ${fmt(dims)} is not a permutation of the ${x.rank} dims of ${x.describe()}.`,
     );
   }
+  const r = x.rank;
+  if (r >= 2 && axes.every((a, i) => a === (i < r - 2 ? i : 2 * r - 3 - i)) && x.size > 0) {
+    return transposeLast(x);
+  }
   const strides = denseStrides(x.shape);
   const out = stridedRead(
     x,
@@ -131,6 +136,24 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     inverse[a] = i;
   });
   record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+  return out;
+}
+
+/**
+ * Swaps the last two dims lazily: the result is pending (see lazy/fusion.ts) until something
+ * needs its buffer, and a matmul reads the source in place instead.
+ */
+function transposeLast(x: Tensor): Tensor {
+  const shape = [...x.shape.slice(0, -2), x.shape[x.rank - 1]!, x.shape[x.rank - 2]!];
+  const out = empty(shape, x.dtype, x.device);
+  const [rows, cols] = shape.slice(-2) as [number, number];
+  fuseTranspose(
+    storageFor(out),
+    { storage: storageFor(x), size: x.size, type: wgslType(x.dtype) },
+    rows,
+    cols,
+  );
+  record(out, 'transpose', [x], (g) => [transposeLast(g)]);
   return out;
 }
 
