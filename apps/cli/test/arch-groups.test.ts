@@ -173,20 +173,32 @@ describe('presets of the comparison runs', () => {
     ['tiny-sudoku-hier6', 'trm_hier6'],
     ['tiny-sudoku-hrm', 'hrm'],
     ['tiny-sudoku-baseline', 'transformers_baseline'],
-  ])('%s: the tiny-sudoku run with arch %s', (preset, kind) => {
+  ])('%s: the tiny-sudoku-att run with arch %s', (preset, kind) => {
     const { config, sources } = resolveTrainConfig([], { preset });
-    const tiny = resolveTrainConfig([], { preset: 'tiny-sudoku' });
+    const att = resolveTrainConfig([], { preset: 'tiny-sudoku-att' });
     const model = modelConfig(config.arch, sudoku, 8);
     expect(architectureOf(model).kind).toBe(kind);
     expect(model.hidden_size).toBe(64);
     expect(model.halt_max_steps).toBe(4);
     const { arch: _a, ...training } = config;
-    const { arch: _b, ...tinyTraining } = tiny.config;
-    // The comparison presets keep the 500-step schedule their recorded runs
-    // (apps/docs/data/arch-comparison) used; tiny-sudoku itself has since been re-tuned to
-    // train longer. Everything else is tiny-sudoku's.
-    expect(training).toEqual({ ...tinyTraining, epochs: 16, eval_interval: 4 });
-    expect(sources.dataset).toEqual(tiny.sources.dataset);
+    const { arch: _b, ...attTraining } = att.config;
+    // The comparison presets share one data set and the 500-step schedule their recorded runs
+    // (apps/docs/data/arch-comparison) used; only the architecture differs.
+    expect(training).toEqual(attTraining);
+    expect(attTraining).toMatchObject({ epochs: 16, eval_interval: 4 });
+    expect(sources.dataset).toEqual(att.sources.dataset);
     expect(ignoredArchKeyNotes(config)).toEqual([]);
+  });
+
+  it('the default tiny-sudoku is TRM-MLP with the comparison run’s architecture, on a shorter schedule', () => {
+    const tiny = resolveTrainConfig([], { preset: 'tiny-sudoku' });
+    const mlp = resolveTrainConfig([], { preset: 'tiny-sudoku-mlp' });
+    expect(tiny.config.arch).toEqual(mlp.config.arch);
+    expect(modelConfig(tiny.config.arch, sudoku, 8).mlp_t).toBe(true);
+    const { arch: _a, epochs, ...training } = tiny.config;
+    const { arch: _b, epochs: mlpEpochs, ...mlpTraining } = mlp.config;
+    expect(training).toEqual(mlpTraining);
+    expect(epochs).toBeLessThan(mlpEpochs);
+    expect(tiny.sources.dataset).toEqual(mlp.sources.dataset);
   });
 });

@@ -562,6 +562,7 @@ describe('presets', () => {
       'sudoku-mlp',
       'tiny-maze',
       'tiny-sudoku',
+      'tiny-sudoku-att',
       'tiny-sudoku-baseline',
       'tiny-sudoku-hier6',
       'tiny-sudoku-hrm',

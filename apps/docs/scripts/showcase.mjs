@@ -32,7 +32,7 @@ const parts = join(docsDir, 'src', 'parts');
 const run = join(docsDir, 'data', 'default-run');
 const comparison = join(docsDir, 'data', 'arch-comparison');
 /** The runs of the comparison, by preset, in the order of the legends. */
-const COMPARED = ['tiny-sudoku', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
+const COMPARED = ['tiny-sudoku-att', 'tiny-sudoku-mlp', 'tiny-sudoku-hrm', 'tiny-sudoku-baseline'];
 // The 4×4 Sudoku checkpoint the live demo (src/demo.md) runs in the reader's browser. Any
 // safetensors checkpoint of a 4×4 Sudoku model will do: its header carries the architecture.
 const DEMO_CHECKPOINT = join(docsDir, 'data', 'solvers', 'sudoku-4x4', 'model.safetensors');

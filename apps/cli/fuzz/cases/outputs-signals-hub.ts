@@ -6,9 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Fixtures } from '../lib/fixtures.js';
 import type { CaseDir, FuzzCase, Run, RunResult } from '../lib/harness.js';
 import { evalArgs, trainArgs } from './util.js';
+
+/** The test-only hooks (see the file), preloaded into a case's `trm` through NODE_OPTIONS. */
+const FAULT_INJECTION = fileURLToPath(
+  new URL('../../test/support/fault-injection.mjs', import.meta.url),
+);
 
 /** Loopback servers the hub cases talk to. */
 export interface HubServers {
@@ -306,8 +312,13 @@ function signalCases(f: Fixtures): FuzzCase[] {
       },
     })),
     c('sigint-eval', () => ({
-      // One puzzle a batch, so the evaluation is surely still running when the signal lands.
+      // One puzzle a batch, each step held back (test-only hook) so the evaluation is surely
+      // still running when the signal lands, however late this process reads the progress.
       argv: evalArgs(f, f.dataset, f.checkpoint, '--global-batch-size', '1'),
+      env: {
+        NODE_OPTIONS: `--import ${FAULT_INJECTION}`,
+        TRM_TEST_EVAL_STEP_DELAY_MS: '1000',
+      },
       code: 130,
       kill: { when: /batch 2\//, signal: 'SIGINT' },
       changes: 'none',

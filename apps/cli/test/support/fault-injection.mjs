@@ -13,6 +13,9 @@
  *   to be written (its training-state file is complete), the writer announces
  *   `TRM_TEST_CHECKPOINT_PAUSED <step>` on stderr and waits a minute, so that a test can
  *   SIGKILL the process in the middle of the checkpoint.
+ * - `TRM_TEST_EVAL_STEP_DELAY_MS=<ms>`: every evaluation step (a model step without a
+ *   backward pass) waits that long first, so that a signal test surely lands mid-evaluation
+ *   however fast the machine and however late the test reads the progress line.
  */
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -59,4 +62,14 @@ if (env.TRM_TEST_PAUSE_CHECKPOINT !== undefined) {
   };
   // `import { open } from 'node:fs/promises'` sees the patched function too.
   syncBuiltinESMExports();
+}
+
+if (env.TRM_TEST_EVAL_STEP_DELAY_MS !== undefined) {
+  const delay = Number(env.TRM_TEST_EVAL_STEP_DELAY_MS);
+  const { TinyRecursiveModel } = await import('@trm/model');
+  const step = TinyRecursiveModel.prototype.step;
+  TinyRecursiveModel.prototype.step = async function (carry, batch, options = {}) {
+    if (!('backward' in options)) await new Promise((resolve) => setTimeout(resolve, delay));
+    return step.call(this, carry, batch, options);
+  };
 }
