@@ -275,6 +275,16 @@ describe('matmul with a fused epilogue: gradients', () => {
   }
 });
 
+describe('matmul epilogue arguments', () => {
+  it('rejects a bias or residual of the wrong shape and an unknown activation, naming them', () => {
+    const a = toTensor(rand([3, 4]));
+    const b = toTensor(rand([4, 2]));
+    expect(() => a.matmul(b, { bias: toTensor(rand([3])) })).toThrow(/bias .* shape \[2\]/);
+    expect(() => a.matmul(b, { residual: toTensor(rand([2, 3])) })).toThrow(/residual .*\[3, ?2\]/);
+    expect(() => a.matmul(b, { activation: 'gelu' as never })).toThrow(/unknown activation "gelu"/);
+  });
+});
+
 describe('matmul with vectors', () => {
   it('vector · matrix and matrix · vector', async () => {
     await checkGrad({

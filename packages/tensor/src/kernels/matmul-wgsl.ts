@@ -134,9 +134,9 @@ export function range(n: number): number[] {
 
 /**
  * Declarations of the output and the epilogue's bindings (4: bias, 5: residual, 6: pre, those
- * present in that order after the uniform at 3), and the activation functions. `vec`: the
- * output, residual and pre are vec4 arrays, and so is the bias unless the output is stored
- * transposed (a transposed store adds one bias value per kernel row).
+ * present in that order after the uniform at 3), and the activation functions. `vec`: all of
+ * them are vec4 arrays (a direct store with n a multiple of 4; a transposed store writes
+ * single values).
  */
 export function outputDeclarations(v: MatmulVariant, vec: boolean): string {
   const e = v.epilogue ?? {};
@@ -145,7 +145,7 @@ export function outputDeclarations(v: MatmulVariant, vec: boolean): string {
   let binding = 4;
   if (e.bias)
     L.push(
-      `@group(0) @binding(${binding++}) var<storage, read> Bias: array<${vec && !v.transOut ? 'vec4f' : 'f32'}>;`,
+      `@group(0) @binding(${binding++}) var<storage, read> Bias: array<${vec ? 'vec4f' : 'f32'}>;`,
     );
   if (e.residual) L.push(`@group(0) @binding(${binding++}) var<storage, read> Res: array<${t}>;`);
   if (e.savePre)
@@ -174,11 +174,7 @@ export function storeWgsl(
 ): string {
   const e = v.epilogue ?? {};
   if (!e.bias && !e.residual && !e.activation) return `C[${index}] = ${value};`;
-  const biasTerm = e.bias
-    ? vec && v.transOut
-      ? ` + vec4f(Bias[${biasIndex}])`
-      : ` + Bias[${biasIndex}]`
-    : '';
+  const biasTerm = e.bias ? ` + Bias[${biasIndex}]` : '';
   const s = [`let o = ${index};`, `let z = ${value}${biasTerm}${e.residual ? ' + Res[o]' : ''};`];
   if (e.savePre) s.push('Pre[o] = z;');
   s.push(`C[o] = ${e.activation ? `act${vec ? 4 : 1}(z)` : 'z'};`);
