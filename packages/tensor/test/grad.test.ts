@@ -195,6 +195,53 @@ describe('matmul gradients', () => {
   }
 });
 
+describe('matmul with a fused epilogue: gradients', () => {
+  const addBias = (y: R.Nd, bias: R.Nd) =>
+    R.mapN([y, R.broadcastTo(bias, y.shape)], (v, b) => v + b);
+  const act = { relu: (z: number) => Math.max(z, 0), silu: (z: number) => z / (1 + Math.exp(-z)) };
+  // The shapes put the products both ways round (few columns: computed transposed).
+  const cases: [number[], number[], boolean, boolean, 'relu' | 'silu' | undefined][] = [
+    [[3, 4], [2, 4], false, true, undefined],
+    [[2, 3, 4], [4, 5], false, false, 'relu'],
+    [[4, 20], [4, 3], true, false, 'silu'],
+    [[2, 3, 4], [2, 5, 4], false, true, 'silu'],
+  ];
+  for (const [sa, sb, transA, transB, activation] of cases) {
+    it(`[${sa}]${transA ? 'ᵀ' : ''} · [${sb}]${transB ? 'ᵀ' : ''} + bias + residual, ${activation ?? 'no activation'}`, async () => {
+      const product = R.matmul(rand(sa), rand(sb), transA, transB);
+      const n = product.shape[product.shape.length - 1]!;
+      await checkGrad({
+        inputs: [rand(sa), rand(sb), rand([n]), rand(product.shape)],
+        cpu: ([a, b, bias, res]) => {
+          const z = R.mapN(
+            [addBias(R.matmul(a!, b!, transA, transB), bias!), res!],
+            (u, v) => u + v,
+          );
+          return activation ? R.mapN([z], act[activation]) : z;
+        },
+        gpu: ([a, b, bias, residual]) =>
+          a!.matmul(b!, {
+            transA,
+            transB,
+            bias: bias!,
+            residual: residual!,
+            ...(activation ? { activation } : {}),
+          }),
+      });
+    });
+  }
+});
+
+describe('matmul epilogue arguments', () => {
+  it('rejects a bias or residual of the wrong shape and an unknown activation, naming them', () => {
+    const a = toTensor(rand([3, 4]));
+    const b = toTensor(rand([4, 2]));
+    expect(() => a.matmul(b, { bias: toTensor(rand([3])) })).toThrow(/bias .* shape \[2\]/);
+    expect(() => a.matmul(b, { residual: toTensor(rand([2, 3])) })).toThrow(/residual .*\[3, ?2\]/);
+    expect(() => a.matmul(b, { activation: 'gelu' as never })).toThrow(/unknown activation "gelu"/);
+  });
+});
+
 describe('matmul with vectors', () => {
   it('vector · matrix and matrix · vector', async () => {
     await checkGrad({

@@ -3,12 +3,15 @@ import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, Device } from '../src/device/device.js';
 import {
+  CPU_MATMUL_CONFIG,
   defaultMatmulConfig,
   encodeMatmul,
   foldGrid,
   GPU_MATMUL_CONFIG,
+  type MatmulActivation,
   type MatmulConfig,
   type MatmulKernelOptions,
+  planMatmul,
 } from '../src/kernels/matmul.js';
 import { roundF16, ulpF16 } from './reference/f16.js';
 
@@ -34,7 +37,14 @@ interface Case {
   bBatchStride?: number;
   aOffset?: number;
   bOffset?: number;
+  /** Fused epilogue: bias per column, residual per element, activation, stored pre-activation. */
+  epilogue?: { bias?: boolean; residual?: boolean; activation?: MatmulActivation; pre?: boolean };
 }
+
+const ACTIVATION: Record<MatmulActivation, (z: number) => number> = {
+  relu: (z) => Math.max(z, 0),
+  silu: (z) => z / (1 + Math.exp(-z)),
+};
 
 /** Deterministic values in [-1, 1). */
 function random(n: number, seed: number): Float32Array {
@@ -67,18 +77,50 @@ async function check(c: Case, options: MatmulKernelOptions = {}): Promise<void> 
   const bLen = bOffset + (batch - 1) * bBatchStride + k * n;
   const aHost = random(aLen, m * 31 + k);
   const bHost = random(bLen, n * 17 + k + 5);
-  const a = backendOf(device).upload(aHost);
-  const b = backendOf(device).upload(bHost);
-  const out = backendOf(device).createBuffer(batch * m * n * 4);
+  const backend = backendOf(device);
+  const a = backend.upload(aHost);
+  const b = backend.upload(bHost);
+  const out = backend.createBuffer(batch * m * n * 4);
+  const e = c.epilogue ?? {};
+  const biasHost = random(n, 7 * n + 3);
+  const resHost = random(batch * m * n, 11 * m + n);
+  const bias = e.bias ? backend.upload(biasHost) : undefined;
+  const residual = e.residual ? backend.upload(resHost) : undefined;
+  const pre = e.pre ? backend.createBuffer(batch * m * n * 4) : undefined;
   encodeMatmul(
     device,
-    { a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, aOffset, bOffset },
+    {
+      ...{
+        a,
+        b,
+        out,
+        batch,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        aBatchStride,
+        bBatchStride,
+        aOffset,
+        bOffset,
+      },
+      ...(c.epilogue
+        ? {
+            epilogue: {
+              bias,
+              residual,
+              pre,
+              ...(e.activation ? { activation: e.activation } : {}),
+            },
+          }
+        : {}),
+    },
     options,
   );
-  const got = await backendOf(device).read(out, Float32Array);
-  a.destroy();
-  b.destroy();
-  out.destroy();
+  const got = await backend.read(out, Float32Array);
+  const gotPre = pre ? await backend.read(pre, Float32Array) : undefined;
+  for (const buf of [a, b, out, bias, residual, pre]) buf?.destroy();
   let worst = 0;
   let where = '';
   for (let bi = 0; bi < batch; bi++) {
@@ -94,7 +136,30 @@ async function check(c: Case, options: MatmulKernelOptions = {}): Promise<void> 
           ref += av * bv;
           scale += Math.abs(av * bv);
         }
-        const g = got[(bi * m + i) * n + j] as number;
+        const o = (bi * m + i) * n + j;
+        // The epilogue adds in f32 after the product's rounding; the activation is 1-Lipschitz
+        // here, so the product's error bound carries over, plus the rounding of the sums.
+        const z =
+          r(ref) +
+          (e.bias ? (biasHost[j] as number) : 0) +
+          (e.residual ? (resHost[o] as number) : 0);
+        const want = e.activation ? ACTIVATION[e.activation](z) : z;
+        if (gotPre)
+          expect(Math.abs((gotPre[o] as number) - z)).toBeLessThanOrEqual(
+            1e-5 * (1 + Math.abs(z)) + 1e-5 * Math.sqrt(k) * scale,
+          );
+        const g = got[o] as number;
+        if (c.epilogue) {
+          const tol =
+            1e-5 * Math.sqrt(k) * scale +
+            2e-6 * (1 + Math.abs(z)) +
+            (options.half ? ulpF16(ref) : 0);
+          if (!(Math.abs(g - want) <= tol)) {
+            worst = Number.POSITIVE_INFINITY;
+            where = `batch ${bi} [${i}, ${j}]: got ${g}, want ${want}`;
+          }
+          continue;
+        }
         const err = Math.abs(g - r(ref));
         const ratio = options.half
           ? roundF16(g) === g
@@ -190,6 +255,115 @@ describe.each([
       { m: 3, n: 5, k: 4, batch: 20, transB: true },
       { config, maxWorkgroupsPerDimension: 3 },
     );
+  });
+});
+
+describe.each([
+  ['register tiling', SMALL_REGISTER],
+  ['shared-memory tiling', SMALL_SHARED],
+] as const)(
+  'matmul computed transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ, stored back as C), %s',
+  (_, config) => {
+    it.each(TRANS)('odd and aligned shapes, transA=%s transB=%s', async (transA, transB) => {
+      for (const [m, n, k] of [...ODD_SHAPES, [24, 36, 20]] as const) {
+        await check({ m, n, k, transA, transB }, { config, transOut: true });
+      }
+    });
+
+    it('batched, broadcasting, with offsets, and without subgroup operations', async () => {
+      const transOut = true;
+      await check(
+        { m: 9, n: 5, k: 12, batch: 3, aBatchStride: 0, aOffset: 4, bOffset: 1 },
+        { config, transOut },
+      );
+      await check(
+        { m: 6, n: 7, k: 9, batch: 4, transA: true, transB: true, aBatchStride: 60, bOffset: 2 },
+        { config, transOut, subgroups: false },
+      );
+    });
+  },
+);
+
+describe.each([
+  ['register tiling', SMALL_REGISTER],
+  ['shared-memory tiling', SMALL_SHARED],
+] as const)('matmul with a fused epilogue, %s', (_, config) => {
+  for (const transOut of [false, true]) {
+    it.each(TRANS)(
+      `bias, residual, silu with its input stored; transposed store ${transOut}; transA=%s transB=%s`,
+      async (transA, transB) => {
+        const epilogue = { bias: true, residual: true, activation: 'silu', pre: true } as const;
+        await check({ m: 7, n: 13, k: 5, transA, transB, epilogue }, { config, transOut });
+        await check({ m: 24, n: 36, k: 20, transA, transB, epilogue }, { config, transOut });
+      },
+    );
+  }
+
+  it('each part alone, batched, and in half precision', async () => {
+    for (const transOut of [false, true]) {
+      const o = { config, transOut };
+      await check({ m: 8, n: 12, k: 8, batch: 2, epilogue: { bias: true } }, o);
+      await check({ m: 5, n: 7, k: 9, batch: 3, epilogue: { residual: true } }, o);
+      await check({ m: 8, n: 12, k: 6, epilogue: { activation: 'relu' } }, o);
+      await check(
+        { m: 7, n: 9, k: 5, transB: true, epilogue: { bias: true } },
+        { ...o, half: true },
+      );
+    }
+  });
+});
+
+describe('matmul, register tiling reading A as single values', () => {
+  it('with and without subgroup broadcasts, k and m not multiples of 4', async () => {
+    // 9 rows: two subgroup loads per k, the second only partly used.
+    const config = { kind: 'register', threads: 8, rows: 9, cols: 1 } as const;
+    await check({ m: 19, n: 21, k: 7 }, { config });
+    await check({ m: 19, n: 21, k: 7, transA: true, transB: true }, { config });
+    await check({ m: 19, n: 21, k: 7, transA: true }, { config, subgroups: false });
+  });
+});
+
+describe('matmul shape fitting', () => {
+  /** The tiny-sudoku TRM-MLP products (batch 32, 17 positions, SwiGLU width 256). */
+  const mlpT = {
+    'x·Wᵀ, k = 17': { m: 2048, n: 512, k: 17, transA: false, transB: true },
+    'dY·W, n = 17': { m: 2048, n: 17, k: 512, transA: false, transB: false },
+    'dYᵀ·X, n = 17': { m: 512, n: 17, k: 2048, transA: true, transB: false },
+    'x·Wᵀ, n = 17': { m: 2048, n: 17, k: 256, transA: false, transB: true },
+    'dYᵀ·X, m = 17': { m: 17, n: 256, k: 2048, transA: true, transB: false },
+  } as const;
+  const planOf = (s: (typeof mlpT)[keyof typeof mlpT]) =>
+    planMatmul(
+      device,
+      { ...s, aStride: 0, bStride: 0, aOffset: 0, bOffset: 0 },
+      {},
+      { config: CPU_MATMUL_CONFIG, fitShape: true },
+    );
+
+  it('computes products with 17 columns transposed, with one 17-row tile', () => {
+    for (const name of ['dY·W, n = 17', 'dYᵀ·X, n = 17', 'x·Wᵀ, n = 17'] as const) {
+      const plan = planOf(mlpT[name]);
+      expect(plan.transOut, name).toBe(true);
+      expect(plan.config.kind === 'register' && plan.config.rows, name).toBe(17);
+    }
+    const short = planOf(mlpT['dYᵀ·X, m = 17']);
+    expect(short.transOut).toBe(false);
+    expect(short.config.kind === 'register' && short.config.rows).toBe(17);
+  });
+
+  it('keeps the base tiling where it fits: k = 17, and big aligned products', () => {
+    expect(planOf(mlpT['x·Wᵀ, k = 17']).config).toBe(CPU_MATMUL_CONFIG);
+    const big = planOf({ m: 544, n: 512, k: 64, transA: false, transB: true } as never);
+    expect(big.config).toBe(CPU_MATMUL_CONFIG);
+    expect(big.transOut).toBe(false);
+  });
+
+  it('fitted tilings compute the right product', async () => {
+    // Few columns (computed transposed), few rows, and rows just past the base tile's.
+    const o = { config: SMALL_REGISTER, fitShape: true };
+    await check({ m: 40, n: 3, k: 9, epilogue: { bias: true } }, o);
+    await check({ m: 3, n: 40, k: 9, transA: true, transB: true }, o);
+    await check({ m: 6, n: 6, k: 13, transB: true }, o);
   });
 });
 

@@ -4,7 +4,7 @@ import { Module } from '../module.js';
 
 /**
  * `y = x Wᵀ (+ b)` with the reference's weight layout `[out, in]`. The transpose is read by the
- * matmul kernel in place, never copied.
+ * matmul kernel in place, never copied, and the bias is added in the kernel's store.
  */
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -25,7 +25,6 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = x.matmul(this.weight, { transB: true });
-    return this.bias ? y.add(this.bias) : y;
+    return x.matmul(this.weight, this.bias ? { transB: true, bias: this.bias } : { transB: true });
   }
 }

@@ -47,6 +47,7 @@ fn main(${ENTRY_1D}) {
 /** Encodes `out = op(A) · op(B)` for `batch` matrices. `out` is dense `[batch, m, n]`. */
 export function encodeMatmulNaive(device: Device, args: MatmulArgs): void {
   const { batch, m, n, k } = args;
+  if (args.epilogue) throw new RangeError('matmul-naive: no fused epilogue; use the tiled kernel');
   const total = batch * m * n;
   if (total === 0) return;
   const p = [

@@ -104,6 +104,37 @@ export function fuse(
   out.setPending(pending);
 }
 
+/**
+ * Makes `out` (a fresh storage of `x.size` elements) pending on `x` transposed in its last two
+ * dims, the output being `[..., rows, cols]`. A matmul reads such a storage's source in place
+ * with its transpose flag flipped ({@link transposedSource}); anything else computes it, fused
+ * with the elementwise ops that read it. A pending `x` is computed first: its expression
+ * indexes its inputs by output element, which a transposed read would scramble.
+ */
+export function fuseTranspose(out: Storage, x: Operand, rows: number, cols: number): void {
+  if (x.storage.pending) realize(x.storage);
+  const node: LazyNode = {
+    kind: 'load',
+    storage: x.storage,
+    type: x.type,
+    scalar: false,
+    transpose: { rows, cols },
+  };
+  out.setPending({ node, size: x.size, type: x.type, loads: [x.storage], nodes: 1 });
+}
+
+/**
+ * The storage that `storage` is a pending transpose of, with the transposed shape's last two
+ * dims, or null when it is anything else.
+ */
+export function transposedSource(
+  storage: Storage,
+): { source: Storage; rows: number; cols: number } | null {
+  const node = storage.pending?.node;
+  if (node?.kind !== 'load' || !node.transpose) return null;
+  return { source: node.storage, ...node.transpose };
+}
+
 Storage.realize = realize;
 
 /** Computes a pending storage now: one kernel for its whole expression. */
@@ -161,6 +192,17 @@ interface Kernel {
   scalars: number[];
 }
 
+/**
+ * Element i of a `[..., rows, cols]` output in a `[..., cols, rows]` input: the same matrix,
+ * row and column swapped.
+ */
+const TRANSPOSED_INDEX_WGSL = /* wgsl */ `
+fn transposed(i: u32, rows: u32, cols: u32) -> u32 {
+  let q = i % (rows * cols);
+  return i - q + (q % cols) * rows + q / cols;
+}
+`;
+
 /** Kernels by the shape of their expression (storages and scalar values left out). */
 const kernels = new Map<string, { code: string; label: string }>();
 
@@ -173,8 +215,9 @@ function generate(pending: Pending): Kernel {
   const lines: string[] = [];
   const sig: string[] = [];
   const ops: string[] = [];
-  const loadNames = new Map<number, string>();
+  const loadNames = new Map<string, string>();
   let count = 0;
+  let transposes = 0;
   const visit = (node: LazyNode): string => {
     const known = names.get(node);
     if (known) {
@@ -189,8 +232,11 @@ function generate(pending: Pending): Kernel {
         loadTypes.push(node.type);
         scalarLoad.push(node.scalar);
       }
-      // Every read of one buffer is one let-line, however many ops read it.
-      const loaded = loadNames.get(j);
+      // Every read of one buffer (in one layout) is one let-line, however many ops read it.
+      const readKey = node.transpose
+        ? `${j}t${node.transpose.rows}x${node.transpose.cols}`
+        : `${j}`;
+      const loaded = loadNames.get(readKey);
       if (loaded) {
         names.set(node, loaded);
         sig.push(`@${loaded}`);
@@ -198,9 +244,16 @@ function generate(pending: Pending): Kernel {
       }
       const name = `v${count++}`;
       names.set(node, name);
-      loadNames.set(j, name);
-      sig.push(`L${j}${node.type}${node.scalar ? 's' : ''}`);
-      lines.push(`  let ${name} = in${j}[${node.scalar ? '0u' : 'i'}];`);
+      loadNames.set(readKey, name);
+      let index = node.scalar ? '0u' : 'i';
+      if (node.transpose) {
+        // The matrix's rows and columns travel as parameters: one kernel for every shape.
+        index = `transposed(i, p[${scalars.length + 1}], p[${scalars.length + 2}])`;
+        scalars.push(node.transpose.rows, node.transpose.cols);
+        transposes++;
+      }
+      sig.push(`L${j}${node.type}${node.scalar ? 's' : ''}${node.transpose ? 't' : ''}`);
+      lines.push(`  let ${name} = in${j}[${index}];`);
       return name;
     }
     const args = node.args.map(visit);
@@ -237,7 +290,7 @@ const WG: u32 = ${WORKGROUP_SIZE}u;
 @group(0) @binding(0) var<storage, read> p: array<u32>;
 ${decls}
 @group(0) @binding(${loads.length + 1}) var<storage, read_write> out: array<${pending.type}>;
-
+${transposes > 0 ? TRANSPOSED_INDEX_WGSL : ''}
 @compute @workgroup_size(WG)
 fn main(${ENTRY_1D}) {
   let i = ${LINEAR_INDEX_WGSL};
@@ -246,7 +299,7 @@ ${lines.join('\n')}
   out[i] = ${result};
 }
 `;
-    kernel = { code, label: `fused(${ops.join(' ; ')})` };
+    kernel = { code, label: ops.length ? `fused(${ops.join(' ; ')})` : 'transpose' };
     kernels.set(key, kernel);
   }
   return { code: kernel.code, label: kernel.label, loads, scalarLoad, scalars };

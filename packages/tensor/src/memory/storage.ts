@@ -10,6 +10,12 @@ export type LazyNode =
       readonly type: WgslType;
       /** A one-element input broadcast to every output element. */
       readonly scalar: boolean;
+      /**
+       * Read transposed in its last two dims: the output is `[..., rows, cols]` and the
+       * storage holds `[..., cols, rows]` (a lazy `transpose(-2, -1)`, which a matmul reads
+       * in place).
+       */
+      readonly transpose?: { readonly rows: number; readonly cols: number };
     }
   | {
       readonly kind: 'op';

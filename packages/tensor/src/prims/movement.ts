@@ -6,8 +6,9 @@
 import { backendOf } from '../device/device.js';
 import { scalarBits, wgslType } from '../dtype.js';
 import { denseStrides, encodeFill, encodeStrided } from '../kernels/copy.js';
+import { fuseTranspose } from '../lazy/fusion.js';
 import { broadcastStrides, empty } from '../ops/util.js';
-import { bufferOf, type Tensor } from '../tensor.js';
+import { bufferOf, storageFor, type Tensor } from '../tensor.js';
 import { recordPrim } from './primitive.js';
 
 /** The same storage seen with another shape of as many elements. */
@@ -49,6 +50,10 @@ export function stridedRead(
 
 /** `out.shape[i] = x.shape[dims[i]]` (`dims` a permutation of the axes). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  const r = x.rank;
+  if (r >= 2 && x.size > 0 && dims.every((a, i) => a === (i < r - 2 ? i : 2 * r - 3 - i))) {
+    return recordPrim(transposeLast(x), 'permute', [x], { dims });
+  }
   const strides = denseStrides(x.shape);
   const out = stridedRead(
     x,
@@ -56,6 +61,23 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     dims.map((a) => strides[a]!),
   );
   return recordPrim(out, 'permute', [x], { dims });
+}
+
+/**
+ * Swaps the last two dims lazily: the result is pending (see lazy/fusion.ts) until something
+ * needs its buffer, and a matmul reads the source in place instead.
+ */
+function transposeLast(x: Tensor): Tensor {
+  const shape = [...x.shape.slice(0, -2), x.shape[x.rank - 1]!, x.shape[x.rank - 2]!];
+  const out = empty(shape, x.dtype, x.device);
+  const [rows, cols] = shape.slice(-2) as [number, number];
+  fuseTranspose(
+    storageFor(out),
+    { storage: storageFor(x), size: x.size, type: wgslType(x.dtype) },
+    rows,
+    cols,
+  );
+  return out;
 }
 
 /** `x` broadcast to `shape` (NumPy rules; a copy). */
