@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { bufferOf } from '../src/tensor.js';
 import { gradChecker } from './grad-check.js';
-import { useDefaultDevice } from './helpers.js';
+import { toTensor, useDefaultDevice } from './helpers.js';
 import * as R from './reference/nd.js';
 import { rng, uniforms } from './reference/random.js';
 
