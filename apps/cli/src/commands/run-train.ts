@@ -9,7 +9,7 @@ import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { type TrainSummary, train } from '../train/loop.js';
 import { formatEvalReport } from '../train/report.js';
-import { listCheckpoints, weightsFile } from '../train/run-dir.js';
+import { listCheckpoints, removeOwnTemporaries, weightsFile } from '../train/run-dir.js';
 import { wandbRequested } from '../train/wandb.js';
 import { fetchHubCheckpoint } from '../util/hub.js';
 import { isHubFileId } from '../util/hub-id.js';
@@ -30,9 +30,11 @@ export async function runTrain(ctx: TrainContext): Promise<number | undefined> {
   const wandb = wandbRequested(ctx.config, ctx.io.env);
   const slots = await devicesFor(ctx.flags.devices as string | undefined);
   // Ctrl-C: say what is saved and how to continue (the newest checkpoint is complete).
-  const release = onInterrupt(() =>
-    ctx.io.stderr.write(`\n${interruptNote(ctx.runDir, invocation(ctx.io.env))}\n`),
-  );
+  const release = onInterrupt(() => {
+    // A checkpoint being written when the signal lands goes: the previous one is complete.
+    removeOwnTemporaries(ctx.runDir);
+    ctx.io.stderr.write(`\n${interruptNote(ctx.runDir, invocation(ctx.io.env))}\n`);
+  });
   let summary: TrainSummary;
   try {
     if (slots.length > 1) {
