@@ -146,10 +146,23 @@ export class Tensor implements Scoped {
 
   /** Releases the GPU memory (and the gradient). Idempotent. */
   dispose(): void {
+    this.disposeWith(false);
+  }
+
+  /**
+   * @internal Disposes a composite op's temporary: a buffer that the (pending) result still
+   * loads stays allocated until the result is computed, instead of computing it now.
+   */
+  disposeAfterReaders(): void {
+    this.disposeWith(true);
+  }
+
+  private disposeWith(afterReaders: boolean): void {
     if (this.disposed) return;
     this.disposed = true;
     untrack(this);
-    this.storage.release();
+    if (afterReaders) this.storage.releaseAfterReaders();
+    else this.storage.release();
     this.setNode(null);
     this.gradTensor?.dispose();
     this.gradTensor = null;

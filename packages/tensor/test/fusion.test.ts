@@ -115,3 +115,149 @@ describe('lazy elementwise fusion', () => {
     for (const [i, v] of got.entries()) expect(v).toBeCloseTo(want[i]!, 5);
   });
 });
+
+/** Kernels by label encoded while `fn` runs and its result is read, and the values. */
+async function kernelsOf(fn: () => T.Tensor): Promise<{ labels: string[]; values: number[] }> {
+  gpu().countKernels(true);
+  const y = fn();
+  const values = [...(await y.data())];
+  const labels = gpu()
+    .countKernels(false)
+    .flatMap(([label, n]) => Array<string>(n).fill(label));
+  return { labels, values };
+}
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648) * 2 - 1;
+  });
+}
+
+async function computed(shape: number[], seed: number): Promise<{ t: T.Tensor; v: number[] }> {
+  const v = values(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  const t = T.tensor(v, { shape });
+  await t.data();
+  return { t, v };
+}
+
+function expectNear(got: number[], want: number[], digits = 5): void {
+  expect(got.length).toBe(want.length);
+  for (const [i, v] of got.entries()) expect(v).toBeCloseTo(want[i]!, digits);
+}
+
+describe('broadcast and view fusion', () => {
+  it('reads broadcast operands through index maps: bias, column scale and relu in one kernel', async () => {
+    const { t: x, v: xv } = await computed([2, 3, 4], 1);
+    const { t: bias, v: bv } = await computed([4], 2);
+    const { t: col, v: cv } = await computed([2, 3, 1], 3);
+    const { labels, values: got } = await kernelsOf(() => x.add(bias).mul(col).relu());
+    expect(labels).toHaveLength(1);
+    const want = xv.map((v, i) => Math.max((v + bv[i % 4]!) * cv[Math.floor(i / 4)]!, 0));
+    expectNear(got, want);
+  });
+
+  it('fuses permutes, broadcasts and slices of pending tensors into their reader', async () => {
+    const { t: x, v: xv } = await computed([2, 3, 1], 4);
+    const { t: y, v: yv } = await computed([3, 2, 1], 5);
+    // (2x) permuted to [3, 2, 1], plus y, then a slice and a broadcast to [2, 2, 2, 1]
+    const { labels, values: got } = await kernelsOf(() =>
+      x.mul(2).permute(1, 0, 2).add(y).narrow(0, 1, 2).unsqueeze(0).broadcastTo([2, 2, 2, 1]).exp(),
+    );
+    expect(labels).toHaveLength(1);
+    const sum = (r: number, c: number) => 2 * xv[c * 3 + r]! + yv[r * 2 + c]!;
+    const plane = [sum(1, 0), sum(1, 1), sum(2, 0), sum(2, 1)].map(Math.exp);
+    expectNear(got, [...plane, ...plane]);
+  });
+
+  it('a broadcast reader of a large pending expression computes it once', async () => {
+    const { t: x } = await computed([4, 1], 6);
+    let y = x;
+    for (let i = 0; i < 20; i++) y = y.mul(1.01).add(0.01); // 40 nodes: too many to repeat
+    const { t: z } = await computed([4, 8], 7);
+    const { labels } = await kernelsOf(() => z.add(y));
+    expect(labels).toHaveLength(2);
+  });
+});
+
+describe('reduction fusion', () => {
+  it('takes the input expression as prologue and the ops on the result as epilogue', async () => {
+    const { t: x, v: xv } = await computed([3, 5], 8);
+    // the RMS norm's scale: rsqrt(mean(x²) + eps) in one kernel
+    const { labels, values: got } = await kernelsOf(() =>
+      x.mul(x).mean(-1, true).add(1e-6).rsqrt(),
+    );
+    expect(labels).toHaveLength(1);
+    expect(labels[0]).toMatch(/sum/);
+    const want = [0, 1, 2].map((r) => {
+      const row = xv.slice(r * 5, r * 5 + 5);
+      return 1 / Math.sqrt(row.reduce((a, v) => a + v * v, 0) / 5 + 1e-6);
+    });
+    expectNear(got, want);
+  });
+
+  it('softmax is three kernels: the maximum, the sum with its prologue, the quotient', async () => {
+    const { t: x, v: xv } = await computed([4, 6], 9);
+    const { labels, values: got } = await kernelsOf(() => x.softmax(-1));
+    expect(labels).toHaveLength(3);
+    const want = [0, 1, 2, 3].flatMap((r) => {
+      const row = xv.slice(r * 6, r * 6 + 6);
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / s);
+    });
+    expectNear(got, want);
+  });
+
+  it('sums adjacent axes as one reduction, and a long row with a workgroup', async () => {
+    const { t: x, v: xv } = await computed([3, 4, 2], 10);
+    const cols = await kernelsOf(() => x.mul(3).sum([0, 1]));
+    expect(cols.labels).toHaveLength(1);
+    expectNear(
+      cols.values,
+      [0, 1].map((c) => xv.filter((_, i) => i % 2 === c).reduce((a, v) => a + 3 * v, 0)),
+      4,
+    );
+    const { t: long, v: lv } = await computed([1000], 11);
+    const whole = await kernelsOf(() => long.exp().sum().mul(0.5));
+    // the long sum (with exp fused in) runs first; its epilogue is a second, tiny kernel
+    expect(whole.labels).toHaveLength(2);
+    expectNear(whole.values, [0.5 * lv.reduce((a, v) => a + Math.exp(v), 0)], 2);
+  });
+
+  it('gradients through broadcasts and reductions match the unfused arithmetic', async () => {
+    const { t: x0, v: xv } = await computed([2, 3], 12);
+    const { t: w0, v: wv } = await computed([3], 13);
+    const x = x0.requireGrad();
+    const w = w0.requireGrad();
+    x.mul(w)
+      .softmax(-1)
+      .mul(T.tensor([1, 2, 3]))
+      .sum()
+      .backward();
+    // reference: d/dz softmax(z)·c = s ⊙ (c − s·c)
+    const gx: number[] = [];
+    const gw = [0, 0, 0];
+    for (let r = 0; r < 2; r++) {
+      const z = [0, 1, 2].map((j) => xv[r * 3 + j]! * wv[j]!);
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const tot = e.reduce((a, b) => a + b, 0);
+      const sm = e.map((v) => v / tot);
+      const dot = sm.reduce((a, v, j) => a + v * (j + 1), 0);
+      const gz = sm.map((v, j) => v * (j + 1 - dot));
+      for (let j = 0; j < 3; j++) {
+        gx.push(gz[j]! * wv[j]!);
+        gw[j]! += gz[j]! * xv[r * 3 + j]!;
+      }
+    }
+    expectNear([...(await x.grad!.data())], gx);
+    expectNear([...(await w.grad!.data())], gw);
+  });
+});

@@ -78,6 +78,6 @@ export function adopt(out: Tensor, temporaries: readonly Tensor[]): Tensor {
 export function composite(fn: () => Tensor): Tensor {
   const { result, created } = capture(fn);
   if (result.gradFn) result.holdTemporaries(created as Tensor[]);
-  else for (const t of created) t.dispose();
+  else for (const t of created as Tensor[]) t.disposeAfterReaders();
   return result;
 }

@@ -5,7 +5,7 @@
  */
 import type { Device } from '../device/device.js';
 import type { WgslType } from '../dtype.js';
-import { collapseDims } from './binary.js';
+import { collapseDims } from '../lazy/index-map.js';
 import { LINEAR_INDEX_WGSL, WORKGROUP_SIZE } from './grid.js';
 import { ENTRY_1D, launch, params, words } from './launch.js';
 import { memoSource } from './memo.js';

@@ -197,15 +197,19 @@ export function encodeRmsNormBackward(
 
 // SwiGLU on `[rows, 2·h]` (gate in the first half of each row, up in the second), with the same
 // silu and sigmoid expressions as the unary kernels, so fused and unfused agree bit for bit.
-const SWIGLU_HEADER = /* wgsl */ `
+// `h` is a literal: a CPU adapter divides by a runtime value lane by lane, by a constant with a
+// multiply and a shift.
+const swigluHeader = (h: number): string => /* wgsl */ `
 const WG: u32 = ${WORKGROUP_SIZE}u;
-struct P { n: u32, h: u32 }
+const H: u32 = ${h}u;
+struct P { n: u32 }
 @group(0) @binding(0) var<storage, read> p: P;
 @group(0) @binding(1) var<storage, read> gu: array<f32>;
-fn gate_at(i: u32) -> u32 { return (i / p.h) * 2u * p.h + i % p.h; }
+fn gate_at(i: u32) -> u32 { return (i / H) * 2u * H + i % H; }
 `;
 
-const SWIGLU_SOURCE = /* wgsl */ `${SWIGLU_HEADER}
+const swigluSource = memoSource(
+  (h: number): string => /* wgsl */ `${swigluHeader(h)}
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @compute @workgroup_size(WG)
 fn main(${ENTRY_1D}) {
@@ -213,12 +217,14 @@ fn main(${ENTRY_1D}) {
   if (i >= p.n) { return; }
   let at = gate_at(i);
   let a = gu[at];
-  out[i] = (a / (1.0 + exp(-a))) * gu[at + p.h];
+  out[i] = (a / (1.0 + exp(-a))) * gu[at + H];
 }
-`;
+`,
+);
 
 // d gate = g·up·σ(a)·(1 + a·(1 − σ(a))), d up = g·silu(a): one thread writes both halves.
-const SWIGLU_BACKWARD_SOURCE = /* wgsl */ `${SWIGLU_HEADER}
+const swigluBackwardSource = memoSource(
+  (h: number): string => /* wgsl */ `${swigluHeader(h)}
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dgu: array<f32>;
 @compute @workgroup_size(WG)
@@ -227,12 +233,13 @@ fn main(${ENTRY_1D}) {
   if (i >= p.n) { return; }
   let at = gate_at(i);
   let a = gu[at];
-  let up = gu[at + p.h];
+  let up = gu[at + H];
   let s = 1.0 / (1.0 + exp(-a));
   dgu[at] = (g[i] * up) * (s * (a * (1.0 - s) + 1.0));
-  dgu[at + p.h] = g[i] * (a / (1.0 + exp(-a)));
+  dgu[at + H] = g[i] * (a / (1.0 + exp(-a)));
 }
-`;
+`,
+);
 
 /** Encodes `out = silu(gate) · up` for `n = rows·h` outputs. */
 export function encodeSwiglu(
@@ -244,9 +251,9 @@ export function encodeSwiglu(
 ): void {
   launch(
     device,
-    SWIGLU_SOURCE,
+    swigluSource(h),
     'swiglu',
-    [params(device, [n, h]), words(gu, 2 * n), words(out, n)],
+    [params(device, [n]), words(gu, 2 * n), words(out, n)],
     { threads: n },
   );
 }
@@ -260,9 +267,9 @@ export function encodeSwigluBackward(
 ): void {
   launch(
     device,
-    SWIGLU_BACKWARD_SOURCE,
+    swigluBackwardSource(h),
     'swiglu.backward',
-    [params(device, [n, h]), words(b.gu, 2 * n), words(b.g, n), words(b.dgu, 2 * n)],
+    [params(device, [n]), words(b.gu, 2 * n), words(b.g, n), words(b.dgu, 2 * n)],
     { threads: n },
   );
 }

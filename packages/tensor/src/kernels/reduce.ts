@@ -1,8 +1,10 @@
 /**
- * Reductions along one axis. The input is viewed as `[outer, r, inner]` and reduced over `r`;
- * one workgroup computes one output: each thread folds a strided part of the row, then the
- * workgroup combines the partial results in shared memory, so rows of any length (also far
- * longer than a workgroup) are reduced in a fixed, deterministic order.
+ * Index reductions (argmax, argmin) along one axis, and the constants every reduction shares.
+ * The input is viewed as `[outer, r, inner]` and reduced over `r`. Rows of at most
+ * {@link SHORT_ROW} are folded by one thread each; longer rows by one workgroup each, whose
+ * threads fold strided parts of the row and then combine them in shared memory, in a fixed,
+ * deterministic order. Sums and maxima are generated with their fused prologue and epilogue
+ * (`lazy/codegen.ts`).
  */
 import type { Device } from '../device/device.js';
 import { launch, params, words } from './launch.js';
@@ -11,59 +13,20 @@ import { memoSource } from './memo.js';
 /** Threads per reduction workgroup. */
 export const REDUCE_WG = 64;
 
-type WgslType = 'f32' | 'i32';
-/** The reductions of the primitive set (`prims/reduce.ts`); min and mean are composites. */
-export type ReduceOp = 'sum' | 'max' | 'argmax' | 'argmin';
+type WgslType = 'f32' | 'i32' | 'u32';
+/** The index reductions. */
+export type ArgReduceOp = 'argmax' | 'argmin';
 
-function lowest(t: WgslType): string {
-  return t === 'f32' ? '-0x1.fffffep+127f' : 'i32(-2147483647 - 1)';
+/** The lowest value of a WGSL type (the start of a maximum). */
+export function lowest(t: WgslType): string {
+  return t === 'f32' ? '-0x1.fffffep+127f' : t === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
 }
 function highest(t: WgslType): string {
-  return t === 'f32' ? '0x1.fffffep+127f' : '2147483647i';
-}
-
-/** WGSL for a sum or max reduction. */
-function reduceSourceBuild(op: 'sum' | 'max', t: WgslType): string {
-  const init = op === 'max' ? lowest(t) : `${t}(0)`;
-  const combine = op === 'max' ? 'max(u, v)' : 'u + v';
-  return /* wgsl */ `
-const WG: u32 = ${REDUCE_WG}u;
-// p = [outer, r, inner]
-@group(0) @binding(0) var<storage, read> p: array<u32>;
-@group(0) @binding(1) var<storage, read> x: array<${t}>;
-@group(0) @binding(2) var<storage, read_write> out: array<${t}>;
-var<workgroup> partial: array<${t}, WG>;
-
-fn combine(u: ${t}, v: ${t}) -> ${t} { return ${combine}; }
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_id) lid: vec3u) {
-  let o = wid.y * nwg.x + wid.x;          // which output this workgroup computes
-  let r = p[1];
-  let inner = p[2];
-  if (o >= p[0] * inner) { return; }       // uniform: the whole workgroup returns
-  let base = (o / inner) * r * inner + o % inner;
-  var acc: ${t} = ${init};
-  for (var j = lid.x; j < r; j += WG) {
-    acc = combine(acc, x[base + j * inner]);
-  }
-  partial[lid.x] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid.x < s) { partial[lid.x] = combine(partial[lid.x], partial[lid.x + s]); }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) {
-    let acc = partial[0];
-    out[o] = acc;
-  }
-}
-`;
+  return t === 'f32' ? '0x1.fffffep+127f' : t === 'i32' ? '2147483647i' : '0xffffffffu';
 }
 
 /** WGSL for argmax/argmin (first index of the extreme value) with an i32 output. */
-function argReduceSourceBuild(op: 'argmax' | 'argmin', t: WgslType): string {
+function argReduceSourceBuild(op: ArgReduceOp, t: WgslType): string {
   const better = op === 'argmax' ? '>' : '<';
   const init = op === 'argmax' ? lowest(t) : highest(t);
   return /* wgsl */ `
@@ -118,24 +81,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
  */
 export const SHORT_ROW = 256;
 
-/** WGSL for a reduction with one thread per output (rows of at most {@link SHORT_ROW}). */
-function reduceRowSourceBuild(op: ReduceOp, t: WgslType): string {
-  const arg = op === 'argmax' || op === 'argmin';
-  const better = op === 'argmax' || op === 'max' ? '>' : '<';
-  const init =
-    op === 'max' || op === 'argmax' ? lowest(t) : op === 'argmin' ? highest(t) : `${t}(0)`;
-  const step = arg
-    ? `if (j == 0u || v ${better} acc) { acc = v; index = j; }`
-    : op === 'max'
-      ? 'acc = max(acc, v);'
-      : 'acc = acc + v;';
-  const result = arg ? 'i32(index)' : 'acc';
+/** WGSL for an index reduction with one thread per output (rows of at most {@link SHORT_ROW}). */
+function argRowSourceBuild(op: ArgReduceOp, t: WgslType): string {
+  const better = op === 'argmax' ? '>' : '<';
+  const init = op === 'argmax' ? lowest(t) : highest(t);
   return /* wgsl */ `
 const WG: u32 = 64u;
 // p = [outer, r, inner]
 @group(0) @binding(0) var<storage, read> p: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<${t}>;
-@group(0) @binding(2) var<storage, read_write> out: array<${arg ? 'i32' : t}>;
+@group(0) @binding(2) var<storage, read_write> out: array<i32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -149,18 +104,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var index = 0u;
   for (var j = 0u; j < r; j++) {
     let v = x[base + j * inner];
-    ${step}
+    if (j == 0u || v ${better} acc) { acc = v; index = j; }
   }
-  out[o] = ${result};
+  out[o] = i32(index);
 }
 `;
 }
 
-/** Encodes a reduction of `x` viewed as `[outer, r, inner]` into `out` of `outer * inner`. */
-export function encodeReduce(
+/** Encodes an index reduction of `x` viewed as `[outer, r, inner]` into `out` of `outer · inner`. */
+export function encodeArgReduce(
   device: Device,
-  op: ReduceOp,
-  type: WgslType,
+  op: ArgReduceOp,
+  type: 'f32' | 'i32',
   x: GPUBuffer,
   out: GPUBuffer,
   dims: { outer: number; r: number; inner: number },
@@ -174,19 +129,18 @@ export function encodeReduce(
     words(out, outputs),
   ];
   if (r <= SHORT_ROW && r > 0) {
-    launch(device, reduceRowSource(op, type), `reduceRows(${op})`, bindings, {
+    launch(device, argRowSource(op, type), `reduceRows(${op})`, bindings, {
       threads: outputs,
       workgroupSize: 64,
     });
     return;
   }
-  const code =
-    op === 'argmax' || op === 'argmin' ? argReduceSource(op, type) : reduceSource(op, type);
-  launch(device, code, `reduce(${op})`, bindings, { threads: outputs, workgroupSize: 1 });
+  launch(device, argReduceSource(op, type), `reduce(${op})`, bindings, {
+    threads: outputs,
+    workgroupSize: 1,
+  });
 }
-
-export const reduceSource = memoSource(reduceSourceBuild);
 
 export const argReduceSource = memoSource(argReduceSourceBuild);
 
-export const reduceRowSource = memoSource(reduceRowSourceBuild);
+export const argRowSource = memoSource(argRowSourceBuild);

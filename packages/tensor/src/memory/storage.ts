@@ -2,7 +2,18 @@ import { backendOf, type Device } from '../device/device.js';
 import { BYTES_PER_ELEMENT, type WgslType } from '../dtype.js';
 import { poolFor } from './pool.js';
 
-/** One node of a pending elementwise expression (see `src/lazy/fusion.ts`). */
+/**
+ * How the elements of a domain (an expression's output, or a reduction's input) read a buffer:
+ * element `i`, split into coordinates over `shape` (row-major), reads
+ * `offset + Σ coord[d] · strides[d]`. Broadcasts (stride 0), permutations and slices are maps.
+ */
+export interface IndexMap {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** One node of a pending expression (see `src/lazy/fusion.ts`). */
 export type LazyNode =
   | {
       readonly kind: 'load';
@@ -11,9 +22,14 @@ export type LazyNode =
       /** A one-element input broadcast to every output element. */
       readonly scalar: boolean;
       /**
-       * Read transposed in its last two dims: the output is `[..., rows, cols]` and the
-       * storage holds `[..., cols, rows]` (a lazy `transpose(-2, -1)`, which a matmul reads
-       * in place).
+       * The index maps the domain's element index goes through, outermost first; none when
+       * element `i` reads element `i`. A view of a pending view composes its maps.
+       */
+      readonly maps?: readonly IndexMap[];
+      /**
+       * Set on a lazy `transpose(-2, -1)` of a computed storage: the output is
+       * `[..., rows, cols]` and the storage holds `[..., cols, rows]`, which a matmul reads in
+       * place.
        */
       readonly transpose?: { readonly rows: number; readonly cols: number };
     }
@@ -28,6 +44,19 @@ export type LazyNode =
       readonly boolOut: boolean;
       /** The bits of the scalar `s`, or null when the expression has none. */
       readonly scalarBits: number | null;
+    }
+  | {
+      /**
+       * A sum or maximum of `arg` (an expression over the input, viewed as `[outer, r, inner]`)
+       * over `r`: element `o` of the output folds `arg` at `(o / inner)·r·inner + o % inner +
+       * j·inner` for `j` in `[0, r)`, in order.
+       */
+      readonly kind: 'reduce';
+      readonly op: 'sum' | 'max';
+      readonly type: WgslType;
+      readonly arg: LazyNode;
+      readonly r: number;
+      readonly inner: number;
     };
 
 /** The not-yet-computed contents of a storage: an expression over other storages. */
@@ -44,6 +73,8 @@ export interface Pending {
   readonly loads: readonly Storage[];
   /** Distinct nodes of the expression (a bound on the generated kernel's size). */
   readonly nodes: number;
+  /** The expression contains a reduction (it is not recomputed per element of a broadcast). */
+  readonly reduces: boolean;
 }
 
 /**
@@ -59,18 +90,22 @@ export class Storage {
   pending: Pending | null = null;
   /** Pending storages whose expressions load this one. */
   readers: Set<Storage> | null = null;
+  /** Released, its buffer kept for the pending readers still loading it. */
+  private orphaned = false;
   /** Computes a pending storage (installed by lazy/fusion.ts, which imports this module). */
   static realize: (storage: Storage) => void = () => {};
 
   private constructor(
     readonly device: Device,
     readonly buffer: GPUBuffer,
+    /** The 32-bit elements it holds. */
+    readonly elements: number,
   ) {}
 
   /** A fresh storage for `elements` 32-bit elements, from the device's pool. */
   static alloc(device: Device, elements: number, label = 'tensor'): Storage {
     const bytes = Math.max(elements, 1) * BYTES_PER_ELEMENT;
-    const storage = new Storage(device, poolFor(device).acquire(bytes, label));
+    const storage = new Storage(device, poolFor(device).acquire(bytes, label), elements);
     backendOf(device).recording?.storages.add(storage);
     return storage;
   }
@@ -86,21 +121,41 @@ export class Storage {
   }
 
   release(): void {
+    if (!this.drop()) return;
+    // Expressions that read this buffer run now, before the pool can hand it out again.
+    this.realizeReaders();
+    this.free();
+  }
+
+  /**
+   * Like {@link release}, but a buffer that pending expressions still load stays allocated
+   * until the last of them is computed or dropped, instead of computing them now: for the
+   * temporaries of a composite op, whose result (still pending) reads them.
+   */
+  releaseAfterReaders(): void {
+    if (!this.drop()) return;
+    if (this.readers && this.readers.size > 0) this.orphaned = true;
+    else this.free();
+  }
+
+  /** Drops one reference; true when it was the last. */
+  private drop(): boolean {
     this.refs--;
-    if (this.refs === 0) {
-      if (!this.device.isLost) {
-        const recording = backendOf(this.device).recording;
-        if (recording && !recording.storages.has(this)) {
-          recording.fail(
-            'it disposes a tensor made before the step (one of its inputs, a gradient or a tensor of the previous call); dispose it outside the compiled function',
-          );
-        }
+    if (this.refs !== 0) return false;
+    if (!this.device.isLost) {
+      const recording = backendOf(this.device).recording;
+      if (recording && !recording.storages.has(this)) {
+        recording.fail(
+          'it disposes a tensor made before the step (one of its inputs, a gradient or a tensor of the previous call); dispose it outside the compiled function',
+        );
       }
-      // Expressions that read this buffer run now, before the pool can hand it out again.
-      this.realizeReaders();
-      this.dropPending();
-      poolFor(this.device).release(this.buffer);
     }
+    return true;
+  }
+
+  private free(): void {
+    this.dropPending();
+    poolFor(this.device).release(this.buffer);
   }
 
   /** Gives this storage pending contents. */
@@ -124,7 +179,16 @@ export class Storage {
 
   /** Forgets pending contents that will never be needed (overwritten, or freed). */
   dropPending(): void {
-    this.takePending();
+    const pending = this.takePending();
+    if (pending) Storage.freeOrphans(pending);
+  }
+
+  /**
+   * Frees the released storages that `pending` (taken off its storage, and computed or
+   * dropped) was the last reader of. Called after its kernel is encoded.
+   */
+  static freeOrphans(pending: Pending): void {
+    for (const s of pending.loads) if (s.orphaned && !s.readers?.size) s.free();
   }
 
   /** Computes every pending expression that loads this storage. */

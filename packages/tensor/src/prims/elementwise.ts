@@ -1,19 +1,19 @@
 /**
  * The elementwise primitives: unary math, binary arithmetic, comparisons, `where` and `cast`.
- * Each either leaves a pending expression on its output (operands of one shape, or one of them
- * a single element or a number: fused with its neighbours, see `lazy/fusion.ts`) or runs one
- * broadcasting kernel. Operands are assumed valid (same device, dtypes the op accepts): the
+ * Each leaves a pending expression on its output, fused with its neighbours (broadcast operands
+ * read through index maps, see `lazy/fusion.ts`). Operands are assumed valid (same device, dtypes the op accepts): the
  * public ops in `ops/` check them first.
  */
 import { type DType, scalarBits, wgslType } from '../dtype.js';
-import { BINARY_EXPR, encodeBroadcast } from '../kernels/binary.js';
+import { BINARY_EXPR } from '../kernels/binary.js';
 import { castExpr } from '../kernels/cast.js';
 import { UNARY_EXPR } from '../kernels/unary.js';
 import { WHERE_EXPR } from '../kernels/where.js';
 import { fuse } from '../lazy/fusion.js';
+import { indexMap } from '../lazy/index-map.js';
 import { full } from '../ops/creation.js';
 import { broadcastShapes, broadcastStrides, empty } from '../ops/util.js';
-import { bufferOf, storageFor, type Tensor } from '../tensor.js';
+import { storageFor, type Tensor } from '../tensor.js';
 import { type Arg, recordPrim } from './primitive.js';
 
 /** Differentiable unary primitives (f32). */
@@ -79,9 +79,10 @@ function dtypeOf(args: readonly Arg[]): DType {
 const ARG_NAMES = ['a', 'b', 'c'] as const;
 
 /**
- * Runs the WGSL expression `expr` (operands named `a`, `b`, `c` by position) over `args`:
- * `valueType` is the dtype that numbers take and the expression's `T`, `dtype` the output's,
- * and `name` the op a broadcasting error names.
+ * Runs the WGSL expression `expr` (operands named `a`, `b`, `c` by position) over `args`,
+ * broadcast together: `valueType` is the dtype that numbers take and the expression's `T`,
+ * `dtype` the output's, and `name` the op a broadcasting error names. The output is pending
+ * (see `lazy/fusion.ts`); a broadcast operand is read through an index map, not expanded.
  */
 function elementwise(
   name: string,
@@ -91,18 +92,15 @@ function elementwise(
   dtype: DType,
   boolOut: boolean,
 ): Tensor {
-  let tensors = args.filter((a): a is Tensor => typeof a !== 'number');
-  const device = tensors[0]!.device;
-  const shape = outShape(tensors);
-  // A number travels as the kernel's scalar parameter `s`, one per expression: others, and
-  // numbers in a broadcasting kernel (which has no scalars), become constant tensors.
-  const flat = shape !== null;
+  const device = args.find((a): a is Tensor => typeof a !== 'number')!.device;
+  // A number travels as the kernel's scalar parameter `s`, one per expression; further
+  // numbers become one-element constant tensors.
   let scalar: number | null = null;
   const lifted: Tensor[] = [];
   const names = new Map<string, string>();
   const operands: Tensor[] = [];
   args.forEach((a, i) => {
-    if (typeof a === 'number' && flat && scalar === null) {
+    if (typeof a === 'number' && scalar === null) {
       scalar = a;
       names.set(ARG_NAMES[i]!, 's');
       return;
@@ -112,64 +110,28 @@ function elementwise(
     names.set(ARG_NAMES[i]!, ARG_NAMES[operands.length]!);
     operands.push(t);
   });
-  tensors = operands;
   const code = expr.replace(/\b[abc]\b/g, (n) => names.get(n) ?? n);
-  const fullShape = shape ?? broadcastShapes(name, ...tensors.map((t) => t.shape));
-  const out = empty(fullShape, dtype, device);
+  const shape = broadcastShapes(name, ...operands.map((t) => t.shape));
+  const out = empty(shape, dtype, device);
   if (out.size > 0) {
-    if (flat) {
-      fuse(
-        storageFor(out),
-        out.size,
-        {
-          expr: code,
-          tin: wgslType(valueType),
-          tout: wgslType(dtype),
-          boolOut,
-          scalarBits: scalar === null ? null : scalarBits(scalar, valueType),
-        },
-        tensors.map((t) => ({ storage: storageFor(t), size: t.size, type: wgslType(t.dtype) })),
-      );
-    } else {
-      encodeBroadcast(
-        device,
-        code,
-        tensors.map((t) => ({
-          buffer: bufferOf(t),
-          size: t.size,
-          type: wgslType(t.dtype),
-          strides: broadcastStrides(t.shape, fullShape),
-        })),
-        { buffer: bufferOf(out), type: wgslType(dtype), boolOut },
-        fullShape,
-      );
-    }
+    fuse(
+      storageFor(out),
+      out.size,
+      {
+        expr: code,
+        tin: wgslType(valueType),
+        tout: wgslType(dtype),
+        boolOut,
+        scalarBits: scalar === null ? null : scalarBits(scalar, valueType),
+      },
+      operands.map((t) => ({
+        storage: storageFor(t),
+        size: t.size,
+        type: wgslType(t.dtype),
+        map: t.size === 1 ? null : indexMap(shape, broadcastStrides(t.shape, shape)),
+      })),
+    );
   }
   for (const t of lifted) t.dispose();
   return out;
-}
-
-/**
- * The output shape when no operand needs index arithmetic: all of one shape, or a single
- * element of no higher rank. Null when a kernel must broadcast.
- */
-function outShape(tensors: readonly Tensor[]): readonly number[] | null {
-  let shape: readonly number[] | null = null;
-  for (const t of tensors) {
-    if (t.size === 1) continue;
-    if (shape === null) shape = t.shape;
-    else if (!sameShape(shape, t.shape)) return null;
-  }
-  if (shape === null) {
-    // every operand holds one element: the highest rank wins
-    shape = tensors.reduce((s, t) => (t.rank > s.length ? t.shape : s), tensors[0]!.shape);
-  }
-  for (const t of tensors) if (t.size === 1 && t.rank > shape.length) return null;
-  return shape;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,12 +1,14 @@
 /**
- * The movement primitives: a view with another shape, and the copies that permute, broadcast,
- * cut, pad or join (through the strided kernels of `kernels/copy.ts`). Arguments are assumed
- * valid: the public ops in `ops/shape.ts` check them.
+ * The movement primitives: a view with another shape; lazy views that permute, broadcast or cut
+ * (pending reads through an index map, fused with what reads them, see `lazy/fusion.ts`); and
+ * the copies that pad or join (through the strided kernels of `kernels/copy.ts`). Arguments are
+ * assumed valid: the public ops in `ops/shape.ts` check them.
  */
 import { backendOf } from '../device/device.js';
 import { scalarBits, wgslType } from '../dtype.js';
 import { denseStrides, encodeFill, encodeStrided } from '../kernels/copy.js';
-import { fuseTranspose } from '../lazy/fusion.js';
+import { fuseTranspose, fuseView } from '../lazy/fusion.js';
+import { indexMap } from '../lazy/index-map.js';
 import { broadcastStrides, empty } from '../ops/util.js';
 import { bufferOf, storageFor, type Tensor } from '../tensor.js';
 import { recordPrim } from './primitive.js';
@@ -55,12 +57,26 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     return recordPrim(transposeLast(x), 'permute', [x], { dims });
   }
   const strides = denseStrides(x.shape);
-  const out = stridedRead(
+  const out = view(
     x,
     dims.map((a) => x.shape[a]!),
     dims.map((a) => strides[a]!),
   );
   return recordPrim(out, 'permute', [x], { dims });
+}
+
+/** A lazy view of `x` with `shape`, element `i` reading `x` through `strides` and `offset`. */
+function view(x: Tensor, shape: readonly number[], strides: readonly number[], offset = 0): Tensor {
+  const out = empty(shape, x.dtype, x.device);
+  if (out.size > 0) {
+    fuseView(storageFor(out), out.size, {
+      storage: storageFor(x),
+      size: x.size,
+      type: wgslType(x.dtype),
+      map: indexMap(shape, strides, offset),
+    });
+  }
+  return out;
 }
 
 /**
@@ -80,16 +96,16 @@ function transposeLast(x: Tensor): Tensor {
   return out;
 }
 
-/** `x` broadcast to `shape` (NumPy rules; a copy). */
+/** `x` broadcast to `shape` (NumPy rules; a lazy view). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  return recordPrim(stridedRead(x, shape, broadcastStrides(x.shape, shape)), 'expand', [x], null);
+  return recordPrim(view(x, shape, broadcastStrides(x.shape, shape)), 'expand', [x], null);
 }
 
-/** The box `bounds[d] = [start, end)` of every dimension (a copy). */
+/** The box `bounds[d] = [start, end)` of every dimension (a lazy view). */
 export function shrink(x: Tensor, bounds: readonly (readonly [number, number])[]): Tensor {
   const strides = denseStrides(x.shape);
   const offset = bounds.reduce((o, [s], d) => o + s * strides[d]!, 0);
-  const out = stridedRead(
+  const out = view(
     x,
     bounds.map(([s, e]) => e - s),
     strides,
