@@ -144,6 +144,7 @@ export function renderMarkdown(results) {
           'dispatches',
           'copies',
           'submits',
+          'fused-kernel MiB',
           'GPU peak MiB',
         ],
         trmRows.map((r) => [
@@ -156,6 +157,7 @@ export function renderMarkdown(results) {
           num(r.dispatches, 0),
           num(r.copies, 0),
           num(r.submits, 0),
+          num(r.fusedMiB),
           num(r.peakMiB),
         ]),
       ),
@@ -163,6 +165,8 @@ export function renderMarkdown(results) {
       'Kernel ms: the summed GPU time of the compute passes (timestamp queries); host ms: the same',
       'step with every dispatch dropped (JavaScript and WebGPU encoding alone). Compiled: the',
       "step's device part, optimiser included, traced once and replayed (`compile()`).",
+      'Fused-kernel MiB: what the generated kernels (fused elementwise ops, views and',
+      'reductions) read and wrote, each input buffer counted whole.',
       '',
     );
   }

@@ -150,6 +150,7 @@ async function measure() {
   dispatches = 0;
   copies = 0;
   const submitsBefore = device.counters?.submits;
+  const fusedBefore = device.counters?.fusedBytes;
   const memoryBefore = T.memoryStats(device);
   const timing = !args.skip && typeof device.startGpuTimer === 'function' && device.startGpuTimer();
   const t0 = performance.now();
@@ -173,6 +174,11 @@ async function measure() {
     dispatches: dispatches / steps,
     copies: copies / steps,
     submits: submitsBefore === undefined ? null : (device.counters.submits - submitsBefore) / steps,
+    // Memory traffic of the generated kernels (a checkout that counts it).
+    fusedMiB:
+      fusedBefore === undefined
+        ? null
+        : (device.counters.fusedBytes - fusedBefore) / steps / 2 ** 20,
     kernelMsPerStep: kernel ? kernel.ms / steps : null,
     untimedPasses: kernel ? kernel.untimedPasses : null,
     peakMiB: memoryAfter.peakBytes / 2 ** 20,

@@ -29,6 +29,7 @@ const results = {
       dispatches: 280,
       copies: 20,
       submits: 19,
+      fusedMiB: 12.5,
       peakMiB: 67,
     },
     {
@@ -80,7 +81,9 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| tiny | 32 | 400 ms | 200 ms | unavailable | 0.50× |');
     // A skipped shape is a row saying so; a pipe in a label never breaks the table.
     expect(md).toContain('| paper / att | 64 | skipped by --quick | — | — | — |');
-    expect(md).toContain('| tiny | 32 | trm f32 | 400 | 300 | 40.0 | 280 | 20 | 19 | 67.0 |');
+    expect(md).toContain(
+      '| tiny | 32 | trm f32 | 400 | 300 | 40.0 | 280 | 20 | 19 | 12.5 | 67.0 |',
+    );
     expect(md).toContain('| sudoku-mlp | trm f32 | 16 | 4 | 0.50 | 8.00 | 3.00 |');
     expect(md).toContain('| sudoku-att | trm f32 | 16 | — | failed | — | — |');
     expect(md).toContain('- sudoku-att trm f32: trm train failed (exit 1)');

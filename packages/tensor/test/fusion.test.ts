@@ -19,11 +19,14 @@ describe('lazy elementwise fusion', () => {
     const y = T.tensor([1, 2, 3, 4]);
     await x.data(); // both computed before counting
     await y.data();
+    const bytes = gpu().counters.fusedBytes;
     const { n, values } = await dispatchesOf(() =>
       // the stable BCE of the loss head: max(x, 0) − x·y + log(1 + exp(−|x|))
       x.maximum(0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log()),
     );
     expect(n).toBe(1);
+    // x and y read once each, the result written once: 3 × 4 f32
+    expect(gpu().counters.fusedBytes - bytes).toBe(48);
     const want = [-2, -0.5, 0, 1.5].map(
       (v, i) => Math.max(v, 0) - v * (i + 1) + Math.log(1 + Math.exp(-Math.abs(v))),
     );

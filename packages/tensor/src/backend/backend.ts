@@ -100,7 +100,7 @@ export class Backend {
   private readonly arenas: GPUBuffer[] = [];
   private encodedCommands = 0;
   /** Totals since the device was opened, for benchmarks and tests. */
-  readonly counters = { dispatches: 0, copies: 0, submits: 0 };
+  readonly counters = { dispatches: 0, copies: 0, submits: 0, fusedBytes: 0 };
   /** Dispatches per kernel label, while counting is on. */
   kernelCounts: Map<string, number> | null = null;
   private uncaptured: GpuError | undefined;
@@ -535,6 +535,15 @@ export class Backend {
    * Encodes a traced step's commands again, as they were recorded: the same pipelines, bind
    * groups, dispatch sizes and copies, with none of the per-op work that first produced them.
    */
+  /**
+   * Counts the bytes a generated kernel moves (see `Device.counters`); a traced step keeps
+   * its total, which each replay adds again.
+   */
+  noteFusedBytes(bytes: number): void {
+    this.counters.fusedBytes += bytes;
+    if (this.recording?.active) this.recording.fusedBytes += bytes;
+  }
+
   replay(commands: readonly RecordedCommand[]): void {
     this.openScope();
     const counts = this.kernelCounts;

@@ -55,6 +55,8 @@ export class Recording {
   readonly effects: (() => void)[] = [];
   /** Why the traced call cannot be replayed: the first thing it did that a replay can't. */
   reason: string | null = null;
+  /** Bytes moved by the step's generated kernels (`Device.counters.fusedBytes`). */
+  fusedBytes = 0;
   /** > 0 while the backend runs work that belongs to no step (a lazy tensor from before it). */
   paused = 0;
 

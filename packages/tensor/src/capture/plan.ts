@@ -36,6 +36,8 @@ export interface Plan {
   readonly effects: readonly (() => void)[];
   /** Buffers of tensors from before the step, with the hand-out each was traced with. */
   readonly externals: readonly (readonly [GPUBuffer, number])[];
+  /** Bytes moved by the step's generated kernels, added to the counters at each replay. */
+  readonly fusedBytes: number;
 }
 
 /** What tracing a call gave: its result and a plan, or the reason it cannot be replayed. */
@@ -164,6 +166,7 @@ function makePlan(
     refreshes: recording.refreshes,
     effects: recording.effects,
     externals: [...externals],
+    fusedBytes: recording.fusedBytes,
   };
 }
 
@@ -205,6 +208,7 @@ export function replay<R>(plan: Plan, tensors: readonly Tensor[]): R | undefined
     if (t.size > 0) backend.copy(bufferOf(t), bufferOf(plan.inputs[i]!), t.byteLength);
   });
   backend.replay(plan.commands);
+  backend.counters.fusedBytes += plan.fusedBytes;
   backend.submit();
   const made = plan.outputs.map((o) => new Tensor(o.storage.retain(), o.shape, o.dtype));
   return rebuild(plan.template, made) as R;

@@ -69,9 +69,16 @@ export class Device {
 
   /**
    * Commands encoded since the device was opened: compute dispatches, buffer copies and
-   * submissions. Benchmarks read it before and after a step to count its kernels.
+   * submissions, and `fusedBytes`, the bytes the generated (fused elementwise, view and
+   * reduction) kernels read and wrote, each input buffer counted whole. Benchmarks read it
+   * before and after a step to count its kernels and their memory traffic.
    */
-  get counters(): Readonly<{ dispatches: number; copies: number; submits: number }> {
+  get counters(): Readonly<{
+    dispatches: number;
+    copies: number;
+    submits: number;
+    fusedBytes: number;
+  }> {
     return { ...backendOf(this).counters };
   }
 

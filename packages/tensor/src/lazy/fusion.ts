@@ -267,6 +267,8 @@ export function realize(storage: Storage): void {
       ],
       kernel.perWorkgroup ? { threads: pending.size, workgroupSize: 1 } : { threads: pending.size },
     );
+    const inputs = kernel.loads.reduce((n, s) => n + s.elements, 0);
+    backendOf(device).noteFusedBytes(4 * (inputs + pending.size));
   } finally {
     if (outside && recording) recording.paused--;
   }
