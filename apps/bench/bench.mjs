@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // @trm/bench: trm against PyTorch on one machine, in one run. See README.md and --help.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -156,7 +157,8 @@ for (const shape of work.shapes) {
           notes.push(`${shape.name}: the compiled step ran eagerly: ${c.compile.fallbackReason}`);
         log(`${shape.name} batch ${batch} trm compiled f32: ${describe(compiledRow)}`);
       }
-      if (options.base) {
+      if (options.base && precision === 'f32') {
+        // f32 only: the before/after comparison (an older checkout may lack f16).
         const b = trmStep({ ...request, root: resolve(options.base) });
         steps.push({ ...row, ...b, impl: `base-${precision}`, hostMs: null });
         log(`${shape.name} batch ${batch} base ${precision}: ${describe(b)}`);
@@ -274,6 +276,7 @@ const results = {
   torch: torchEnv,
   timedSteps: work.steps,
   matmulTuning: tuned?.rows ?? null,
+  base: options.base ? baseCommit(options.base) : null,
   steps,
   trainingModel,
   training,
@@ -285,6 +288,18 @@ writeFileSync(outputs[1], renderMarkdown(results));
 if (steps.length > 0) writeFileSync(outputs[2], renderChart(results));
 process.stdout.write(renderMarkdown(results));
 log(`wrote ${outputs.join(', ')}`);
+
+/** The commit of the `--base` checkout (short hash), or its path when git cannot tell. */
+function baseCommit(dir) {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return dir;
+  }
+}
 
 /** The PyTorch variants: eager in f32 and in the forward dtype, compiled in the forward dtype. */
 function torchVariants() {

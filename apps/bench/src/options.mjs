@@ -48,7 +48,8 @@ Options:
   --train-steps N    Optimiser steps of each training run (default 4 quick, 12 full).
   --out DIR          Output directory (default: apps/bench/results).
   --name NAME        File stem of the outputs (default: from the adapter, e.g. lavapipe).
-  --base DIR         Also time the step of another built checkout of trm (its packages/*/dist).
+  --base DIR         Also time the f32 step of another built checkout of trm (its packages/*/dist):
+                     the report's before-and-after table.
   --overwrite        Replace outputs that already exist.
   -h, --help         Show this help.`;
 

@@ -170,6 +170,47 @@ export function renderMarkdown(results) {
       '',
     );
   }
+  const before = groups.filter((g) => g.rows['base-f32'] && !g.rows['base-f32'].error);
+  if (before.length > 0) {
+    const ratio = (a, b) => (a && b ? `${num(a / b)}×` : '—');
+    out.push(
+      `**Before and after** (\`--base\`: the same f32 step of ${text(results.base ?? 'another checkout')}, run in the same session; speed-up = before ms / after ms, dispatches after / before):`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'shape',
+          'batch',
+          'before ms',
+          'after ms (eager)',
+          'after ms (compiled)',
+          'speed-up',
+          'dispatches before',
+          'dispatches after',
+          'ratio',
+        ],
+        before.map((g) => {
+          const b = g.rows['base-f32'];
+          const e = g.rows['trm-f32'];
+          const c = g.rows['trm-compiled-f32'];
+          const best = Math.min(e?.msPerStep ?? Infinity, c?.msPerStep ?? Infinity);
+          return [
+            g.shape,
+            String(g.batch),
+            num(b.msPerStep),
+            num(e?.msPerStep),
+            num(c?.msPerStep),
+            ratio(b.msPerStep, Number.isFinite(best) ? best : null),
+            num(b.dispatches, 0),
+            num(e?.dispatches, 0),
+            e?.dispatches && b.dispatches ? `${num(e.dispatches / b.dispatches)}×` : '—',
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   if (results.training?.length > 0) {
     out.push(
       `**Training runs** on generated 9x9 Sudoku (${text(results.trainingModel)}), then evaluation of the test split:`,

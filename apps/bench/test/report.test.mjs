@@ -49,6 +49,15 @@ const results = {
       skipped: 'unavailable',
     },
     {
+      shape: 'tiny',
+      label: 'tiny',
+      batch: 32,
+      impl: 'base-f32',
+      precision: 'f32',
+      msPerStep: 1000,
+      dispatches: 1120,
+    },
+    {
       shape: 'paper-att',
       label: 'paper | att',
       batch: 64,
@@ -60,6 +69,7 @@ const results = {
     { layout: 'NT', tiling: 'shared 64×64×16', ms: 0.5, chosen: true, error: null },
     { layout: 'NT', tiling: 'shared 8×8×4', ms: null, chosen: false, error: 'does not compile' },
   ],
+  base: 'abc1234',
   trainingModel: 'reduced',
   training: [
     {
@@ -85,6 +95,9 @@ describe('renderMarkdown', () => {
       '| tiny | 32 | trm f32 | 400 | 300 | 40.0 | 280 | 20 | 19 | 12.5 | 67.0 |',
     );
     expect(md).toContain('| sudoku-mlp | trm f32 | 16 | 4 | 0.50 | 8.00 | 3.00 |');
+    // the --base checkout beside this one: 1000 → 400 ms, 1120 → 280 dispatches
+    expect(md).toContain('same f32 step of abc1234');
+    expect(md).toContain('| tiny | 32 | 1,000 | 400 | — | 2.50× | 1,120 | 280 | 0.25× |');
     expect(md).toContain('| sudoku-att | trm f32 | 16 | — | failed | — | — |');
     expect(md).toContain('- sudoku-att trm f32: trm train failed (exit 1)');
     expect(md).toContain('| NT | **shared 64×64×16** | 0.500 |');
