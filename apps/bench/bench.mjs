@@ -159,8 +159,12 @@ for (const shape of work.shapes) {
       }
       if (options.base && precision === 'f32') {
         // f32 only: the before/after comparison (an older checkout may lack f16).
-        const b = trmStep({ ...request, root: resolve(options.base) });
-        steps.push({ ...row, ...b, impl: `base-${precision}`, hostMs: null });
+        const root = resolve(options.base);
+        const b = trmStep({ ...request, root });
+        const baseHost = b.error
+          ? null
+          : (trmStep({ ...request, root, skip: true }).msPerStep ?? null);
+        steps.push({ ...row, ...b, impl: `base-${precision}`, hostMs: baseHost });
         log(`${shape.name} batch ${batch} base ${precision}: ${describe(b)}`);
       }
     }

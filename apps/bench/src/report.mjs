@@ -174,7 +174,7 @@ export function renderMarkdown(results) {
   if (before.length > 0) {
     const ratio = (a, b) => (a && b ? `${num(a / b)}×` : '—');
     out.push(
-      `**Before and after** (\`--base\`: the same f32 step of ${text(results.base ?? 'another checkout')}, run in the same session; speed-up = before ms / after ms, dispatches after / before):`,
+      `**Before and after** (\`--base\`: the same f32 step of ${text(results.base ?? 'another checkout')}, run in the same session; speed-up = before ms / the faster after ms; ratios after / before; host ms: the step with every dispatch dropped):`,
       '',
     );
     out.push(
@@ -188,6 +188,9 @@ export function renderMarkdown(results) {
           'speed-up',
           'dispatches before',
           'dispatches after',
+          'ratio',
+          'host ms before',
+          'host ms after (compiled)',
           'ratio',
         ],
         before.map((g) => {
@@ -205,6 +208,9 @@ export function renderMarkdown(results) {
             num(b.dispatches, 0),
             num(e?.dispatches, 0),
             e?.dispatches && b.dispatches ? `${num(e.dispatches / b.dispatches)}×` : '—',
+            num(b.hostMs),
+            num(c?.hostMs),
+            c?.hostMs && b.hostMs ? `${num(c.hostMs / b.hostMs)}×` : '—',
           ];
         }),
       ),

@@ -56,6 +56,7 @@ const results = {
       precision: 'f32',
       msPerStep: 1000,
       dispatches: 1120,
+      hostMs: 160,
     },
     {
       shape: 'paper-att',
@@ -97,7 +98,9 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| sudoku-mlp | trm f32 | 16 | 4 | 0.50 | 8.00 | 3.00 |');
     // the --base checkout beside this one: 1000 → 400 ms, 1120 → 280 dispatches
     expect(md).toContain('same f32 step of abc1234');
-    expect(md).toContain('| tiny | 32 | 1,000 | 400 | — | 2.50× | 1,120 | 280 | 0.25× |');
+    expect(md).toContain(
+      '| tiny | 32 | 1,000 | 400 | — | 2.50× | 1,120 | 280 | 0.25× | 160 | — | — |',
+    );
     expect(md).toContain('| sudoku-att | trm f32 | 16 | — | failed | — | — |');
     expect(md).toContain('- sudoku-att trm f32: trm train failed (exit 1)');
     expect(md).toContain('| NT | **shared 64×64×16** | 0.500 |');
