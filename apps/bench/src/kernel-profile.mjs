@@ -7,6 +7,7 @@
 // kernels is close to the step's kernel time on a CPU adapter, where kernels do not overlap.
 import { createRequire } from 'node:module';
 import { shapeNamed } from './shapes.mjs';
+import { compiledStepOptions, syntheticBatch } from './synthetic-step.mjs';
 
 const T = await import('@trm/tensor');
 const M = await import('@trm/model');
@@ -48,28 +49,12 @@ const device = await T.Device.open();
 T.setDefaultDevice(device);
 const config = M.resolveTrmConfig({ ...shape.config, batch_size: B });
 const model = new M.TinyRecursiveModel(config, new T.Generator(0), { precision: 'f32' });
-const S = config.seq_len;
-const V = config.vocab_size;
-const batch = {
-  inputs: Int32Array.from({ length: B * S }, (_, i) => 1 + ((i * 7) % (V - 1))),
-  labels: Int32Array.from({ length: B * S }, (_, i) => 1 + ((i * 3) % (V - 1))),
-  puzzleIdentifiers: Int32Array.from({ length: B }, (_, i) => i % config.num_puzzle_identifiers),
-};
+const batch = syntheticBatch(config, B);
 const adam = new O.AdamATan2(model.namedParameters());
 let carry = model.initialCarry(B);
 const step = async () => {
   adam.schedule(1e-4);
-  const update = () => {
-    adam.apply();
-    model.zeroGrad();
-  };
-  const r = await model.step(carry, batch, {
-    backward: true,
-    lossScale: 1 / B,
-    compile: true,
-    update,
-  });
-  carry = r.carry;
+  carry = (await model.step(carry, batch, compiledStepOptions(model, adam, B))).carry;
   await device.sync();
 };
 for (let i = 0; i < 3; i++) await step();

@@ -207,10 +207,10 @@ export function renderMarkdown(results) {
             ratio(b.msPerStep, Number.isFinite(best) ? best : null),
             num(b.dispatches, 0),
             num(e?.dispatches, 0),
-            e?.dispatches && b.dispatches ? `${num(e.dispatches / b.dispatches)}×` : '—',
+            ratio(e?.dispatches, b.dispatches),
             num(b.hostMs),
             num(c?.hostMs),
-            c?.hostMs && b.hostMs ? `${num(c.hostMs / b.hostMs)}×` : '—',
+            ratio(c?.hostMs, b.hostMs),
           ];
         }),
       ),

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compiledStepOptions, syntheticBatch } from './synthetic-step.mjs';
 
 const args = JSON.parse(process.argv[2]);
 const load = (pkg) =>
@@ -73,12 +74,7 @@ async function measure() {
   const scaler = precision === 'f16' ? new O.GradScaler() : null;
   const B = args.batch;
   const S = config.seq_len;
-  const V = config.vocab_size;
-  const batch = {
-    inputs: Int32Array.from({ length: B * S }, (_, i) => 1 + ((i * 7) % (V - 1))),
-    labels: Int32Array.from({ length: B * S }, (_, i) => 1 + ((i * 3) % (V - 1))),
-    puzzleIdentifiers: Int32Array.from({ length: B }, (_, i) => i % config.num_puzzle_identifiers),
-  };
+  const batch = syntheticBatch(config, B);
   const params = model.namedParameters();
   const emb = model.inner.puzzleEmb;
   // Before the optimisers moved to tensors they took raw buffer slots (older checkouts).
@@ -97,19 +93,9 @@ async function measure() {
     throw new Error('no compiled step here (f16, or a checkout without compile())');
   }
   // The dense optimiser inside the captured step; the sparse one after it, on host ids.
-  const update = () => {
-    adam.apply();
-    model.zeroGrad();
-  };
   const compiledStep = async () => {
     adam.schedule(1e-4);
-    const r = await model.step(carry, batch, {
-      backward: true,
-      lossScale: 1 / B,
-      compile: true,
-      update,
-    });
-    carry = r.carry;
+    carry = (await model.step(carry, batch, compiledStepOptions(model, adam, B))).carry;
     const sparse = emb?.sparseGrad();
     if (sign && sparse) sign.step(sparse, 1e-2);
     await device.sync();

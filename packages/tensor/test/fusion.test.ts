@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { pendingKernel } from '../src/tensor.js';
-import { useDefaultDevice } from './helpers.js';
+import { kernelsOn, useDefaultDevice } from './helpers.js';
 
 const gpu = useDefaultDevice();
 
@@ -120,15 +120,7 @@ describe('lazy elementwise fusion', () => {
 });
 
 /** Kernels by label encoded while `fn` runs and its result is read, and the values. */
-async function kernelsOf(fn: () => T.Tensor): Promise<{ labels: string[]; values: number[] }> {
-  gpu().countKernels(true);
-  const y = fn();
-  const values = [...(await y.data())];
-  const labels = gpu()
-    .countKernels(false)
-    .flatMap(([label, n]) => Array<string>(n).fill(label));
-  return { labels, values };
-}
+const kernelsOf = (fn: () => T.Tensor) => kernelsOn(gpu(), fn);
 
 /** Deterministic values in [-1, 1). */
 function values(n: number, seed: number): number[] {

@@ -48,3 +48,18 @@ export function useDefaultDevice(): () => Device {
   });
   return () => device!;
 }
+
+/**
+ * The kernels encoded on `device` while `fn` runs and its result is read, one label per
+ * dispatch, and the result's values.
+ */
+export async function kernelsOn(
+  device: Device,
+  fn: () => Tensor,
+): Promise<{ labels: string[]; values: number[] }> {
+  device.countKernels(true);
+  const y = fn();
+  const values = [...(await y.data())];
+  const labels = device.countKernels(false).flatMap(([label, n]) => Array<string>(n).fill(label));
+  return { labels, values };
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as T from '../src/index.js';
 import { pendingKernel } from '../src/tensor.js';
-import { toTensor, useDefaultDevice } from './helpers.js';
+import { kernelsOn, toTensor, useDefaultDevice } from './helpers.js';
 import * as R from './reference/nd.js';
 import { rng, uniforms } from './reference/random.js';
 
@@ -12,15 +12,7 @@ const next = rng(7);
 const rand = (shape: number[]) => R.nd(shape, uniforms(next, R.size(shape), -1, 1));
 
 /** Kernels by label encoded while `fn` runs and its result is read, and the values. */
-async function kernelsOf(fn: () => T.Tensor): Promise<{ labels: string[]; values: number[] }> {
-  gpu().countKernels(true);
-  const y = fn();
-  const values = [...(await y.data())];
-  const labels = gpu()
-    .countKernels(false)
-    .map(([label]) => label);
-  return { labels, values };
-}
+const kernelsOf = (fn: () => T.Tensor) => kernelsOn(gpu(), fn);
 
 function expectValues(got: number[], want: R.Nd): void {
   expect(got.length).toBe(want.data.length);
