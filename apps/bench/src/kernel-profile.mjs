@@ -1,5 +1,7 @@
 // Where the kernel time of one compiled ACT training step goes, kernel by kernel:
-//   node src/kernel-profile.mjs [shape] [batch]      (shape from src/shapes.mjs; default reduced)
+//   node src/kernel-profile.mjs [shape] [batch] [--by-grid]
+// (shape from src/shapes.mjs, default reduced; --by-grid splits each kernel's row by workgroup
+// grid, which tells a matmul's shapes apart)
 // The step (forward, loss, backward, AdamATan2) is compiled and run to a steady state; one more
 // replay is captured at the WebGPU pass encoder, and each of its dispatches is then run alone,
 // five times in one pass, and timed to completion. Dispatches that bind a buffer the step has
@@ -13,12 +15,20 @@ const T = await import('@trm/tensor');
 const M = await import('@trm/model');
 const O = await import('@trm/optim');
 
-const shape = shapeNamed(process.argv[2] ?? 'reduced');
+const byGrid = process.argv.includes('--by-grid');
+const [shapeName = 'reduced', batchArg] = process.argv.slice(2).filter((a) => a !== '--by-grid');
+const shape = shapeNamed(shapeName);
 if (!shape) {
-  console.error(`kernel-profile: unknown shape "${process.argv[2]}" (see src/shapes.mjs).`);
+  console.error(`kernel-profile: unknown shape "${shapeName}" (see src/shapes.mjs).`);
   process.exit(2);
 }
-const B = Number(process.argv[3] ?? shape.batches[0]);
+const B = Number(batchArg ?? shape.batches[0]);
+if (!Number.isSafeInteger(B) || B < 1) {
+  console.error(
+    `kernel-profile: the batch must be a whole number of at least 1, not "${batchArg}".`,
+  );
+  process.exit(2);
+}
 
 const tensorPkg = createRequire(import.meta.url).resolve('@trm/tensor/package.json');
 const { globals } = createRequire(tensorPkg)('webgpu');
@@ -52,9 +62,10 @@ const model = new M.TinyRecursiveModel(config, new T.Generator(0), { precision: 
 const batch = syntheticBatch(config, B);
 const adam = new O.AdamATan2(model.namedParameters());
 let carry = model.initialCarry(B);
+const stepOptions = compiledStepOptions(model, adam, B);
 const step = async () => {
   adam.schedule(1e-4);
-  carry = (await model.step(carry, batch, compiledStepOptions(model, adam, B))).carry;
+  carry = (await model.step(carry, batch, stepOptions)).carry;
   await device.sync();
 };
 for (let i = 0; i < 3; i++) await step();
@@ -62,6 +73,11 @@ captured = [];
 await step();
 const dispatches = captured;
 captured = null;
+const report = model.compileReport();
+if (!report || report.replays === 0) {
+  console.error(`kernel-profile: the step never replayed compiled (${JSON.stringify(report)}).`);
+  process.exit(1);
+}
 
 /** Runs `list` `reps` times in one pass; ms to completion, or null when WebGPU refused it. */
 async function run(list, reps) {
@@ -89,10 +105,11 @@ for (const d of dispatches) {
   if ((await run([d], 1)) === null) continue; // binds a released buffer (eager work)
   const ms = (await run([d], 5)) / 5;
   timed++;
-  const e = byLabel.get(d.label) ?? { n: 0, ms: 0 };
+  const key = byGrid ? `${d.label} [${d.size.join('×')}]` : d.label;
+  const e = byLabel.get(key) ?? { n: 0, ms: 0 };
   e.n++;
   e.ms += ms;
-  byLabel.set(d.label, e);
+  byLabel.set(key, e);
 }
 const rows = [...byLabel].sort((a, b) => b[1].ms - a[1].ms);
 const total = rows.reduce((s, [, e]) => s + e.ms, 0);

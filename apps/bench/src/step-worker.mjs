@@ -93,9 +93,10 @@ async function measure() {
     throw new Error('no compiled step here (f16, or a checkout without compile())');
   }
   // The dense optimiser inside the captured step; the sparse one after it, on host ids.
+  const stepOptions = args.compiled ? compiledStepOptions(model, adam, B) : null;
   const compiledStep = async () => {
     adam.schedule(1e-4);
-    carry = (await model.step(carry, batch, compiledStepOptions(model, adam, B))).carry;
+    carry = (await model.step(carry, batch, stepOptions)).carry;
     const sparse = emb?.sparseGrad();
     if (sign && sparse) sign.step(sparse, 1e-2);
     await device.sync();
@@ -149,6 +150,13 @@ async function measure() {
   } while (steps < args.steps && (performance.now() - t0) * ((steps + 1) / steps) <= box);
   const ms = (performance.now() - t0) / steps;
   const kernel = timing ? await device.stopGpuTimer() : null;
+  const compileReport = args.compiled ? model.compileReport() : null;
+  if (compileReport && compileReport.replays < steps) {
+    // A compiled row that ran eagerly would be a wrong row, not a slow one.
+    throw new Error(
+      `the compiled step replayed ${compileReport.replays} of ${steps} timed steps (${JSON.stringify(compileReport)})`,
+    );
+  }
   const memoryAfter = T.memoryStats(device);
   const tokens = B * (S + model.inner.P);
   const result = {
@@ -174,7 +182,7 @@ async function measure() {
     precision: model.precision ?? 'f32',
     // Steps an f16 overflow skipped (over warm-up and timed steps).
     skippedSteps: skipped,
-    ...(args.compiled ? { compile: model.compileReport() } : {}),
+    ...(compileReport ? { compile: compileReport } : {}),
   };
   device.destroy();
   return result;

@@ -18,7 +18,11 @@ export function syntheticBatch(config, batch) {
   };
 }
 
-/** `model.step` options of a compiled training step, with AdamATan2 and `zeroGrad` inside. */
+/**
+ * `model.step` options of a compiled training step, with AdamATan2 and `zeroGrad` inside.
+ * Make them once and pass the same object to every step: `update` is part of the compiled
+ * step's key, so a new function each call would be a new step each call, never replayed.
+ */
 export function compiledStepOptions(model, adam, batch) {
   return {
     backward: true,
