@@ -1,3 +1,4 @@
+import { paceDawnPolling } from './dawn-polling.js';
 import { GpuError, NoAdapterError, noAdapterHelp } from './errors.js';
 import type { GpuSource } from './gpu-source.js';
 import { type DeviceOptions, dawnFlags } from './options.js';
@@ -55,11 +56,13 @@ export function sharedInstance(mod: WebGpuModule, flags: readonly string[]): GPU
 
 /**
  * WebGPU in Node: a shared Dawn instance created with the flags of the options (backend,
- * adapter, toggles). Only the Node entry point imports this module.
+ * adapter, toggles), its event polling paced (`dawn-polling.ts`). Only the Node entry point
+ * imports this module.
  */
 export const dawnGpuSource: GpuSource = {
   async gpu(options: DeviceOptions) {
     const mod = await loadWebGpu();
+    paceDawnPolling();
     try {
       return sharedInstance(mod, dawnFlags(options));
     } catch (cause) {
