@@ -46,58 +46,74 @@ describe('isDawnPoll', () => {
 });
 
 describe('pacedSetImmediate', () => {
-  /** Over a recording original, a clock that moves only when told, and `isPoll` = `poll`. */
-  function setUp() {
-    const calls: unknown[][] = [];
+  /**
+   * Over an original that queues callbacks (run by `runNext`), a clock that moves only when
+   * told, and `isPoll` = the `poll` returned: a stand-in for Dawn's poll that re-schedules
+   * itself while `pending()` says the wait goes on, as dawn.node's does.
+   */
+  function setUp(pending: () => boolean) {
+    const queue: [(...a: unknown[]) => unknown, unknown[]][] = [];
     const clock = { t: 0, sleeps: [] as number[] };
-    const poll = () => {};
-    const paced = pacedSetImmediate((fn, ...args) => calls.push([fn, ...args]), {
-      isPoll: (fn) => fn === poll,
-      now: () => clock.t,
-      sleep: (ms) => {
-        clock.sleeps.push(ms);
-        clock.t += ms;
+    const paced = pacedSetImmediate(
+      (fn, ...args) => queue.push([fn as (...a: unknown[]) => unknown, args]),
+      {
+        isPoll: (fn) => fn === poll,
+        now: () => clock.t,
+        sleep: (ms) => {
+          clock.sleeps.push(ms);
+          clock.t += ms;
+        },
       },
-    });
-    return { calls, clock, paced, poll };
+    );
+    const poll = () => {
+      if (pending()) paced(poll);
+    };
+    const runNext = () => {
+      const [fn, args] = queue.shift()!;
+      fn(...args);
+    };
+    return { clock, paced, poll, queue, runNext };
   }
 
-  it('passes every call through with its arguments, and never sleeps before other callbacks', () => {
-    const { calls, clock, paced } = setUp();
+  it('passes other callbacks through with their arguments, and never sleeps before them', () => {
+    const { clock, paced, queue } = setUp(() => false);
     const cb = () => {};
     for (let i = 0; i < 100; i++) {
       paced(cb, i);
       clock.t += 0.5;
     }
-    expect(calls).toHaveLength(100);
-    expect(calls[7]).toEqual([cb, 7]);
+    expect(queue).toHaveLength(100);
+    expect(queue[7]).toEqual([cb, [7]]);
     expect(clock.sleeps).toEqual([]);
   });
 
   it('polls at once for a short wait, then sleeps a tenth of the time waited, at most 1 ms', () => {
-    const { calls, clock, paced, poll } = setUp();
-    paced(poll);
-    clock.t += 0.04;
-    paced(poll); // 40 µs into the wait: still spinning
-    expect(clock.sleeps).toEqual([]);
-    for (const t of [2, 6, 10, 14]) {
+    let polls = 0;
+    const { clock, paced, poll, queue, runNext } = setUp(() => ++polls < 6);
+    paced(poll); // the wait starts at t = 0
+    for (const t of [0.04, 2, 6, 10, 14]) {
       clock.t = t;
-      paced(poll); // t ms into the wait
+      runNext(); // Dawn polls, finds the work unfinished, and schedules the next poll
     }
     expect(clock.sleeps).toEqual([0.2, 0.6, 1, 1]);
-    expect(calls.map((c) => c[0])).toEqual(Array(6).fill(poll));
+    runNext(); // the sixth poll finds the work done
+    expect(queue).toHaveLength(0);
   });
 
-  it('starts a new wait after a pause between polls', () => {
-    const { clock, paced, poll } = setUp();
+  it('starts a new wait when a poll is scheduled from outside a poll, however soon', () => {
+    let pending = true;
+    const { clock, paced, poll, runNext } = setUp(() => pending);
     paced(poll);
     clock.t = 3;
-    paced(poll);
+    runNext();
     expect(clock.sleeps).toEqual([0.3]);
-    clock.t = 100; // the GPU was idle: a new wait begins, and spins first
-    paced(poll);
+    pending = false;
+    runNext(); // done at t = 3.3: no poll scheduled
     clock.t += 0.01;
-    paced(poll);
+    pending = true;
+    paced(poll); // a new read right after: it polls at once, as a new wait
+    clock.t += 0.02;
+    runNext();
     expect(clock.sleeps).toEqual([0.3]);
   });
 });
