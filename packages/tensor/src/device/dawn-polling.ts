@@ -5,7 +5,7 @@
  * for as long as the GPU works. On a real GPU that wastes a core; on a CPU adapter (lavapipe)
  * the spinning thread takes that core from the driver's workers, and on a 2-core machine
  * every kernel ran on about one core (a 776×1024×128 matmul at 17 GFLOP/s, 28 with the
- * pacing below; the model bench's step 1.56× faster).
+ * pacing below; the model bench's training step about 1.8× faster).
  *
  * The pacing: Dawn's polls run at once for the first 50 µs of a wait, then each first sleeps
  * a tenth of the time waited so far, at most 1 ms, so a wait overshoots by about a tenth (or
