@@ -9,8 +9,8 @@
  *
  * The pacing: Dawn's polls run at once for the first 50 µs of a wait, then each first sleeps
  * a tenth of the time waited so far, at most 1 ms, so a wait overshoots by about a tenth (or
- * the ~70 µs an `Atomics.wait` takes at least) at worst. Every other `setImmediate` call passes through untouched. `TRM_DAWN_POLL=spin` in
- * the environment keeps Dawn's own behaviour.
+ * the ~70 µs an `Atomics.wait` takes at least) at worst. Every other `setImmediate` call
+ * passes through untouched. `TRM_DAWN_POLL=spin` in the environment keeps Dawn's behaviour.
  */
 
 /** Waits shorter than this poll as fast as Dawn asks (ms). */
@@ -89,8 +89,9 @@ export function pacedSetImmediate(
 let installed = false;
 
 /**
- * Puts {@link pacedSetImmediate} in place of `globalThis.setImmediate`, once per process; a
- * no-op under `TRM_DAWN_POLL=spin` or without `setImmediate`/`SharedArrayBuffer`.
+ * Puts {@link pacedSetImmediate} in place of `globalThis.setImmediate`, once per thread (a
+ * worker has globals of its own); a no-op under `TRM_DAWN_POLL=spin` or without
+ * `setImmediate`/`SharedArrayBuffer`.
  */
 export function paceDawnPolling(env: Record<string, string | undefined> = process.env): void {
   if (installed || env.TRM_DAWN_POLL === 'spin') return;
