@@ -275,7 +275,7 @@ const results = {
   date: new Date().toISOString().slice(0, 10),
   command,
   mode: work.mode,
-  machine: `${cpus().length} CPU cores (${cpus()[0]?.model?.trim() ?? 'unknown'}), load average ${loadAtStart} at the start, Node ${process.version}`,
+  machine: `${cpus().length} CPU cores (${cpus()[0]?.model?.trim() ?? 'unknown'}), load average ${loadAtStart} at the start, Node ${process.version}${process.env.TRM_DAWN_POLL === 'spin' ? ', Dawn polling unpaced (TRM_DAWN_POLL=spin)' : ''}`,
   adapter,
   torch: torchEnv,
   timedSteps: work.steps,
