@@ -79,7 +79,7 @@ describe('the demo grids', () => {
     const question = 'S G';
     const k3 = { ...maze, size: 3 };
     const state = (k: number, answer: string, before?: string) =>
-      cellState(k3, question, k, answer, before, 'SoG');
+      cellState({ kind: k3, question, answer, before, solution: 'SoG' }, k);
     expect(state(1, 'SoG', 'S G')).toEqual({
       given: false,
       predicted: true,

@@ -157,18 +157,21 @@ export interface CellState {
   wrong: boolean;
 }
 
-/**
- * The state of cell `k` in `answer` (a step's answer text; undefined before the first step),
- * given the answer of the step before and the solution's text, when known.
- */
-export function cellState(
-  kind: PuzzleKind,
-  question: string,
-  k: number,
-  answer: string | undefined,
-  before: string | undefined,
-  solution: string | undefined,
-): CellState {
+/** What a grid of the demo shows: a puzzle, a step's answer, the step before and the solution. */
+export interface GridView {
+  kind: PuzzleKind;
+  question: string;
+  /** The shown step's answer text; undefined before the first step. */
+  answer: string | undefined;
+  /** The answer of the step before, when there is one. */
+  before: string | undefined;
+  /** The solution's text, when known. */
+  solution: string | undefined;
+}
+
+/** The state of cell `k` of a grid's answer. */
+export function cellState(view: GridView, k: number): CellState {
+  const { kind, question, answer, before, solution } = view;
   const q = question[k]!;
   const a = answer?.[k];
   if (kind.family === 'sudoku') {
