@@ -9,6 +9,7 @@ import {
 } from '@trm/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActCarry, resolveTrmConfig, TinyRecursiveModel } from '../src/index.js';
+import { SMALL_TRM } from './small-config.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -17,19 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-const config = resolveTrmConfig({
-  batch_size: 2,
-  seq_len: 9,
-  vocab_size: 6,
-  num_puzzle_identifiers: 3,
-  hidden_size: 32,
-  num_heads: 2,
-  L_layers: 1,
-  H_cycles: 2,
-  L_cycles: 1,
-  puzzle_emb_len: 2,
-  halt_max_steps: 3,
-});
+const config = resolveTrmConfig({ ...SMALL_TRM, halt_max_steps: 3 });
 
 /** w -= lr · g: an update whose rate changes every step, as a scheduled optimiser's does. */
 const SGD = `const WG: u32 = ${WORKGROUP_SIZE}u;

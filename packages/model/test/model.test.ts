@@ -13,6 +13,7 @@ import {
   saveModelCheckpoint,
   TinyRecursiveModel,
 } from '../src/index.js';
+import { SMALL_TRM } from './small-config.js';
 
 let device: Device;
 let dir: string;
@@ -27,19 +28,6 @@ afterAll(() => {
 });
 
 const sudoku = { batch_size: 2, seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 };
-const small = {
-  batch_size: 2,
-  seq_len: 9,
-  vocab_size: 6,
-  num_puzzle_identifiers: 3,
-  hidden_size: 32,
-  num_heads: 2,
-  L_layers: 1,
-  H_cycles: 2,
-  L_cycles: 1,
-  puzzle_emb_len: 2,
-  halt_max_steps: 2,
-};
 
 describe('parameter counts of the paper configurations', () => {
   // Trainable parameters, as the reference counts them (model.parameters(): the puzzle table
@@ -70,7 +58,7 @@ describe('configuration errors', () => {
     let error: unknown;
     try {
       resolveTrmConfig({
-        ...small,
+        ...SMALL_TRM,
         hidden_size: 30,
         num_heads: 4,
         pos_encodings: 'alibi' as never,
@@ -95,7 +83,7 @@ describe('configuration errors', () => {
 
 describe('checkpoints', () => {
   it('round-trips through our safetensors with the config in the header', async () => {
-    const config = resolveTrmConfig(small);
+    const config = resolveTrmConfig(SMALL_TRM);
     const a = new TinyRecursiveModel(config, new Generator(1));
     const path = join(dir, 'a.safetensors');
     await saveModelCheckpoint(path, a, { training: { step: 7 } });
@@ -113,7 +101,7 @@ describe('checkpoints', () => {
   });
 
   it('names missing, unexpected and wrong-shaped keys in one error, and writes nothing', async () => {
-    const model = new TinyRecursiveModel(resolveTrmConfig(small), new Generator(3));
+    const model = new TinyRecursiveModel(resolveTrmConfig(SMALL_TRM), new Generator(3));
     const before = await model.stateDictData();
     const entries = new Map(before);
     entries.delete('model.inner.lm_head.weight');
@@ -142,7 +130,7 @@ describe('checkpoints', () => {
   });
 
   it('replaces a puzzle-embedding table of another size by its mean row (spec §8)', async () => {
-    const model = new TinyRecursiveModel(resolveTrmConfig(small), new Generator(4));
+    const model = new TinyRecursiveModel(resolveTrmConfig(SMALL_TRM), new Generator(4));
     const weights = new Map(await model.stateDictData());
     const table = Float32Array.from({ length: 5 * 32 }, (_, i) => Math.floor(i / 32));
     weights.set('model.inner.puzzle_emb.weights', { shape: [5, 32], data: table });
@@ -163,7 +151,7 @@ describe('variants', () => {
     '%s: runs a training step and an evaluation to halting without leaking memory',
     async (_name, extra) => {
       const model = new TinyRecursiveModel(
-        resolveTrmConfig({ ...small, ...extra }),
+        resolveTrmConfig({ ...SMALL_TRM, ...extra }),
         new Generator(5),
       );
       const batch = {
@@ -198,7 +186,7 @@ describe('variants', () => {
 describe('actSteps', () => {
   it('yields every supervision step as model.step gives it, and frees the carry', async () => {
     const model = new TinyRecursiveModel(
-      resolveTrmConfig({ ...small, halt_max_steps: 3 }),
+      resolveTrmConfig({ ...SMALL_TRM, halt_max_steps: 3 }),
       new Generator(7),
     );
     model.eval();
