@@ -14,6 +14,62 @@ import {
   TILE_WGSL,
 } from './matmul-wgsl.js';
 
+/** How one operand's `size × bk` tile is read from memory into workgroup memory. */
+interface TileRead {
+  src: 'A' | 'B';
+  /** The tile's extent along the operand's own axis (m for A, n for B). */
+  size: number;
+  /** The tile's first row (A) or column (B), and the operand's extent along that axis. */
+  origin: string;
+  extent: string;
+  /** The WGSL name of the index along that axis. */
+  axis: string;
+  bk: number;
+  /** The index along the axis and along k of thread-local element `idx`. */
+  along: string;
+  kk: string;
+  /** The element's offset in the operand's buffer. */
+  offset: (x: string, kk: string) => string;
+}
+
+/**
+ * A tile read whose memory runs along the operand's own axis (`contiguous`: A transposed, B
+ * not) or along k: consecutive threads read consecutive addresses either way.
+ */
+function tileRead(
+  t: Pick<TileRead, 'src' | 'size' | 'origin' | 'extent' | 'axis' | 'bk'>,
+  contiguous: boolean,
+): TileRead {
+  const base = t.src === 'A' ? 'aBase' : 'bBase';
+  return contiguous
+    ? {
+        ...t,
+        along: `idx % ${t.size}u`,
+        kk: `idx / ${t.size}u`,
+        offset: (x, kk) => `${base} + ${kk} * ${t.extent} + ${x}`,
+      }
+    : {
+        ...t,
+        along: `idx / ${t.bk}u`,
+        kk: `idx % ${t.bk}u`,
+        offset: (x, kk) => `${base} + ${x} * p.k + ${kk}`,
+      };
+}
+
+/** One thread's load of element `lid + first` of a tile (zero past the operand's edges). */
+function tileLoadWgsl(t: TileRead, first: number, h: ReturnType<typeof halfOf>): string {
+  const n = t.size * t.bk;
+  const read = h(`${t.src}[${t.offset(`(${t.origin} + ${t.axis})`, '(k0 + kk)')}]`, false);
+  return `    {
+      let idx = lid + ${first}u;
+      let ${t.axis} = ${t.along};
+      let kk = ${t.kk};
+      var val = 0.0;
+      if (idx < ${n}u && ${t.origin} + ${t.axis} < ${t.extent} && k0 + kk < p.k) { val = ${read}; }
+      if (idx < ${n}u) { ${t.src}s[kk * ${t.size}u + ${t.axis}] = val; }
+    }`;
+}
+
 /** WGSL of the shared-memory kernel for `c` and `v`. */
 export function sharedSource(
   c: Extract<MatmulConfig, { kind: 'shared' }>,
@@ -25,32 +81,19 @@ export function sharedSource(
   const NT = T * T;
   const rows = range(TM);
   const cols = range(TN);
-  const aLoads = range(Math.ceil((BM * BK) / NT));
-  const bLoads = range(Math.ceil((BN * BK) / NT));
-  const aIdx = v.transA
-    ? // contiguous along m in memory
-      {
-        r: `idx % ${BM}u`,
-        kk: `idx / ${BM}u`,
-        g: (r: string, kk: string) => `aBase + ${kk} * p.m + ${r}`,
-      }
-    : {
-        r: `idx / ${BK}u`,
-        kk: `idx % ${BK}u`,
-        g: (r: string, kk: string) => `aBase + ${r} * p.k + ${kk}`,
-      };
-  const bIdx = v.transB
-    ? {
-        c: `idx / ${BK}u`,
-        kk: `idx % ${BK}u`,
-        g: (cc: string, kk: string) => `bBase + ${cc} * p.k + ${kk}`,
-      }
-    : {
-        c: `idx % ${BN}u`,
-        kk: `idx / ${BN}u`,
-        g: (cc: string, kk: string) => `bBase + ${kk} * p.n + ${cc}`,
-      };
   const h = halfOf(v);
+  const a = tileRead(
+    { src: 'A', size: BM, origin: 'm0', extent: 'p.m', axis: 'r', bk: BK },
+    v.transA,
+  );
+  const b = tileRead(
+    { src: 'B', size: BN, origin: 'n0', extent: 'p.n', axis: 'cc', bk: BK },
+    !v.transB,
+  );
+  const loads = (t: TileRead) =>
+    range(Math.ceil((t.size * BK) / NT))
+      .map((i) => tileLoadWgsl(t, i * NT, h))
+      .join('\n');
   // A transposed store writes kernel (row, col) to output (col, row); the bias follows the
   // output's column.
   const store = (col: string, value: string) =>
@@ -75,30 +118,8 @@ ${TILE_WGSL}
   let ty = lidv.y;
 ${rows.map((i) => cols.map((j) => `  var acc${i}_${j} = 0.0;`).join('\n')).join('\n')}
   for (var k0 = 0u; k0 < p.k; k0 += ${BK}u) {
-${aLoads
-  .map(
-    (t) => `    {
-      let idx = lid + ${t * NT}u;
-      let r = ${aIdx.r};
-      let kk = ${aIdx.kk};
-      var val = 0.0;
-      if (idx < ${BM * BK}u && m0 + r < p.m && k0 + kk < p.k) { val = ${h(`A[${aIdx.g('(m0 + r)', '(k0 + kk)')}]`, false)}; }
-      if (idx < ${BM * BK}u) { As[kk * ${BM}u + r] = val; }
-    }`,
-  )
-  .join('\n')}
-${bLoads
-  .map(
-    (t) => `    {
-      let idx = lid + ${t * NT}u;
-      let cc = ${bIdx.c};
-      let kk = ${bIdx.kk};
-      var val = 0.0;
-      if (idx < ${BN * BK}u && n0 + cc < p.n && k0 + kk < p.k) { val = ${h(`B[${bIdx.g('(n0 + cc)', '(k0 + kk)')}]`, false)}; }
-      if (idx < ${BN * BK}u) { Bs[kk * ${BN}u + cc] = val; }
-    }`,
-  )
-  .join('\n')}
+${loads(a)}
+${loads(b)}
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk++) {
 ${rows.map((i) => `      let a${i} = As[kk * ${BM}u + ty * ${TM}u + ${i}u];`).join('\n')}
