@@ -22,7 +22,7 @@ import { Device, Generator, setDefaultDevice } from '@trm/tensor';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode } from '../.vitepress/theme/demo/codecs.js';
-import { type KindId, kindOf } from '../.vitepress/theme/demo/puzzles.js';
+import { checkpointUrl, type KindId, kindOf } from '../.vitepress/theme/demo/puzzles.js';
 import {
   docsDir,
   launchChromium,
@@ -32,8 +32,8 @@ import {
   skipBrowserTests,
 } from './support/site.js';
 
-/** Where the build puts a kind's checkpoint (the demo's checkpointUrl). */
-const checkpointOf = (kind: KindId) => `generated/demo/${kind}.safetensors`;
+/** Where the build puts a kind's checkpoint, relative to the site's root. */
+const checkpointOf = (kind: KindId) => checkpointUrl(kind).slice(1);
 /** 4×4 test puzzle 2 of the demo with its first cell typed in (4, as in its solution). */
 const PUZZLE_4 = '4.....1.2...1..3';
 /** 6×6 test puzzle 4 of the demo (its second example) and its solution (the generator's CSV). */

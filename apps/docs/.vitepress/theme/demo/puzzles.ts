@@ -157,6 +157,14 @@ export interface CellState {
   wrong: boolean;
 }
 
+/**
+ * Where the site serves a kind's checkpoint: `scripts/showcase.mjs` copies each of its
+ * `DEMO_CHECKPOINTS` there at every build.
+ */
+export function checkpointUrl(kind: KindId): string {
+  return `/generated/demo/${kind}.safetensors`;
+}
+
 /** What a grid of the demo shows: a puzzle, a step's answer, the step before and the solution. */
 export interface GridView {
   kind: PuzzleKind;

@@ -16,15 +16,7 @@ import {
   type TrmConfig,
 } from '@trm/model';
 import { Device, Generator, NoAdapterError, setDefaultDevice } from '@trm/tensor';
-import type { KindId, PuzzleKind } from './puzzles.js';
-
-/**
- * Where the site serves a kind's checkpoint: `scripts/showcase.mjs` copies each of its
- * `DEMO_CHECKPOINTS` there at every build.
- */
-export function checkpointUrl(kind: KindId): string {
-  return `/generated/demo/${kind}.safetensors`;
-}
+import type { PuzzleKind } from './puzzles.js';
 
 /** The model's answer after one supervision step. */
 export interface SolveStep {
