@@ -10,6 +10,7 @@ export {
   loadCheckpoint,
   readSafetensors,
   readTorchCheckpoint,
+  removeOwnTemporaries,
   saveSafetensors,
   saveTorchCheckpoint,
   serializeTorchCheckpoint,

@@ -2,6 +2,7 @@
  * `trm train`, the running side: trains on one device or on several (data parallel) and
  * reports. Its input, the checked context, comes from ./train-flags.ts.
  */
+import { removeOwnTemporaries } from '@trm/model';
 import { invocation } from '../cli/invocation.js';
 import type { CliIO } from '../cli/types.js';
 import type { TrainConfig } from '../config/schema.js';
@@ -9,7 +10,7 @@ import { assertEvenSplit, devicesFor } from '../parallel/plan.js';
 import type { ParallelRank } from '../parallel/protocol.js';
 import { type TrainSummary, train } from '../train/loop.js';
 import { formatEvalReport } from '../train/report.js';
-import { listCheckpoints, removeOwnTemporaries, weightsFile } from '../train/run-dir.js';
+import { listCheckpoints, weightsFile } from '../train/run-dir.js';
 import { wandbRequested } from '../train/wandb.js';
 import { fetchHubCheckpoint } from '../util/hub.js';
 import { isHubFileId } from '../util/hub-id.js';

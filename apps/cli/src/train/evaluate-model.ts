@@ -287,10 +287,7 @@ async function runBatch(
   for (;;) {
     step?.logits?.dispose();
     // Compiled: traced once per batch shape, then replayed (TRM_COMPILE=0 runs it eagerly).
-    step = await model.step(carry, batch, {
-      compile: true,
-      ...(wantLogits ? { keepLogits: true } : {}),
-    });
+    step = await model.step(carry, batch, { compile: true, keepLogits: wantLogits });
     carry = step.carry;
     at++;
     if (perStep) correct.push(correctCounts(step.preds, batch.labels, seqLen));

@@ -49,17 +49,3 @@ export function clearRunFiles(dir: string): string[] {
   for (const n of names) rmSync(join(dir, n), { recursive: true, force: true });
   return names;
 }
-
-/**
- * Removes the temporary files this process is writing in `dir` (a checkpoint on its way in:
- * `.<name>.<pid>.<random>.tmp`, renamed into place when complete). For a Ctrl-C or `kill`
- * handler, just before the process dies of the signal: no `finally` of the interrupted write
- * runs then. Only names with this process's pid are touched; the complete files stay.
- */
-export function removeOwnTemporaries(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const own = new RegExp(`^\\..+\\.${process.pid}\\.[0-9a-f]{12}\\.tmp$`);
-  const names = readdirSync(dir).filter((n) => own.test(n));
-  for (const n of names) rmSync(join(dir, n), { force: true });
-  return names;
-}

@@ -4,6 +4,7 @@
  * also runs in a browser is `portable.ts`; the rest reads and writes files or needs zlib.
  */
 
+export { removeOwnTemporaries } from './atomic.js';
 export { loadCheckpoint } from './load.js';
 export { PickleWriter } from './pickle-writer.js';
 export * from './portable.js';

@@ -395,9 +395,15 @@ export class TinyRecursiveModel extends Module {
     return this.compiled;
   }
 
-  /** Frees the compiled step's recorded plans (their buffers). */
+  /** Frees the compiled step's recorded plans (their buffers); `dispose()` does it too. */
   releaseCompiled(): void {
     this.compiled?.dispose();
+  }
+
+  /** Frees the weights and the compiled step's recorded plans. */
+  override dispose(): void {
+    this.releaseCompiled();
+    super.dispose();
   }
 
   /**

@@ -16,7 +16,11 @@ import { ReasoningModule } from './block.js';
  */
 export type InnerCarry = Readonly<Record<string, Tensor>>;
 
-/** One batch on the device. `hostPuzzleIdentifiers` are needed by the sparse optimiser. */
+/**
+ * One batch on the device. `hostPuzzleIdentifiers` (the ids on the host) let
+ * `puzzleEmb.sparseGrad()` name its rows after a direct forward; the ACT step hands them over
+ * with `holdGradient` instead.
+ */
 export interface DeviceBatch {
   inputs: Tensor;
   puzzleIdentifiers: Tensor;
