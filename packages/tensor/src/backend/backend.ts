@@ -306,6 +306,24 @@ export class Backend {
   ): void {
     this.openScope();
     const bindGroup = this.bindGroup(pipeline, bindings);
+    const x = workgroups[0];
+    const y = workgroups[1] ?? 1;
+    const z = workgroups[2] ?? 1;
+    this.encodeDispatch(pipeline, bindGroup, x, y, z);
+    if (this.recording?.active) {
+      const buffers = bindings.map((b) => (b instanceof GPUBuffer ? b : b.buffer));
+      this.recording.commands.push({ pipeline, bindGroup, x, y, z, buffers });
+    }
+  }
+
+  /** One dispatch into the open compute pass (opened here if need be), counted. */
+  private encodeDispatch(
+    pipeline: GPUComputePipeline,
+    bindGroup: GPUBindGroup,
+    x: number,
+    y: number,
+    z: number,
+  ): void {
     if (!this.pass) {
       this.pass = this.commandEncoder().beginComputePass(this.timer?.passDescriptor());
       this.passPipeline = undefined;
@@ -315,20 +333,27 @@ export class Backend {
       this.passPipeline = pipeline;
     }
     this.pass.setBindGroup(0, bindGroup);
-    const x = workgroups[0];
-    const y = workgroups[1] ?? 1;
-    const z = workgroups[2] ?? 1;
     this.pass.dispatchWorkgroups(x, y, z);
-    if (this.recording?.active) {
-      const buffers = bindings.map((b) => (b instanceof GPUBuffer ? b : b.buffer));
-      this.recording.commands.push({ pipeline, bindGroup, x, y, z, buffers });
-    }
     this.encodedCommands++;
     this.counters.dispatches++;
     if (this.kernelCounts) {
       const label = pipeline.label || 'kernel';
       this.kernelCounts.set(label, (this.kernelCounts.get(label) ?? 0) + 1);
     }
+  }
+
+  /** One buffer-to-buffer copy (after ending the compute pass), counted. */
+  private encodeCopy(
+    src: GPUBuffer,
+    dst: GPUBuffer,
+    size: number,
+    srcOffset: number,
+    dstOffset: number,
+  ): void {
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
+    this.encodedCommands++;
+    this.counters.copies++;
   }
 
   /** The bind group of `bindings` for `pipeline`, from the cache when the same ranges were bound before. */
@@ -521,20 +546,13 @@ export class Backend {
   /** Encodes a buffer-to-buffer copy (sizes and offsets in bytes, multiples of 4). */
   copy(src: GPUBuffer, dst: GPUBuffer, byteLength: number, srcOffset = 0, dstOffset = 0): void {
     this.openScope();
-    this.endPass();
     const size = align4(byteLength);
-    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
+    this.encodeCopy(src, dst, size, srcOffset, dstOffset);
     if (this.recording?.active) {
       this.recording.commands.push({ src, dst, size, srcOffset, dstOffset });
     }
-    this.encodedCommands++;
-    this.counters.copies++;
   }
 
-  /**
-   * Encodes a traced step's commands again, as they were recorded: the same pipelines, bind
-   * groups, dispatch sizes and copies, with none of the per-op work that first produced them.
-   */
   /**
    * Counts the bytes a generated kernel moves (see `Device.counters`); a traced step keeps
    * its total, which each replay adds again.
@@ -544,33 +562,16 @@ export class Backend {
     if (this.recording?.active) this.recording.fusedBytes += bytes;
   }
 
+  /**
+   * Encodes a traced step's commands again, as they were recorded: the same pipelines, bind
+   * groups, dispatch sizes and copies, with none of the per-op work that first produced them.
+   */
   replay(commands: readonly RecordedCommand[]): void {
     this.openScope();
-    const counts = this.kernelCounts;
     for (const c of commands) {
-      if ('pipeline' in c) {
-        if (!this.pass) {
-          this.pass = this.commandEncoder().beginComputePass(this.timer?.passDescriptor());
-          this.passPipeline = undefined;
-        }
-        if (this.passPipeline !== c.pipeline) {
-          this.pass.setPipeline(c.pipeline);
-          this.passPipeline = c.pipeline;
-        }
-        this.pass.setBindGroup(0, c.bindGroup);
-        this.pass.dispatchWorkgroups(c.x, c.y, c.z);
-        this.counters.dispatches++;
-        if (counts) {
-          const label = c.pipeline.label || 'kernel';
-          counts.set(label, (counts.get(label) ?? 0) + 1);
-        }
-      } else {
-        this.endPass();
-        this.commandEncoder().copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
-        this.counters.copies++;
-      }
+      if ('pipeline' in c) this.encodeDispatch(c.pipeline, c.bindGroup, c.x, c.y, c.z);
+      else this.encodeCopy(c.src, c.dst, c.size, c.srcOffset, c.dstOffset);
     }
-    this.encodedCommands += commands.length;
   }
 
   /**

@@ -4,11 +4,31 @@
  */
 import { Tensor } from '../tensor.js';
 
+/**
+ * `value` with each leaf (anything but an array or a plain object) replaced by `f(leaf)`:
+ * arrays and plain objects are rebuilt around the new leaves, in a fixed order.
+ */
+export function mapLeaves(value: unknown, f: (leaf: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapLeaves(v, f));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapLeaves(v, f)]));
+  }
+  return f(value);
+}
+
+/** Calls `f` on each leaf of `value`, in {@link mapLeaves} order. */
+export function forEachLeaf(value: unknown, f: (leaf: unknown) => void): void {
+  if (Array.isArray(value)) for (const v of value) forEachLeaf(v, f);
+  else if (isPlainObject(value)) for (const v of Object.values(value)) forEachLeaf(v, f);
+  else f(value);
+}
+
 /** The tensors found in a value (arrays and plain objects are searched), in a fixed order. */
-export function tensorsIn(value: unknown, out: Tensor[] = []): Tensor[] {
-  if (value instanceof Tensor) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) tensorsIn(v, out);
-  else if (isPlainObject(value)) for (const v of Object.values(value)) tensorsIn(v, out);
+export function tensorsIn(value: unknown): Tensor[] {
+  const out: Tensor[] = [];
+  forEachLeaf(value, (v) => {
+    if (v instanceof Tensor) out.push(v);
+  });
   return out;
 }
 
@@ -42,14 +62,7 @@ export function signatureOf(value: unknown): string {
 /** `value` with its tensors (in {@link tensorsIn} order) replaced by `replacements`. */
 export function substitute<T>(value: T, replacements: readonly Tensor[]): T {
   let i = 0;
-  const walk = (v: unknown): unknown => {
-    if (v instanceof Tensor) return replacements[i++];
-    if (Array.isArray(v)) return v.map(walk);
-    if (isPlainObject(v))
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value) as T;
+  return mapLeaves(value, (v) => (v instanceof Tensor ? replacements[i++] : v)) as T;
 }
 
 /** True for `{…}` literals (not class instances, which are passed through by identity). */

@@ -17,7 +17,7 @@ import { poolFor } from '../memory/pool.js';
 import { keep } from '../memory/scope.js';
 import { Storage } from '../memory/storage.js';
 import { bufferOf, storageFor, Tensor } from '../tensor.js';
-import { isPlainObject, substitute } from './arguments.js';
+import { forEachLeaf, mapLeaves, substitute } from './arguments.js';
 
 /** A traced call, ready to replay. */
 export interface Plan {
@@ -103,7 +103,7 @@ function collectOutputs(
 ): Tensor[] {
   const outputs: Tensor[] = [];
   const inputStorages = new Set(inputs.map(storageFor));
-  const walk = (v: unknown): void => {
+  forEachLeaf(result, (v) => {
     if (v instanceof Tensor) {
       if (v.gradFn) {
         recording.fail(
@@ -115,13 +115,10 @@ function collectOutputs(
         bufferOf(v); // computed inside the step
         outputs.push(v);
       }
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (isPlainObject(v)) Object.values(v).forEach(walk);
-    else if (v instanceof Promise) {
+    } else if (v instanceof Promise) {
       recording.fail('it is asynchronous; compile the synchronous GPU part of the step');
     }
-  };
-  walk(result);
+  });
   return outputs;
 }
 
@@ -171,16 +168,12 @@ function makePlan(
 }
 
 function templateOf(value: unknown, slots: ReadonlyMap<Tensor, number>): unknown {
-  if (value instanceof Tensor) {
-    const slot = slots.get(value);
+  return mapLeaves(value, (v) => {
+    if (!(v instanceof Tensor)) return v;
+    const slot = slots.get(v);
     // A tensor from before the step (a weight it returns) is returned as itself.
-    return slot === undefined ? value : new OutputSlot(slot);
-  }
-  if (Array.isArray(value)) return value.map((v) => templateOf(v, slots));
-  if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateOf(v, slots)]));
-  }
-  return value;
+    return slot === undefined ? v : new OutputSlot(slot);
+  });
 }
 
 /**
@@ -208,19 +201,14 @@ export function replay<R>(plan: Plan, tensors: readonly Tensor[]): R | undefined
     if (t.size > 0) backend.copy(bufferOf(t), bufferOf(plan.inputs[i]!), t.byteLength);
   });
   backend.replay(plan.commands);
-  backend.counters.fusedBytes += plan.fusedBytes;
+  backend.noteFusedBytes(plan.fusedBytes);
   backend.submit();
   const made = plan.outputs.map((o) => new Tensor(o.storage.retain(), o.shape, o.dtype));
   return rebuild(plan.template, made) as R;
 }
 
 function rebuild(template: unknown, made: readonly Tensor[]): unknown {
-  if (template instanceof OutputSlot) return made[template.index];
-  if (Array.isArray(template)) return template.map((v) => rebuild(v, made));
-  if (isPlainObject(template)) {
-    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, rebuild(v, made)]));
-  }
-  return template;
+  return mapLeaves(template, (v) => (v instanceof OutputSlot ? made[v.index] : v));
 }
 
 /** Frees what a plan holds: its intermediates go back to the pool. */

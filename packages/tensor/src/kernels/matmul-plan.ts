@@ -5,10 +5,8 @@
  * tile's rows, the column groups per thread and the orientation (the product or its transpose,
  * see `MatmulVariant.transOut`) that issue the fewest load instructions.
  */
-import { registerKStep } from './matmul-register.js';
-import type { MatmulConfig, MatmulVariant } from './matmul-wgsl.js';
-
-type RegisterConfig = Extract<MatmulConfig, { kind: 'register' }>;
+import { type RegisterConfig, registerKStep } from './matmul-register.js';
+import type { MatmulVariant } from './matmul-wgsl.js';
 
 /**
  * Cost of a vec4 FMA relative to one load instruction: on lavapipe a load runs lane by lane

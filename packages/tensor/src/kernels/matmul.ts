@@ -13,14 +13,7 @@ import type {
 } from './matmul-wgsl.js';
 import { memoSource } from './memo.js';
 
-export type {
-  MatmulActivation,
-  MatmulConfig,
-  MatmulEpilogueVariant,
-  MatmulVariant,
-} from './matmul-wgsl.js';
-export { F16_ROUND_WGSL } from './matmul-wgsl.js';
-export { registerKStep };
+export type { MatmulActivation, MatmulConfig } from './matmul-wgsl.js';
 
 /**
  * Batched f32 matrix multiplication: `out[b] = op(A[b]) · op(B[b])`.
@@ -147,7 +140,7 @@ export interface MatmulKernelOptions {
  * The operands' layout as one kernel reads them: the caller's, or swapped for a transposed
  * product. (`m`, `n` are the kernel's; `k` is the same either way.)
  */
-export interface MatmulLayout {
+export interface MatmulOperands {
   m: number;
   n: number;
   transA: boolean;
@@ -159,7 +152,7 @@ export interface MatmulLayout {
 }
 
 /** `Cᵀ = op(B)ᵀ · op(A)ᵀ`: B becomes the left operand, each transposed the other way. */
-function swapped(o: MatmulLayout): MatmulLayout {
+function swapped(o: MatmulOperands): MatmulOperands {
   return {
     m: o.n,
     n: o.m,
@@ -173,12 +166,12 @@ function swapped(o: MatmulLayout): MatmulLayout {
 }
 
 /** Whether the kernel may read `o`'s B as vec4 (the contiguous axis a multiple of 4). */
-function bAlignedOf(o: MatmulLayout, k: number): boolean {
+function bAlignedOf(o: MatmulOperands, k: number): boolean {
   return (o.transB ? k : o.n) % 4 === 0 && o.bOffset % 4 === 0 && o.bStride % 4 === 0;
 }
 
 /** Whether the kernel may read `o`'s A as vec4 under `cfg`. */
-function aAlignedOf(o: MatmulLayout, k: number, cfg: MatmulConfig): boolean {
+function aAlignedOf(o: MatmulOperands, k: number, cfg: MatmulConfig): boolean {
   return (
     cfg.kind === 'register' &&
     o.aOffset % 4 === 0 &&
@@ -190,7 +183,7 @@ function aAlignedOf(o: MatmulLayout, k: number, cfg: MatmulConfig): boolean {
 /** How a kernel of `cfg` reads the operands `o` (already oriented) and stores the result. */
 function matmulVariant(
   cfg: MatmulConfig,
-  o: MatmulLayout,
+  o: MatmulOperands,
   k: number,
   opts: { subgroups: boolean; transOut: boolean; half: boolean; epilogue: MatmulEpilogueVariant },
 ): MatmulVariant {
@@ -221,7 +214,7 @@ function matmulVariant(
  * takes well under a millisecond on lavapipe while each extra kernel variant fitting would
  * add costs seconds to compile, so small products keep the tuned tiling.
  */
-export const FIT_MIN_PRODUCTS = 2 ** 21;
+const FIT_MIN_PRODUCTS = 2 ** 21;
 
 /** What {@link planMatmul} decided: the tiling, the orientation and the kernel variant. */
 export interface MatmulPlan {
@@ -229,7 +222,7 @@ export interface MatmulPlan {
   /** The kernel computes the transposed product (its operands swapped, see `layout`). */
   transOut: boolean;
   /** The operands' layout as the kernel reads them. */
-  layout: MatmulLayout;
+  layout: MatmulOperands;
   variant: MatmulVariant;
 }
 
@@ -240,7 +233,7 @@ export interface MatmulPlan {
  */
 export function planMatmul(
   device: Device,
-  layout: MatmulLayout & { k: number },
+  layout: MatmulOperands & { k: number },
   epilogue: MatmulEpilogueVariant = {},
   options: MatmulKernelOptions = {},
 ): MatmulPlan {

@@ -6,14 +6,15 @@
  * deterministic order. Sums and maxima are generated with their fused prologue and epilogue
  * (`lazy/codegen.ts`).
  */
+
 import type { Device } from '../device/device.js';
+import type { WgslType } from '../dtype.js';
 import { launch, params, words } from './launch.js';
 import { memoSource } from './memo.js';
 
 /** Threads per reduction workgroup. */
 export const REDUCE_WG = 64;
 
-type WgslType = 'f32' | 'i32' | 'u32';
 /** The index reductions. */
 export type ArgReduceOp = 'argmax' | 'argmin';
 

@@ -195,14 +195,7 @@ export function fuseTranspose(out: Storage, x: Operand, rows: number, cols: numb
     ...(map ? { maps: [map] } : {}),
     transpose: { rows, cols },
   };
-  out.setPending({
-    node,
-    size: x.size,
-    type: x.type,
-    loads: [x.storage],
-    nodes: 1,
-    reduces: false,
-  });
+  setPending(out, x.size, x.type, () => node);
 }
 
 /**

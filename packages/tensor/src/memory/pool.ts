@@ -97,14 +97,7 @@ export class BufferPool {
   /** Gives back a buffer {@link take} took (the capture that held it was released). */
   giveBack(buffer: GPUBuffer): void {
     this.held -= buffer.size;
-    if (this.device.isLost) return;
-    let list = this.free.get(buffer.size);
-    if (!list) {
-      list = [];
-      this.free.set(buffer.size, list);
-    }
-    list.push(buffer);
-    this.pooled += buffer.size;
+    if (!this.device.isLost) this.pushFree(buffer);
   }
 
   /** Returns a buffer to the pool. */
@@ -113,14 +106,18 @@ export class BufferPool {
     this.generations.set(buffer, 0);
     this.live -= size;
     this.count--;
-    if (this.device.isLost) return;
-    let list = this.free.get(size);
+    if (!this.device.isLost) this.pushFree(buffer);
+  }
+
+  /** Puts a buffer on the free list of its size. */
+  private pushFree(buffer: GPUBuffer): void {
+    let list = this.free.get(buffer.size);
     if (!list) {
       list = [];
-      this.free.set(size, list);
+      this.free.set(buffer.size, list);
     }
     list.push(buffer);
-    this.pooled += size;
+    this.pooled += buffer.size;
   }
 
   /**
