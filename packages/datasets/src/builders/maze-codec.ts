@@ -68,9 +68,14 @@ export function encodeMaze(text: string, field: 'question' | 'answer' = 'questio
   return tokens;
 }
 
-/** The text of a maze from its tokens (`#`, space, `S`, `G`, `o`; `?` for any other token). */
+/** The character of a maze token (`#`, space, `S`, `G`, `o`; `?` for any other token). */
+export function mazeChar(token: number): string {
+  return MAZE_CHARSET[token - 1] ?? '?';
+}
+
+/** The text of a maze from its tokens, one {@link mazeChar} per token. */
 export function mazeText(tokens: ArrayLike<number>): string {
   let out = '';
-  for (let k = 0; k < tokens.length; k++) out += MAZE_CHARSET[tokens[k]! - 1] ?? '?';
+  for (let k = 0; k < tokens.length; k++) out += mazeChar(tokens[k]!);
   return out;
 }

@@ -1,5 +1,5 @@
 import { sudokuGeometry } from '../augment/sudoku.js';
-import { MAZE_CHARSET } from '../builders/maze-codec.js';
+import { mazeChar } from '../builders/maze-codec.js';
 import type { ArcGrid } from '../format/arc-json.js';
 
 /** Options of the text renderers. */
@@ -52,7 +52,7 @@ export function renderMazeText(tokens: ArrayLike<number>, options: TextRenderOpt
     let line = '';
     for (let c = 0; c < n; c++) {
       const t = tokens[r * n + c]!;
-      line += mark(t >= 1 && t <= 5 ? MAZE_CHARSET[t - 1]! : '?', options, tokens, r * n + c);
+      line += mark(mazeChar(t), options, tokens, r * n + c);
     }
     lines.push(line);
   }
